@@ -1,0 +1,271 @@
+"""The `modelops` command line: click parsing only; each command runs a function in generator.commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import __version__
+from generator.console import Console
+from generator.errors import EXIT_USAGE, ModelOpsError, UsageError
+
+EXIT_INTERNAL = 70
+
+
+@dataclass
+class Settings:
+    root: Path
+    console: Console
+
+
+_pass_settings = click.make_pass_decorator(Settings)
+
+
+def pass_settings(fn: Callable[..., int]) -> Callable[..., int]:
+    """Hand the command its Settings and report its errors with the user's console settings."""
+
+    @functools.wraps(fn)
+    def wrapper(settings: Settings, *args: Any, quiet: bool = False, **kwargs: Any) -> int:
+        if quiet:
+            settings.console.quiet = True
+        try:
+            return fn(settings, *args, **kwargs)
+        except ModelOpsError as exc:
+            _report(settings.console, exc)
+            return exc.exit_code
+
+    # -q is accepted after the command name too, as most tools allow.
+    quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested reports.")
+    return quiet_option(_pass_settings(wrapper))
+
+
+env_option = click.option(
+    "--env", "environments", multiple=True, metavar="ENV", help="Only this environment (repeatable)."
+)
+
+
+def output_option(*choices: str) -> click.Option:
+    return click.option(
+        "-o", "--output", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="modelops")
+@click.option(
+    "--repo",
+    type=click.Path(path_type=Path),
+    default=".",
+    envvar="MODELOPS_REPO",
+    show_default=True,
+    help="The GitOps repository (releases/, environments/, rendered/).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested reports.")
+@click.option("--color/--no-color", default=None, help="Force or disable colour (NO_COLOR is honoured).")
+@click.pass_context
+def cli(ctx: click.Context, repo: Path, quiet: bool, color: bool | None) -> None:
+    """Render, validate and commit Kubernetes manifests for AI model releases."""
+    if not repo.is_dir():
+        raise UsageError(f"--repo {repo}: no such directory")
+    ctx.obj = Settings(repo.resolve(), Console(quiet=quiet, color=color))
+
+
+@cli.command()
+@env_option
+@output_option("text", "json")
+@pass_settings
+def render(settings: Settings, environments: tuple[str, ...], output: str) -> int:
+    """Render every release for every environment into rendered/.
+
+    Schema errors stop the run before anything is written.
+    """
+    from generator.commands import render as command
+
+    return command.run(settings.root, settings.console, environments, output)
+
+
+@cli.command()
+@env_option
+@output_option("text", "json", "junit", "sarif")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@pass_settings
+def validate(settings: Settings, environments: tuple[str, ...], output: str, strict: bool) -> int:
+    """Validate specs, rendered manifests (Kubernetes schemas, offline), GPU capacity and policies."""
+    from generator.commands import validate as command
+
+    return command.run(settings.root, settings.console, environments, output, strict)
+
+
+@cli.command()
+@click.option("-m", "--message", help="Commit subject (the body still lists files and releases).")
+@click.option("--push", is_flag=True, help="Push the commit; on a rejected push, rebase and re-render, then retry.")
+@click.option("--remote", default=None, help="Remote to push to (default: the branch's upstream, else origin).")
+@click.option("--branch", default=None, help="Remote branch to push to (default: the current branch's name).")
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 20),
+    default=3,
+    show_default=True,
+    help="How many times to retry a rejected push.",
+)
+@output_option("text", "json")
+@pass_settings
+def commit(
+    settings: Settings,
+    message: str | None,
+    push: bool,
+    remote: str | None,
+    branch: str | None,
+    retries: int,
+    output: str,
+) -> int:
+    """Render, validate and commit rendered/ with GitPython, only if something changed."""
+    from generator.commands import commit as command
+
+    return command.run(
+        settings.root, settings.console, message, output, push=push, remote=remote, branch=branch, retries=retries
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@output_option("text", "json")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@pass_settings
+def lint(settings: Settings, files: tuple[Path, ...], output: str, strict: bool) -> int:
+    """Check release specs and environment files (schema and spec policies) without rendering.
+
+    Fast and file-scoped: this is what the pre-commit hook runs on the files it is given.
+    """
+    from generator.commands import lint as command
+
+    return command.run(settings.root, settings.console, files, output, strict)
+
+
+@cli.command()
+@output_option("text", "json")
+@pass_settings
+def check(settings: Settings, output: str) -> int:
+    """Fail when rendered/ is not exactly what the specs render to today."""
+    from generator.commands import check as command
+
+    return command.run(settings.root, settings.console, output)
+
+
+@cli.command()
+@click.option("--base", required=True, metavar="REF", help="Git revision to compare against (e.g. origin/main).")
+@env_option
+@output_option("text", "markdown", "json")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@pass_settings
+def diff(settings: Settings, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
+    """Per-environment differences between the manifests of REF and of the working tree."""
+    from generator.commands import diff as command
+
+    return command.run(settings.root, settings.console, base, environments, output, exit_code)
+
+
+@cli.group()
+def policy() -> None:
+    """Inspect the policy rules in policies/."""
+
+
+@policy.command("list")
+@env_option
+@output_option("text", "json")
+@pass_settings
+def policy_list(settings: Settings, environments: tuple[str, ...], output: str) -> int:
+    """The active rules of each environment."""
+    from generator.commands import policy as command
+
+    return command.run_list(settings.root, settings.console, environments, output)
+
+
+@policy.command("explain")
+@click.argument("rule")
+@pass_settings
+def policy_explain(settings: Settings, rule: str) -> int:
+    """A rule, its rationale, and a passing and a failing example."""
+    from generator.commands import policy as command
+
+    return command.run_explain(settings.root, settings.console, rule)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")
+@click.option("--to", "target_env", required=True, metavar="ENV", help="Environment to promote into.")
+@click.option("--force", is_flag=True, help="Allow skipping a stage of the promotion order.")
+@pass_settings
+def promote(settings: Settings, release: str, source_env: str, target_env: str, force: bool) -> int:
+    """Copy version, artifact and image pins from one environment to the next, then render."""
+    from generator.commands import promote as command
+
+    return command.run_promote(settings.root, settings.console, release, source_env, target_env, force)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--env", "environment", required=True, metavar="ENV", help="Environment to roll back.")
+@pass_settings
+def rollback(settings: Settings, release: str, environment: str) -> int:
+    """Restore the previous pinned version of RELEASE in ENV from the spec's git history, then render."""
+    from generator.commands import promote as command
+
+    return command.run_rollback(settings.root, settings.console, release, environment)
+
+
+@cli.command()
+@output_option("text", "json")
+@pass_settings
+def status(settings: Settings, output: str) -> int:
+    """Per environment: each release's version, digests, strategy and the commit that last changed it."""
+    from generator.commands import status as command
+
+    return command.run(settings.root, settings.console, output)
+
+
+def _report(console: Console, error: ModelOpsError) -> None:
+    for diag in error.diagnostics:
+        console.error(diag)
+
+
+def main(argv: list[str] | None = None) -> int:
+    console = Console()
+    try:
+        result = cli.main(args=argv, prog_name="modelops", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        console.fail("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except ModelOpsError as exc:
+        _report(console, exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.fail("interrupted")
+        return 130
+    except Exception as exc:  # a bug in modelops, not bad input
+        if os.environ.get("MODELOPS_DEBUG"):
+            traceback.print_exc()
+        console.fail(
+            f"modelops: internal error: {type(exc).__name__}: {exc} "
+            "(set MODELOPS_DEBUG=1 for a traceback, and please report it)"
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

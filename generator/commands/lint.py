@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from typing import Any
+
+from generator.errors import UsageError
+
+
+def run(*args: Any, **kwargs: Any) -> int:
+    raise UsageError("modelops lint is not implemented yet")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator import pipeline, reporters, tree
+from generator.console import Console
+from generator.errors import EXIT_INVALID, EXIT_OK
+from generator.sources import WorkTree
+
+
+def run(root: Path, console: Console, environments: tuple[str, ...], output: str) -> int:
+    """Render every release for every environment into rendered/, after validating in memory."""
+    built, report = pipeline.evaluate(WorkTree(root), environments, progress=console.progress)
+    if built is None or report.failed():
+        reporters.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+        console.fail("nothing written: fix the errors above")
+        return EXIT_INVALID
+    changes = tree.write(root, built.tree)
+    if output == "json":
+        console.emit(json.dumps({"files": len(built.tree.objects), **changes.to_json()}, indent=2))
+        return EXIT_OK
+    releases = len({(r.env.name, r.name) for r in built.resolved})
+    console.say(
+        f"rendered {releases} release deployments in {len(built.inputs.environments)} environments: "
+        f"{len(built.tree.objects)} files ({len(changes.added)} added, {len(changes.changed)} changed, "
+        f"{len(changes.removed)} removed)"
+    )
+    return EXIT_OK

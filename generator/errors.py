@@ -1,0 +1,163 @@
+"""Diagnostics and the exception types each stage raises.
+
+Every finding the tool reports, from a YAML syntax error to a policy violation, is a
+`Diagnostic`: a file position, a field path and a message.  A stage that cannot go on
+raises its own `ModelOpsError` subclass carrying one or more diagnostics; the CLI is the
+only place that catches them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+Path = tuple[str | int, ...]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_REPOSITORY = 3
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """`spec.env[0].name`; keys that are not identifiers are bracketed and quoted."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _PLAIN_KEY.match(part):
+            out.append(f".{part}" if out else part)
+        else:
+            out.append(f'["{part}"]')
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    location: Location | None = None
+    field: str = ""
+    severity: Severity = Severity.ERROR
+    rule: str = ""
+    environment: str | None = None
+    release: str | None = None
+    resource: str | None = None
+    # For findings on rendered objects: the spec position that produced the value.
+    origin: Location | None = None
+    data: dict[str, object] = dataclasses.field(default_factory=dict, compare=False, hash=False)
+
+    def format(self) -> str:
+        head = str(self.location) if self.location else "modelops"
+        middle = f" {self.field}:" if self.field else ""
+        return f"{head}:{middle} {self.message}"
+
+    def with_context(self, **changes: object) -> Diagnostic:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.location.file if self.location else None,
+            "line": self.location.line if self.location else None,
+            "column": self.location.column if self.location else None,
+            "field": self.field or None,
+            "rule": self.rule or None,
+            "environment": self.environment,
+            "release": self.release,
+            "resource": self.resource,
+        }
+        if self.origin:
+            out["origin"] = {"file": self.origin.file, "line": self.origin.line, "column": self.origin.column}
+        return out
+
+
+def sort_key(diag: Diagnostic) -> tuple[object, ...]:
+    loc = diag.location
+    return (
+        loc.file if loc else "",
+        loc.line or 0 if loc else 0,
+        loc.column or 0 if loc else 0,
+        diag.field,
+        diag.message,
+    )
+
+
+class ModelOpsError(Exception):
+    """Base of every error the tool reports to a user; never shown as a traceback."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic] | str):
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic(diagnostics)]
+        elif isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    @classmethod
+    def at(
+        cls,
+        message: str,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str = "",
+        **extra: object,
+    ) -> ModelOpsError:
+        loc = Location(file, line, column) if file else None
+        return cls(Diagnostic(message, loc, field, **extra))  # type: ignore[arg-type]
+
+
+class InputError(ModelOpsError):
+    """A release spec, environment or other input file is malformed or inconsistent."""
+
+
+class TemplateError(ModelOpsError):
+    """A template failed to render or rendered something that is not a manifest."""
+
+
+class PolicyError(ModelOpsError):
+    """A policy or waiver file is malformed."""
+
+
+class UsageError(ModelOpsError):
+    exit_code = EXIT_USAGE
+
+
+class RepositoryError(ModelOpsError):
+    """The git repository is in a state the tool must not touch (or a push failed)."""
+
+    exit_code = EXIT_REPOSITORY

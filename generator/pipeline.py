@@ -1,0 +1,103 @@
+"""The stages composed: load -> resolve -> check -> render -> validate.
+
+Each stage is a plain function; commands call `build` and `validate` and decide what to
+write or commit.  Nothing here touches the disk except through the Source it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from generator import capacity, checks, kubeschema, resolve, spec
+from generator.errors import Diagnostic, InputError, TemplateError, UsageError, format_path
+from generator.render import RenderedTree, render
+from generator.report import Report, ResourceResult
+from generator.resolve import Resolved
+from generator.sources import Source
+from generator.spec import Inputs
+
+
+@dataclass
+class Build:
+    inputs: Inputs
+    resolved: list[Resolved]
+    tree: RenderedTree
+
+
+def select_environments(inputs: Inputs, names: tuple[str, ...] | None) -> Inputs:
+    if not names:
+        return inputs
+    unknown = [n for n in names if n not in inputs.environments]
+    if unknown:
+        raise UsageError(f"unknown environment {unknown[0]!r}; known: {', '.join(inputs.environments)}")
+    kept = {n: e for n, e in inputs.environments.items() if n in names}
+    return Inputs(kept, inputs.releases)
+
+
+def build(
+    source: Source,
+    environments: tuple[str, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Build:
+    """Load, resolve, check and render; raises InputError/TemplateError on bad input."""
+    inputs = select_environments(spec.load_inputs(source), environments)
+    resolved = resolve.resolve_all(inputs)
+    checks.check_all(resolved)
+    tree = render(source, resolved, inputs.environments, progress=progress)
+    tree.complete = not environments
+    return Build(inputs, resolved, tree)
+
+
+def _resource_result(obj_path: str, built: Build) -> ResourceResult:
+    rendered = built.tree.objects[obj_path]
+    env = built.inputs.environments[rendered.environment]
+    result = ResourceResult(
+        obj_path, rendered.obj["kind"], rendered.obj["metadata"]["name"], rendered.environment, rendered.release
+    )
+    try:
+        findings = kubeschema.validate(rendered.obj, env.kubernetes_version)
+    except kubeschema.NoSchema as exc:
+        findings = [((), f"{exc}; refusing to emit an object no schema checks")]
+    for path, message in findings:
+        result.diagnostics.append(
+            Diagnostic(
+                message,
+                rendered.locate(path),
+                format_path(path),
+                rule="kubernetes-schema",
+                environment=rendered.environment,
+                release=rendered.release,
+                resource=rendered.resource,
+                origin=rendered.origin,
+            )
+        )
+    return result
+
+
+def validate(built: Build) -> Report:
+    report = Report()
+    report.resources = [_resource_result(path, built) for path in built.tree.objects]
+    report.capacity = capacity.table(built.resolved, built.inputs.environments)
+    report.findings.extend(capacity.findings(report.capacity, built.inputs.environments))
+    return report
+
+
+def evaluate(
+    source: Source,
+    environments: tuple[str, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Build | None, Report]:
+    """Build and validate; bad input becomes report findings instead of an exception."""
+    try:
+        built = build(source, environments, progress)
+    except (InputError, TemplateError) as exc:
+        report = Report(findings=list(exc.diagnostics))
+        report.notes.append("stopped before rendering: fix the input errors above")
+        return None, report
+    return built, validate(built)
+
+
+def versions(built: Build) -> dict[tuple[str, str], str]:
+    """(environment, release) -> model version, for commit trailers."""
+    return {(r.env.name, r.name): str(r.get("model", "version")) for r in built.resolved}

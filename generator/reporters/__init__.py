@@ -1,0 +1,20 @@
+"""Validation report formats, looked up by the name given to --output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from generator.console import Console
+from generator.report import Report
+from generator.reporters import json_report, text
+
+Reporter = Callable[[Report, Console], None]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.report,
+    "json": json_report.report,
+}
+
+
+def get(name: str) -> Reporter:
+    return REPORTERS[name]

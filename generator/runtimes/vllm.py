@@ -1,0 +1,94 @@
+"""vLLM's OpenAI-compatible server (image vllm/vllm-openai)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from generator import yamlio
+from generator.errors import Diagnostic
+from generator.runtimes.base import (
+    CONFIG_DIR,
+    MODEL_DIR,
+    STARTUP_FAILURES,
+    STARTUP_PERIOD,
+    Port,
+    Server,
+    http_get,
+    served_model_name,
+)
+
+if TYPE_CHECKING:
+    from generator.resolve import Resolved
+
+kind = "vllm"
+workload = "pods"
+HOME = "/home/modelops"
+
+# spec field -> vLLM long option, as written in its --config file
+_OPTIONS = {
+    "dtype": "dtype",
+    "maxModelLen": "max-model-len",
+    "quantization": "quantization",
+    "gpuMemoryUtilization": "gpu-memory-utilization",
+    "maxNumSeqs": "max-num-seqs",
+    "enablePrefixCaching": "enable-prefix-caching",
+    "trustRemoteCode": "trust-remote-code",
+}
+
+
+def config(release: Resolved) -> dict[str, Any]:
+    args = release.get("runtime", "args")
+    out: dict[str, Any] = {
+        "model": MODEL_DIR,
+        "served-model-name": served_model_name(release),
+        "host": "0.0.0.0",
+        "port": 8000,
+        "tensor-parallel-size": args.get("tensorParallelSize", release.get("resources", "gpu", "count")),
+    }
+    for field, option in _OPTIONS.items():
+        value = args.get(field)
+        # vLLM's config file turns `flag: true` into `--flag`; false means leave the flag out.
+        if value is None or value is False:
+            continue
+        out[option] = value
+    return out
+
+
+def server(release: Resolved) -> Server:
+    gpus = release.get("resources", "gpu", "count")
+    return Server(
+        args=["--config", f"{CONFIG_DIR}/vllm.yaml", *release.get("runtime", "extraArgs")],
+        ports=[Port("http", 8000, app_protocol="http")],
+        readiness=http_get("/health", "http", period=10, failures=3),
+        liveness=http_get("/health", "http", period=15, failures=4),
+        startup=http_get("/health", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
+        metrics=("http", "/metrics"),
+        config_files={"vllm.yaml": yamlio.dump(config(release))[0]},
+        env=[
+            {"name": "HOME", "value": HOME},
+            # Weights come from the pinned artifact; the server must never fetch from a hub.
+            {"name": "HF_HUB_OFFLINE", "value": "1"},
+            {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
+        ],
+        writable_paths=("/tmp", HOME),
+        shm_size=release.get("runtime", "args", "shmSize", default="8Gi") if gpus > 1 else None,
+        latency_query=(
+            "histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{{{selector}}}[5m])) by (le))"
+        ),
+    )
+
+
+def check(release: Resolved) -> list[Diagnostic]:
+    out = []
+    gpus = release.get("resources", "gpu", "count")
+    if gpus < 1:
+        out.append(release.diagnostic(("resources", "gpu", "count"), "the vllm runtime needs at least one GPU"))
+    tp = release.get("runtime", "args", "tensorParallelSize")
+    if tp is not None and gpus >= 1 and tp != gpus:
+        out.append(
+            release.diagnostic(
+                ("runtime", "args", "tensorParallelSize"),
+                f"tensorParallelSize {tp} must equal the GPU count {gpus} (resources.gpu.count)",
+            )
+        )
+    return out

@@ -1,0 +1,147 @@
+"""Writing the rendered tree: all or nothing, and only below rendered/.
+
+The new tree is written into a staging directory beside rendered/ and then swapped in
+with renames, one environment directory at a time.  A crash leaves either the old or the
+new directory in place plus leftovers named `.modelops-*`, which the next run removes;
+because rendering is deterministic, the next run then writes the same tree again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.context import RENDERED_DIR
+from generator.errors import InputError
+from generator.render import RenderedTree
+
+_LEFTOVER_PREFIX = ".modelops-"
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def to_json(self) -> dict[str, object]:
+        return {"added": self.added, "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged}
+
+
+def _refuse_links(root: Path, rel: str) -> None:
+    """No component of rendered/... may be a symlink: a link could send writes outside the repository."""
+    current = root
+    for part in Path(rel).parts:
+        current = current / part
+        if current.is_symlink():
+            raise InputError.at(
+                f"{current.relative_to(root)} is a symbolic link; refusing to write through it", str(rel)
+            )
+
+
+def existing_files(root: Path, scopes: list[str]) -> dict[str, bytes]:
+    """Files currently on disk below each scope directory."""
+    out: dict[str, bytes] = {}
+    for scope in scopes:
+        base = root / scope
+        _refuse_links(root, scope)
+        if base.is_file():
+            out[scope] = base.read_bytes()
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            for name in list(dirnames):
+                if (Path(dirpath) / name).is_symlink():
+                    rel = (Path(dirpath) / name).relative_to(root)
+                    raise InputError.at(f"{rel} is a symbolic link; refusing to write through it", str(rel))
+            for name in filenames:
+                full = Path(dirpath) / name
+                rel = full.relative_to(root).as_posix()
+                out[rel] = b"" if full.is_symlink() else full.read_bytes()
+    return out
+
+
+def _all_scopes(root: Path, tree: RenderedTree) -> list[str]:
+    """The tree's environment directories, plus stale environment directories when rendering everything."""
+    scopes = set(tree.scopes)
+    rendered = root / RENDERED_DIR
+    if rendered.is_dir() and not rendered.is_symlink():
+        for entry in rendered.iterdir():
+            if not entry.name.startswith(".") and f"{RENDERED_DIR}/{entry.name}" not in scopes and tree.complete:
+                scopes.add(f"{RENDERED_DIR}/{entry.name}")
+    return sorted(scopes)
+
+
+def plan(root: Path, tree: RenderedTree) -> Changes:
+    desired = tree.files()
+    current = existing_files(root, _all_scopes(root, tree))
+    changes = Changes()
+    for path, data in desired.items():
+        if path not in current:
+            changes.added.append(path)
+        elif current[path] != data:
+            changes.changed.append(path)
+        else:
+            changes.unchanged += 1
+    changes.removed = sorted(p for p in current if p not in desired)
+    return changes
+
+
+def clean_leftovers(root: Path) -> None:
+    """Remove staging and backup directories an interrupted run left behind."""
+    for parent in (root, root / RENDERED_DIR):
+        if parent.is_dir() and not parent.is_symlink():
+            for entry in parent.iterdir():
+                if entry.name.startswith(_LEFTOVER_PREFIX) and entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write(root: Path, tree: RenderedTree) -> Changes:
+    """Make rendered/ match `tree` exactly (within its scopes); returns what changed."""
+    root = root.resolve()
+    clean_leftovers(root)
+    _refuse_links(root, RENDERED_DIR)
+    changes = plan(root, tree)
+    if changes.empty:
+        return changes
+    rendered = root / RENDERED_DIR
+    rendered.mkdir(exist_ok=True)
+    token = uuid.uuid4().hex[:12]
+    staging = rendered / f"{_LEFTOVER_PREFIX}staging-{token}"
+    for path, data in tree.files().items():
+        if not path.startswith(RENDERED_DIR + "/") or ".." in Path(path).parts:
+            raise AssertionError(f"refusing to write outside {RENDERED_DIR}/: {path}")
+        target = staging / Path(path).relative_to(RENDERED_DIR)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    # Swap each environment directory in: rename is atomic per directory.
+    for scope in _all_scopes(root, tree):
+        name = Path(scope).relative_to(RENDERED_DIR)
+        new, live = staging / name, root / scope
+        backup = rendered / f"{_LEFTOVER_PREFIX}old-{token}-{name}"
+        if live.exists():
+            os.rename(live, backup)
+        if new.exists():
+            os.rename(new, live)
+    _fsync_dir(rendered)
+    clean_leftovers(root)
+    return changes
