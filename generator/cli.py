@@ -15,7 +15,7 @@ import click
 
 from generator import __version__
 from generator.console import Console
-from generator.errors import EXIT_USAGE, ModelOpsError, UsageError
+from generator.errors import EXIT_USAGE, ModelOpsError, UsageError, merge_environments, sort_key
 
 EXIT_INTERNAL = 70
 
@@ -234,7 +234,7 @@ def status(settings: Settings, output: str) -> int:
 
 
 def _report(console: Console, error: ModelOpsError) -> None:
-    for diag in error.diagnostics:
+    for diag in sorted(merge_environments(error.diagnostics), key=sort_key):
         console.error(diag)
 
 

@@ -29,6 +29,8 @@ class Console:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.quiet = quiet
+        # Where informational lines go; stderr once stdout carries a machine-readable report.
+        self.info = self.out
         self.color = use_color(self.out, color)
         self.err_color = use_color(self.err, color)
         self._progress_shown = False
@@ -37,11 +39,15 @@ class Console:
         enabled = self.color if stream_color is None else stream_color
         return f"\x1b[{_COLORS[color]}m{text}\x1b[0m" if enabled else text
 
+    def machine_output(self) -> None:
+        """Keep stdout for a JSON (or other machine-readable) document."""
+        self.info = self.err
+
     def say(self, text: str = "") -> None:
         """Informational output; --quiet drops it."""
         if not self.quiet:
             self.clear_progress()
-            print(text, file=self.out)
+            print(text, file=self.info)
 
     def emit(self, text: str) -> None:
         """Primary output (a report, JSON): always printed."""

@@ -41,7 +41,7 @@ def format_path(path: Sequence[str | int]) -> str:
     for part in path:
         if isinstance(part, int):
             out.append(f"[{part}]")
-        elif _PLAIN_KEY.match(part):
+        elif _PLAIN_KEY.fullmatch(part):
             out.append(f".{part}" if out else part)
         else:
             out.append(f'["{part}"]')
@@ -112,6 +112,22 @@ def sort_key(diag: Diagnostic) -> tuple[object, ...]:
         diag.field,
         diag.message,
     )
+
+
+def merge_environments(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """One line for a finding that every environment of a release repeats: `... (in dev, staging, prod)`."""
+    groups: dict[tuple[object, ...], list[Diagnostic]] = {}
+    for diag in diagnostics:
+        key = (diag.location, diag.field, diag.message, diag.rule, diag.severity, diag.release, diag.resource)
+        groups.setdefault(key, []).append(diag)
+    out = []
+    for items in groups.values():
+        envs = list(dict.fromkeys(d.environment for d in items if d.environment))
+        first = items[0]
+        if envs:
+            first = replace(first, message=f"{first.message} (in {', '.join(envs)})", environment=", ".join(envs))
+        out.append(first)
+    return out
 
 
 class ModelOpsError(Exception):

@@ -147,8 +147,11 @@ def commit_rendered(repo: git.Repo, message_for: Callable[[list[FileChange]], st
     return CommitResult(sha, files, message)
 
 
-def subject_line(pairs: Iterable[tuple[str, str]], removed: Iterable[tuple[str, str]]) -> str:
+def subject_line(
+    pairs: Iterable[tuple[str, str]], removed: Iterable[tuple[str, str]], env_order: list[str] | None = None
+) -> str:
     """`render llama3-8b-chat (dev, staging); remove old-model (prod)`, shortened to 72 characters."""
+    rank = {env: i for i, env in enumerate(env_order or [])}
 
     def group(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -156,7 +159,7 @@ def subject_line(pairs: Iterable[tuple[str, str]], removed: Iterable[tuple[str, 
             out.setdefault(release, [])
             if env not in out[release]:
                 out[release].append(env)
-        return out
+        return {r: sorted(envs, key=lambda e: (rank.get(e, len(rank)), e)) for r, envs in out.items()}
 
     parts = []
     updated, gone = group(pairs), group(removed)
@@ -177,10 +180,12 @@ def commit_message(
     files: list[FileChange],
     versions: dict[tuple[str, str], str],
     user_message: str | None = None,
+    env_order: list[str] | None = None,
 ) -> str:
     """Subject naming releases and environments, the files, and `Model-Release: name@version` trailers.
 
-    `versions` maps (environment, release) to the model version rendered there.
+    `versions` maps (environment, release) to the model version rendered there; `env_order`
+    lists environments in promotion order.
     """
     touched: list[tuple[str, str]] = []
     removed: list[tuple[str, str]] = []
@@ -192,7 +197,7 @@ def commit_message(
         if release.startswith("_"):
             continue
         (touched if (env, release) in versions else removed).append((env, release))
-    subject = subject_line(touched, removed)
+    subject = subject_line(touched, removed, env_order)
     body: list[str] = []
     if user_message:
         first, _, rest = user_message.strip().partition("\n")

@@ -128,13 +128,15 @@ def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         out.append((("metadata", "name"), "missing required field"))
-    elif len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+    elif len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
         out.append((("metadata", "name"), f"invalid name {name!r}: must be a DNS-1123 subdomain"))
     for field in ("labels", "annotations"):
         for key, value in (meta.get(field) or {}).items():
             prefix, _, local = key.rpartition("/")
-            if (prefix and not _DNS_SUBDOMAIN.match(prefix)) or len(local) > 63 or not _LABEL_NAME.match(local):
+            if (prefix and not _DNS_SUBDOMAIN.fullmatch(prefix)) or len(local) > 63 or not _LABEL_NAME.fullmatch(local):
                 out.append((("metadata", field, key), f"invalid {field[:-1]} key {key!r}"))
-            if field == "labels" and (not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value)):
+            if field == "labels" and (
+                not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value)
+            ):
                 out.append((("metadata", field, key), f"invalid label value {value!r}"))
     return out

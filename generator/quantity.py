@@ -27,7 +27,7 @@ _QUANTITY = re.compile(
 
 
 def parse(text: str) -> Decimal:
-    match = _QUANTITY.match(text)
+    match = _QUANTITY.fullmatch(text)
     if not match:
         raise ValueError(f"not a Kubernetes quantity: {text!r}")
     number = Decimal(match.group("num"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator.capacity import CapacityRow
-from generator.errors import Diagnostic, Severity, sort_key
+from generator.errors import Diagnostic, Severity, merge_environments, sort_key
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Report:
 
     def diagnostics(self) -> list[Diagnostic]:
         every = [*self.findings, *(d for r in self.resources for d in r.diagnostics)]
-        return sorted(every, key=sort_key)
+        return sorted(merge_environments(every), key=sort_key)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics() if d.severity is severity)

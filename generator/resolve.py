@@ -77,12 +77,7 @@ def resolve(release: Release, env: Environment) -> Resolved:
     resolved = Resolved(release, env, merge(layers))
     findings = schema.validate("resolved.schema.json", resolved.spec)
     if findings:
-        raise InputError(
-            [
-                resolved.diagnostic(path, f"{message} (effective spec for environment {env.name})", rule="spec-schema")
-                for path, message in findings
-            ]
-        )
+        raise InputError([resolved.diagnostic(path, message, rule="spec-schema") for path, message in findings])
     return resolved
 
 

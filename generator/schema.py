@@ -64,9 +64,12 @@ def validator(name: str) -> Any:
     return jsonschema_rs.validator_for(schema(name), registry=_registry())
 
 
-def validate(name: str, data: Any) -> list[Finding]:
-    """Findings for `data` against shipped schema `name` (e.g. "modelrelease.schema.json")."""
-    return explain_all(validator(name).iter_errors(data), [schema(name), *documents().values()])
+def validate(name: str, data: Any, raw: dict[Path, str] | None = None) -> list[Finding]:
+    """Findings for `data` against shipped schema `name` (e.g. "modelrelease.schema.json").
+
+    `raw` maps paths of numbers and booleans to the text the user wrote (see yamlio.Document).
+    """
+    return explain_all(validator(name).iter_errors(data), [schema(name), *documents().values()], raw)
 
 
 # ----------------------------------------------------------------- readable messages
@@ -110,17 +113,17 @@ _JSON_TYPES = {
 }
 
 
-def _type_message(value: Any, types: list[str]) -> str:
+def _type_message(value: Any, types: list[str], written: str | None) -> str:
     wanted = [t for t in types if t != "null"] or types
     names = " or ".join(_JSON_TYPES.get(t, t) for t in wanted)
     if "string" in wanted and isinstance(value, int | float) and not isinstance(value, bool):
-        return f'expected {names}; write it in quotes: "{value}"'
+        return f'expected {names}; write it in quotes: "{written or value}"'
     if wanted == ["string"] and isinstance(value, bool):
         return f"expected {names}; YAML read {_describe(value)} as a boolean, write it in quotes"
     return f"expected {names}, got {_describe(value)}"
 
 
-def explain(error: Any, candidates: Sequence[dict[str, Any]]) -> Finding:
+def explain(error: Any, candidates: Sequence[dict[str, Any]], raw: dict[Path, str] | None = None) -> Finding:
     """Turn one jsonschema-rs error into (path, message)."""
     kind = error.kind.name
     info = error.kind.as_dict()
@@ -143,7 +146,7 @@ def explain(error: Any, candidates: Sequence[dict[str, Any]]) -> Finding:
         prop = info.get("property", "")
         return (*path, prop), "missing required field"
     if kind == "type":
-        return path, _type_message(value, list(info.get("types", [])))
+        return path, _type_message(value, list(info.get("types", [])), (raw or {}).get(path))
     if kind == "enum":
         options = info.get("options", [])
         listed = ", ".join(str(o) for o in options)
@@ -176,11 +179,13 @@ def _is_int_or_percent(options: list[dict[str, Any]]) -> bool:
     return [o.get("type") for o in options] == ["integer", "string"]
 
 
-def explain_all(errors: Iterable[Any], candidates: Sequence[dict[str, Any]]) -> list[Finding]:
+def explain_all(
+    errors: Iterable[Any], candidates: Sequence[dict[str, Any]], raw: dict[Path, str] | None = None
+) -> list[Finding]:
     seen: set[Finding] = set()
     out: list[Finding] = []
     for error in errors:
-        finding = explain(error, candidates)
+        finding = explain(error, candidates, raw)
         if finding not in seen:
             seen.add(finding)
             out.append(finding)

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from generator import kubeschema, schema, yamlio
-from generator.errors import Diagnostic, InputError, Path, format_path
+from generator.errors import Diagnostic, InputError, Path, format_path, sort_key
 from generator.sources import Source
 from generator.yamlio import Document
 
@@ -103,7 +103,7 @@ class _Collector:
 
     def raise_if_any(self) -> None:
         if self.diagnostics:
-            raise InputError(self.diagnostics)
+            raise InputError(sorted(self.diagnostics, key=sort_key))
 
 
 def _load_document(source: Source, path: str, collector: _Collector, schema_name: str, kind: str) -> Document | None:
@@ -115,7 +115,7 @@ def _load_document(source: Source, path: str, collector: _Collector, schema_name
     if not isinstance(doc.data, dict):
         collector.add(doc.error((), f"expected a {kind} mapping at the top of the file"))
         return None
-    if collector.findings(doc, schema.validate(schema_name, doc.data)):
+    if collector.findings(doc, schema.validate(schema_name, doc.data, doc.raw)):
         return None
     stem = PurePosixPath(path).stem
     name = doc.data["metadata"]["name"]
@@ -127,7 +127,8 @@ def _load_document(source: Source, path: str, collector: _Collector, schema_name
 
 def _promotion_depths(docs: dict[str, Document], collector: _Collector) -> dict[str, int]:
     depths: dict[str, int] = {}
-    for name, doc in docs.items():
+    cycles: set[frozenset[str]] = set()
+    for name, doc in sorted(docs.items()):
         chain = [name]
         current = doc.data["spec"].get("promotion", {}).get("from")
         while current is not None:
@@ -135,8 +136,11 @@ def _promotion_depths(docs: dict[str, Document], collector: _Collector) -> dict[
                 collector.add(doc.error(("spec", "promotion", "from"), f"unknown environment {current!r}"))
                 break
             if current in chain:
-                cycle = " -> ".join([*chain, current])
-                collector.add(doc.error(("spec", "promotion", "from"), f"promotion order has a cycle: {cycle}"))
+                loop = chain[chain.index(current) :]
+                if frozenset(loop) not in cycles:  # report each cycle once, not once per member
+                    cycles.add(frozenset(loop))
+                    cycle = " -> ".join([*loop, current])
+                    collector.add(doc.error(("spec", "promotion", "from"), f"promotion order has a cycle: {cycle}"))
                 break
             chain.append(current)
             current = docs[current].data["spec"].get("promotion", {}).get("from")

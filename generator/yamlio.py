@@ -39,6 +39,8 @@ class Document:
     file: str
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # Source text of numbers and booleans, so that "write it in quotes" can quote what was written.
+    raw: dict[Path, str] = field(default_factory=dict)
 
     def locate(self, path: Path) -> Location:
         """Position of `path`, or of its nearest ancestor that exists in the file."""
@@ -104,6 +106,7 @@ class _Builder:
         self.file = file
         self.constructor = constructor
         self.positions: dict[Path, tuple[int, int]] = {}
+        self.raw: dict[Path, str] = {}
         self.seen: set[int] = set()
         self.count = 0
 
@@ -165,6 +168,7 @@ class _Builder:
         if kind == "null":
             return None
         if kind in ("int", "float", "bool"):
+            self.raw[path] = node.value
             return self.constructor.construct_object(node)
         raise self.fail(node, f"unsupported YAML tag {tag}", path)
 
@@ -200,7 +204,7 @@ def load(raw: bytes | str, file: str) -> Document:
     builder = _Builder(file, _yaml().constructor)
     data = builder.build(first, ())
     builder.positions[()] = (first.start_mark.line + 1, first.start_mark.column + 1)
-    return Document(file, data, builder.positions)
+    return Document(file, data, builder.positions, builder.raw)
 
 
 def load_stream(text: str, file: str) -> list[Any]:
@@ -223,7 +227,7 @@ _YAML_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U0001000
 
 
 def _is_plain(text: str) -> bool:
-    return bool(_PLAIN.match(text)) and not text.endswith(":") and text.lower() not in _RESERVED
+    return bool(_PLAIN.fullmatch(text)) and not text.endswith(":") and text.lower() not in _RESERVED
 
 
 def _double_quoted(text: str) -> str:

@@ -1,9 +1,44 @@
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
 
-from generator.errors import UsageError
+from generator import diff, gitops, pipeline
+from generator.console import Console
+from generator.errors import EXIT_INVALID, EXIT_OK, InputError, TemplateError
+from generator.render import RenderedTree
+from generator.sources import GitTree, WorkTree
 
 
-def run(*args: Any, **kwargs: Any) -> int:
-    raise UsageError("modelops diff is not implemented yet")
+def run(root: Path, console: Console, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
+    """Render REF (read from git, the working tree untouched) and the working tree; show what differs."""
+    if output != "text":
+        console.machine_output()
+    repo = gitops.open_repo(root)
+    base_source = GitTree(repo, base)
+    head_build = pipeline.build(WorkTree(root))
+    head = head_build.tree
+    try:
+        base_tree = pipeline.build(base_source).tree
+    except (InputError, TemplateError) as exc:
+        # A pull request may fix a broken base: compare with nothing rather than refuse.
+        console.say(
+            f"warning: {base_source.label} does not render ({len(exc.diagnostics)} errors); "
+            "comparing with an empty tree"
+        )
+        base_tree = RenderedTree()
+    unknown = [
+        e
+        for e in environments
+        if e not in {o.environment for o in (*head.objects.values(), *base_tree.objects.values())}
+    ]
+    if unknown:
+        console.say(f"warning: no objects for environment {', '.join(unknown)}")
+    result = diff.compare(base_tree, head, base, environments, order=list(head_build.inputs.environments))
+    if output == "json":
+        console.emit(json.dumps(diff.to_json(result), indent=2))
+    elif output == "markdown":
+        console.emit(diff.to_markdown(result))
+    else:
+        console.emit(diff.to_text(result))
+    return EXIT_INVALID if exit_code and not result.empty else EXIT_OK

@@ -1,9 +1,51 @@
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from generator.errors import UsageError
+from generator import checks, reporters, resolve, spec
+from generator.console import Console
+from generator.errors import EXIT_INVALID, EXIT_OK, InputError, UsageError
+from generator.report import Report
+from generator.sources import WorkTree
 
 
-def run(*args: Any, **kwargs: Any) -> int:
-    raise UsageError("modelops lint is not implemented yet")
+def _relative(root: Path, files: tuple[Path, ...]) -> list[str]:
+    """Repository-relative paths of the release specs among `files` (pre-commit passes paths from the root)."""
+    out = []
+    for file in files:
+        full = (file if file.is_absolute() else Path.cwd() / file).resolve()
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{file} is outside the repository {root}") from None
+        if rel.startswith(spec.RELEASES_DIR + "/"):
+            out.append(rel)
+    return out
+
+
+def lint(root: Path, files: tuple[Path, ...]) -> Report:
+    """Schema and cross-field checks of the environments and the given release specs (all when none given)."""
+    source = WorkTree(root)
+    report = Report()
+    try:
+        inputs = spec.load_inputs(source, _relative(root, files) if files else None)
+        resolved = resolve.resolve_all(inputs)
+        report.findings.extend(d for r in resolved for d in checks.check(r))
+    except InputError as exc:
+        report.findings.extend(exc.diagnostics)
+    return report
+
+
+def run(root: Path, console: Console, files: tuple[Path, ...], output: str, strict: bool) -> int:
+    report = lint(root, files)
+    if output == "text" and not report.failed(strict):
+        console.say(f"ok: {len(files) or 'all'} files checked, {len(report.diagnostics())} findings")
+        for diag in report.diagnostics():
+            console.emit(console.diagnostic_line(diag))
+        return EXIT_OK
+    if output == "text":
+        for diag in report.diagnostics():
+            console.error(diag)
+    else:
+        reporters.get(output)(report, console)
+    return EXIT_INVALID if report.failed(strict) else EXIT_OK

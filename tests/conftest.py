@@ -1,0 +1,133 @@
+"""Shared fixtures: real files, real git repositories (with a bare remote on disk), the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import cli as cli_module
+
+PROJECT = Path(__file__).resolve().parent.parent
+EXAMPLE_DIRS = ("environments", "releases", "policies")
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git for test set-up and inspection; identity comes from the environment fixture."""
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No global git config, a fixed identity, no colour: every test sees the same git."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(var, "Test User")
+    for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(var, "test@example.com")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    monkeypatch.delenv("MODELOPS_REPO", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def copy_example(dest: Path, dirs: tuple[str, ...] = EXAMPLE_DIRS) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in dirs:
+        if (PROJECT / name).is_dir():
+            shutil.copytree(PROJECT / name, dest / name)
+    return dest
+
+
+def init_repo(path: Path, branch: str = "main") -> Path:
+    git(path, "init", "-q", "-b", branch)
+    return path
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """The bundled example repository content in a fresh directory (not a git repository)."""
+    return copy_example(tmp_path / "gitops")
+
+
+@pytest.fixture
+def example_repo(example: Path) -> Path:
+    """The example content in a git repository with one commit holding the specs."""
+    init_repo(example)
+    git(example, "add", "-A")
+    git(example, "commit", "-q", "-m", "specs")
+    return example
+
+
+@pytest.fixture
+def remote(example_repo: Path, tmp_path: Path) -> Path:
+    """A bare repository on disk that example_repo tracks as origin/main."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(example_repo, "remote", "add", "origin", str(bare))
+    git(example_repo, "push", "-q", "-u", "origin", "main")
+    return bare
+
+
+@dataclass
+class Result:
+    exit_code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Iterator[Runner]:
+    """Run the real `modelops` entry point in-process: run(repo, "validate", "-o", "json")."""
+
+    def invoke(repo: Path | None, *args: str) -> Result:
+        capsys.readouterr()
+        argv = (["--repo", str(repo)] if repo is not None else []) + list(args)
+        code = cli_module.main(argv)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    yield invoke
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def modelops_subprocess(repo: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """The installed console script in a child process (for crash and concurrency tests)."""
+    env = {**os.environ, **kwargs.pop("env", {})}
+    return subprocess.run(["modelops", "--repo", str(repo), *args], capture_output=True, text=True, env=env, **kwargs)

@@ -1,0 +1,102 @@
+"""Committing rendered/ on real repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import gitops, pipeline, tree
+from generator.errors import RepositoryError
+from generator.sources import WorkTree
+from tests.conftest import edit, git, init_repo, write
+
+
+def render_and_commit(repo: Path, message: str | None = None) -> gitops.CommitResult:
+    built = pipeline.build(WorkTree(repo))
+    tree.write(repo, built.tree)
+    versions, order = pipeline.versions(built), list(built.inputs.environments)
+    repo_obj = gitops.open_repo(repo)
+    return gitops.commit_rendered(repo_obj, lambda files: gitops.commit_message(files, versions, message, order))
+
+
+def test_commit_in_a_repository_without_commits(example: Path) -> None:
+    init_repo(example)
+    result = render_and_commit(example)
+    assert result.sha is not None
+    assert git(example, "rev-list", "--count", "HEAD") == "1"
+    committed = git(example, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+    assert all(path.startswith("rendered/") for path in committed)
+    assert len(committed) == len(result.files)
+    # The specs were never staged by the tool, and the index agrees with HEAD for rendered/.
+    assert git(example, "status", "--porcelain", "--", "rendered") == ""
+    assert "?? releases/" in git(example, "status", "--porcelain")
+
+
+def test_message_structure(example_repo: Path) -> None:
+    result = render_and_commit(example_repo)
+    subject, _, rest = result.message.partition("\n\n")
+    assert subject == "render 6 releases in 3 environments"
+    assert "  A rendered/prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml" in rest
+    trailers = rest.rsplit("\n\n", 1)[1].splitlines()
+    assert "Model-Release: llama3-8b-chat@3.1.0" in trailers
+    assert "Model-Release: llama3-8b-chat@3.1.1" in trailers
+    assert "Environment: prod" in trailers
+    assert trailers[-1].startswith("Rendered-By: modelops ")
+    assert git(example_repo, "log", "-1", "--format=%(trailers:key=Model-Release,valueonly)").count("@") == 7
+
+
+def test_nothing_changed_means_no_commit(example_repo: Path) -> None:
+    render_and_commit(example_repo)
+    head = git(example_repo, "rev-parse", "HEAD")
+    assert render_and_commit(example_repo).sha is None
+    assert git(example_repo, "rev-parse", "HEAD") == head
+
+
+def test_a_change_names_release_and_environments(example_repo: Path) -> None:
+    render_and_commit(example_repo)
+    edit(example_repo / "releases/toxicity-classifier.yaml", "maxReplicas: 6", "maxReplicas: 8")
+    result = render_and_commit(example_repo, None)
+    assert result.message.splitlines()[0] == "render toxicity-classifier (dev, staging, prod)"
+    assert {f.status for f in result.files} == {"M"}
+    (example_repo / "releases/toxicity-classifier.yaml").unlink()
+    result = render_and_commit(example_repo, "retire toxicity v3")
+    assert result.message.splitlines()[0] == "retire toxicity v3"
+    assert "remove toxicity-classifier (dev, staging, prod)" in result.message
+
+
+def test_user_staged_and_unstaged_work_is_not_swept_in(example_repo: Path) -> None:
+    write(example_repo / "notes.txt", "staged by the user\n")
+    git(example_repo, "add", "notes.txt")
+    edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    render_and_commit(example_repo)
+    assert "notes.txt" not in git(example_repo, "show", "--name-only", "--format=", "HEAD")
+    status = git(example_repo, "status", "--porcelain")
+    assert "A  notes.txt" in status
+    assert " M releases/bge-embeddings.yaml" in status
+
+
+def test_gitignore_cannot_drop_rendered_files(example_repo: Path) -> None:
+    write(example_repo / ".gitignore", "rendered/\n")
+    result = render_and_commit(example_repo)
+    assert len(result.files) == len(list((example_repo / "rendered").rglob("*.yaml")))
+
+
+def test_refuses_detached_head_locked_index_and_merges(example_repo: Path) -> None:
+    repo = gitops.open_repo(example_repo)
+    (Path(repo.git_dir) / "index.lock").write_text("")
+    with pytest.raises(RepositoryError, match="index.lock exists"):
+        gitops.check_can_commit(repo)
+    (Path(repo.git_dir) / "index.lock").unlink()
+    git(example_repo, "checkout", "-q", "--detach")
+    with pytest.raises(RepositoryError, match="HEAD is detached"):
+        gitops.check_can_commit(repo)
+    git(example_repo, "checkout", "-q", "main")
+    (Path(repo.git_dir) / "MERGE_HEAD").write_text(git(example_repo, "rev-parse", "HEAD"))
+    with pytest.raises(RepositoryError, match="a merge is in progress"):
+        gitops.check_can_commit(repo)
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(RepositoryError, match="is not a git repository"):
+        gitops.open_repo(tmp_path)

@@ -1,0 +1,84 @@
+"""Writing rendered/: exact, all or nothing, never through a symlink."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, tree
+from generator.errors import InputError
+from generator.sources import WorkTree
+from tests.conftest import files_under, write
+
+
+def render_into(repo: Path, environments: tuple[str, ...] = ()) -> tree.Changes:
+    return tree.write(repo, pipeline.build(WorkTree(repo), environments or None).tree)
+
+
+def test_first_write_then_no_op(example: Path) -> None:
+    first = render_into(example)
+    assert first.added and not first.changed and not first.removed
+    before = files_under(example / "rendered")
+    again = render_into(example)
+    assert again.empty and again.unchanged == len(first.added)
+    assert files_under(example / "rendered") == before
+
+
+def test_removed_release_loses_its_directory(example: Path) -> None:
+    render_into(example)
+    (example / "releases/resnet50-classifier.yaml").unlink()
+    changes = render_into(example)
+    assert not (example / "rendered/dev/resnet50-classifier").exists()
+    assert "rendered/prod/resnet50-classifier/rollout-resnet50-classifier.yaml" in changes.removed
+    assert "rendered/prod/_argocd/application-resnet50-classifier-prod.yaml" in changes.removed
+
+
+def test_stale_and_hand_edited_files_are_replaced(example: Path) -> None:
+    render_into(example)
+    write(example / "rendered/dev/llama3-8b-chat/extra.yaml", "kind: ConfigMap\n")
+    hand = example / "rendered/dev/llama3-8b-chat/service-llama3-8b-chat.yaml"
+    original = hand.read_bytes()
+    hand.write_text("edited by hand\n")
+    write(example / "rendered/qa/old/deployment-old.yaml", "stale environment\n")
+    changes = render_into(example)
+    assert changes.removed == ["rendered/dev/llama3-8b-chat/extra.yaml", "rendered/qa/old/deployment-old.yaml"]
+    assert changes.changed == ["rendered/dev/llama3-8b-chat/service-llama3-8b-chat.yaml"]
+    assert hand.read_bytes() == original
+    assert not (example / "rendered/qa").exists()
+
+
+def test_single_environment_render_leaves_others_alone(example: Path) -> None:
+    render_into(example)
+    prod = files_under(example / "rendered/prod")
+    write(example / "rendered/prod/note.yaml", "kept\n")
+    (example / "releases/bge-embeddings.yaml").unlink()
+    changes = render_into(example, ("dev",))
+    assert all(p.startswith("rendered/dev/") for p in changes.removed)
+    assert (example / "rendered/prod/note.yaml").exists()
+    assert files_under(example / "rendered/prod") == {**prod, "note.yaml": b"kept\n"}
+
+
+def test_leftovers_of_an_interrupted_run_are_cleaned(example: Path) -> None:
+    render_into(example)
+    leftover = example / "rendered/.modelops-staging-deadbeef/dev/x.yaml"
+    write(leftover, "half written")
+    shutil.move(example / "rendered/dev", example / "rendered/.modelops-old-deadbeef-dev")
+    render_into(example)
+    assert not leftover.exists()
+    assert not (example / "rendered/.modelops-old-deadbeef-dev").exists()
+    assert (example / "rendered/dev/llama3-8b-chat/deployment-llama3-8b-chat.yaml").exists()
+
+
+@pytest.mark.parametrize("link", ["rendered", "rendered/dev"])
+def test_symlinks_in_rendered_are_refused(example: Path, tmp_path: Path, link: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (example / link).parent.mkdir(exist_ok=True)
+    os.symlink(outside, example / link)
+    with pytest.raises(InputError) as info:
+        render_into(example)
+    assert "symbolic link" in info.value.diagnostics[0].message
+    assert list(outside.iterdir()) == []
