@@ -1,7 +1,8 @@
 """Layered merge of spec fragments that remembers where every value came from.
 
 Mappings merge key by key; lists and scalars from a higher layer replace the lower
-value whole.  Each merged value keeps the file position of the layer that set it, so an
+value whole, and so do mappings that are one choice among several shapes (the scaling
+metric: a cpu target and a custom metric name must never mix).  Each merged value keeps the file position of the layer that set it, so an
 error in an effective spec points at the line a human wrote.
 """
 
@@ -82,20 +83,23 @@ def _forget(origins: dict[Path, Layer], path: Path) -> None:
         del origins[key]
 
 
-def _merge_into(target: dict[str, Any], source: dict[str, Any], path: Path, layer: Layer, merged: Merged) -> None:
+def _merge_into(
+    target: dict[str, Any], source: dict[str, Any], path: Path, layer: Layer, merged: Merged, atomic: frozenset[Path]
+) -> None:
     for key, value in source.items():
         child = (*path, key)
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
+        if isinstance(value, dict) and isinstance(target.get(key), dict) and child not in atomic:
             merged.origins[child] = layer  # the latest layer that wrote into this mapping
-            _merge_into(target[key], value, child, layer, merged)
+            _merge_into(target[key], value, child, layer, merged, atomic)
         else:
             _forget(merged.origins, child)
             target[key] = copy.deepcopy(value)
             _record(merged.origins, child, value, layer)
 
 
-def merge(layers: Iterable[Layer]) -> Merged:
+def merge(layers: Iterable[Layer], atomic: frozenset[Path] = frozenset()) -> Merged:
+    """Merge `layers`, lowest first; mappings at `atomic` paths are replaced whole, like lists."""
     merged = Merged()
     for layer in layers:
-        _merge_into(merged.data, layer.data, (), layer, merged)
+        _merge_into(merged.data, layer.data, (), layer, merged, atomic)
     return merged

@@ -17,6 +17,10 @@ from generator.merge import Layer, Merged, merge
 from generator.spec import Environment, Inputs, Release
 
 
+# A metric is either a utilization target or a custom metric: a higher layer replaces it whole.
+ATOMIC: frozenset[Path] = frozenset({("scaling", "metric")})
+
+
 @cache
 def _builtin_defaults() -> Layer:
     raw = (resources.files("generator") / "defaults.yaml").read_bytes()
@@ -74,7 +78,7 @@ def resolve(release: Release, env: Environment) -> Resolved:
             ("spec", "environments", env.name),
         ),
     ]
-    resolved = Resolved(release, env, merge(layers))
+    resolved = Resolved(release, env, merge(layers, ATOMIC))
     findings = schema.validate("resolved.schema.json", resolved.spec)
     if findings:
         raise InputError([resolved.diagnostic(path, message, rule="spec-schema") for path, message in findings])
