@@ -1,0 +1,47 @@
+"""The rendered tree is what Argo CD reads: plain directories of single-object YAML files.
+
+Where kubectl exists, its built-in kustomize (no cluster needed) must load every release
+directory as Kubernetes resources and give back the same objects.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml as pyyaml
+
+from generator import pipeline, tree
+from generator.sources import WorkTree
+
+KUBECTL = shutil.which("kubectl")
+
+
+def rendered_dirs(repo: Path) -> list[Path]:
+    tree.write(repo, pipeline.build(WorkTree(repo)).tree)
+    return sorted(d for d in (repo / "rendered").glob("*/*") if d.is_dir())
+
+
+def test_directories_hold_only_single_object_yaml(example: Path) -> None:
+    for directory in rendered_dirs(example):
+        assert not [p for p in directory.iterdir() if p.is_dir()]  # Argo CD directory sources do not recurse
+        for path in directory.iterdir():
+            docs = list(pyyaml.safe_load_all(path.read_text()))  # a YAML 1.1 reader, as Argo CD's
+            assert len(docs) == 1 and {"apiVersion", "kind", "metadata"} <= set(docs[0])
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+def test_kubectl_kustomize_loads_every_directory(example: Path, tmp_path: Path) -> None:
+    for directory in rendered_dirs(example):
+        work = tmp_path / directory.parent.name / directory.name
+        shutil.copytree(directory, work)
+        files = sorted(p.name for p in work.iterdir())
+        (work / "kustomization.yaml").write_text("resources:\n" + "".join(f"  - {f}\n" for f in files))
+        done = subprocess.run([KUBECTL, "kustomize", str(work)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"{directory}: {done.stderr}"
+        loaded = [d for d in pyyaml.safe_load_all(done.stdout) if d]
+        originals = [pyyaml.safe_load((directory / f).read_text()) for f in files]
+        key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
+        assert sorted(loaded, key=key) == sorted(originals, key=key)
