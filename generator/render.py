@@ -51,7 +51,7 @@ class RenderedObject:
     path: str  # repository-relative, e.g. rendered/dev/llama/deployment-llama.yaml
     obj: dict[str, Any]
     text: str
-    lines: dict[Path, int]
+    lines: dict[Path, tuple[int, int]]  # (line, column) of every field in `text`
     environment: str
     template: str
     release: str | None = None
@@ -65,7 +65,8 @@ class RenderedObject:
         probe = tuple(path)
         while probe and probe not in self.lines:
             probe = probe[:-1]
-        return Location(self.path, self.lines.get(probe, 1), 1)
+        line, column = self.lines.get(probe, (1, 1))
+        return Location(self.path, line, column)
 
 
 @dataclass

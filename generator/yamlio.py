@@ -269,7 +269,7 @@ def scalar(value: Any) -> str:
 class _Emitter:
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.positions: dict[Path, int] = {}
+        self.positions: dict[Path, tuple[int, int]] = {}
 
     def key(self, key: str) -> str:
         if not isinstance(key, str):
@@ -297,7 +297,7 @@ class _Emitter:
         for index, (key, value) in enumerate(data.items()):
             prefix = first_prefix if (index == 0 and first_prefix is not None) else pad
             child = (*path, key)
-            self.positions[child] = len(self.lines) + 1
+            self.positions[child] = (len(self.lines) + 1, len(prefix) + 1)
             head = f"{prefix}{self.key(key)}:"
             self.nested(head, value, indent, child)
 
@@ -306,7 +306,7 @@ class _Emitter:
         for index, item in enumerate(data):
             prefix = first_prefix if (index == 0 and first_prefix is not None) else pad
             child = (*path, index)
-            self.positions[child] = len(self.lines) + 1
+            self.positions[child] = (len(self.lines) + 1, len(prefix) + 1)
             if isinstance(item, dict) and item:
                 self.mapping(item, indent + 2, child, first_prefix=f"{prefix}- ")
             elif isinstance(item, list) and item:
@@ -334,10 +334,10 @@ class _Emitter:
             self.lines.extend(body)
 
 
-def dump(data: Any) -> tuple[str, dict[Path, int]]:
-    """Block-style YAML for `data` and the line on which each field starts."""
+def dump(data: Any) -> tuple[str, dict[Path, tuple[int, int]]]:
+    """Block-style YAML for `data` and the (line, column) at which each field starts."""
     emitter = _Emitter()
-    emitter.positions[()] = 1
+    emitter.positions[()] = (1, 1)
     if isinstance(data, dict) and data:
         emitter.mapping(data, 0, ())
     elif isinstance(data, list) and data:

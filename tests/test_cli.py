@@ -50,7 +50,7 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
     assert (bad[0]["line"], bad[0]["field"]) == (8, "spec.minReadySeconds")
     assert bad[0]["message"].startswith('unknown field "minReadySeconds"')
     text = run(example, "validate")
-    assert ("rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml:8:1: spec.minReadySeconds: "
+    assert ("rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml:8:3: spec.minReadySeconds: "
             'unknown field "minReadySeconds"') in text.out
     assert text.out.strip().endswith("162 resources, 144 valid, 18 invalid; 18 errors, 0 warnings")
     assert run(example, "render").exit_code == 1

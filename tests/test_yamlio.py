@@ -80,7 +80,8 @@ def test_emitter_layout_is_block_style_with_indented_sequences() -> None:
     assert out == (
         "a:\n  b:\n    - c: 1\n      d: \"500m\"\n  e: {}\n  f: []\ncfg: |\n  x: 1\n  y: 2\n"
     )
-    assert lines[("a", "b", 0, "d")] == 4
+    assert lines[("a", "b", 0, "d")] == (4, 7)
+    assert lines[("a", "b", 0)] == (3, 5)
 
 
 json_values = st.recursive(
