@@ -2,8 +2,9 @@
 
 Mappings merge key by key; lists and scalars from a higher layer replace the lower
 value whole, and so do mappings that are one choice among several shapes (the scaling
-metric: a cpu target and a custom metric name must never mix).  Each merged value keeps the file position of the layer that set it, so an
-error in an effective spec points at the line a human wrote.
+metric: a cpu target and a custom metric name must never mix).  Each merged value keeps
+the file position of the layer that set it, so an error in an effective spec points at
+the line a human wrote.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from generator.errors import Diagnostic, InputError, Location, Path, Severity, f
 from generator.merge import Layer, Merged, merge
 from generator.spec import Environment, Inputs, Release
 
-
 # A metric is either a utilization target or a custom metric: a higher layer replaces it whole.
 ATOMIC: frozenset[Path] = frozenset({("scaling", "metric")})
 

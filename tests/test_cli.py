@@ -27,8 +27,14 @@ def test_validate_json_lists_every_resource(example: Path, run: Runner) -> None:
     result = run(example, "validate", "-o", "json")
     assert result.exit_code == 0
     report = result.json()
-    assert report["summary"] == {"resources": 162, "valid": 162, "invalid": 0, "errors": 0, "warnings": 0,
-                                 "infos": report["summary"]["infos"]}
+    assert report["summary"] == {
+        "resources": 162,
+        "valid": 162,
+        "invalid": 0,
+        "errors": 0,
+        "warnings": 0,
+        "infos": report["summary"]["infos"],
+    }
     kinds = {r["kind"] for r in report["resources"]}
     assert {"Deployment", "Rollout", "InferenceService", "Application", "AppProject"} <= kinds
     assert {(row["environment"], row["gpuType"]) for row in report["capacity"]} >= {("prod", "nvidia-h100")}
@@ -40,7 +46,8 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
     (example / "templates/release/pdb.yaml.j2").write_text(
         "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{ names.workload }}\n"
         "  namespace: {{ env.namespace }}\nspec:\n  maxUnavailable: 1\n  minReadySeconds: 5\n"
-        "  selector:\n    matchLabels: {{ selector }}\n")
+        "  selector:\n    matchLabels: {{ selector }}\n"
+    )
     result = run(example, "validate", "-o", "json")
     assert result.exit_code == 1
     summary = result.json()["summary"]
@@ -50,8 +57,10 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
     assert (bad[0]["line"], bad[0]["field"]) == (8, "spec.minReadySeconds")
     assert bad[0]["message"].startswith('unknown field "minReadySeconds"')
     text = run(example, "validate")
-    assert ("rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml:8:3: spec.minReadySeconds: "
-            'unknown field "minReadySeconds"') in text.out
+    assert (
+        "rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml:8:3: spec.minReadySeconds: "
+        'unknown field "minReadySeconds"'
+    ) in text.out
     assert text.out.strip().endswith("162 resources, 144 valid, 18 invalid; 18 errors, 0 warnings")
     assert run(example, "render").exit_code == 1
     assert not (example / "rendered").exists()
@@ -99,8 +108,9 @@ def test_console_script_never_shows_a_traceback(example: Path) -> None:
 
 
 def test_python_dash_m_works(example: Path) -> None:
-    done = subprocess.run(["python", "-m", "generator", "--repo", str(example), "render", "-q"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["python", "-m", "generator", "--repo", str(example), "render", "-q"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
 
 

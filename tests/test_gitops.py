@@ -85,7 +85,7 @@ def test_gitignore_cannot_drop_rendered_files(example_repo: Path) -> None:
 def test_refuses_detached_head_locked_index_and_merges(example_repo: Path) -> None:
     repo = gitops.open_repo(example_repo)
     (Path(repo.git_dir) / "index.lock").write_text("")
-    with pytest.raises(RepositoryError, match="index.lock exists"):
+    with pytest.raises(RepositoryError, match=r"index\.lock exists"):
         gitops.check_can_commit(repo)
     (Path(repo.git_dir) / "index.lock").unlink()
     git(example_repo, "checkout", "-q", "--detach")

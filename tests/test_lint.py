@@ -22,8 +22,9 @@ def test_lint_reports_cross_field_errors_once(example: Path, run: Runner) -> Non
     result = run(example, "lint", str(example / "releases/llama3-70b-instruct.yaml"), "-o", "json")
     assert result.exit_code == 1
     (diag,) = result.json()["diagnostics"]
-    assert diag["message"] == ("tensorParallelSize 2 must equal the GPU count 4 (resources.gpu.count) "
-                               "(in dev, staging, prod)")
+    assert diag["message"] == (
+        "tensorParallelSize 2 must equal the GPU count 4 (resources.gpu.count) (in dev, staging, prod)"
+    )
     assert (diag["line"], diag["field"]) == (23, "spec.runtime.args.tensorParallelSize")
 
 

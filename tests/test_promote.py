@@ -16,11 +16,16 @@ def test_promote_staging_to_prod_keeps_comments_and_order(example_repo: Path, ru
     assert "version: 3.1.0 -> 3.1.1" in result.out
     after = (example_repo / LLAMA).read_text()
     assert "      # Production runs the previous patch release until 3.1.1 is promoted.\n" in after
-    expected = before.replace("        version: 3.1.0\n", "        version: 3.1.1\n").replace(
-        "llama-3.1-8b-instruct/3.1.0/\n          digest: sha256:550df0e1d8540389ee7f5dde6ff95a2b1c8756658281ca2be325dade60521948",
-        "llama-3.1-8b-instruct/3.1.1/\n          digest: sha256:699d88c83fa006cba4f3c7b2aae94bb5bea48b80f8f0892e66e92d3a9246d3db",
-    ) + "      runtime:\n        image: registry.example.com/mirror/vllm/vllm-openai:v0.11.0@sha256:" \
+    expected = (
+        before.replace("        version: 3.1.0\n", "        version: 3.1.1\n").replace(
+            "llama-3.1-8b-instruct/3.1.0/\n          digest: sha256:"
+            "550df0e1d8540389ee7f5dde6ff95a2b1c8756658281ca2be325dade60521948",
+            "llama-3.1-8b-instruct/3.1.1/\n          digest: sha256:"
+            "699d88c83fa006cba4f3c7b2aae94bb5bea48b80f8f0892e66e92d3a9246d3db",
+        )
+        + "      runtime:\n        image: registry.example.com/mirror/vllm/vllm-openai:v0.11.0@sha256:"
         "e44d97c0831ea25f1a5afb18388af5136e27eec77f466915df43bcd1f50f96d5\n"
+    )
     assert after == expected
     rollout = (example_repo / "rendered/prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml").read_text()
     assert 'modelops.io/model-version: "3.1.1"' in rollout

@@ -48,7 +48,11 @@ def test_rejected_push_is_rebuilt_and_keeps_both_writers(published: Path, tmp_pa
     assert result.json()["attempts"] == 2
     subjects = remote_subjects(published)
     assert subjects[0] == "render bge-embeddings (dev, staging)"  # prod pins its own maxReplicas
-    assert subjects[1:4] == ["bge: scale to 5", "render toxicity-classifier (dev, staging, prod)", "toxicity: scale to 8"]
+    assert subjects[1:4] == [
+        "bge: scale to 5",
+        "render toxicity-classifier (dev, staging, prod)",
+        "toxicity: scale to 8",
+    ]
     # The remote's rendered tree reflects both writers' specs, and nothing was force-pushed.
     hpa = "rendered/{env}/{name}/horizontalpodautoscaler-{name}.yaml"
     assert "maxReplicas: 8" in git(published, "show", "main:" + hpa.format(env="dev", name="toxicity-classifier"))
@@ -65,8 +69,15 @@ def test_two_writers_racing_for_real(published: Path, tmp_path: Path) -> None:
         repo = clone(published, tmp_path / name)
         spec_change(repo, release, old, new, f"{name}: {release}")
         writers.append(repo)
-    procs = [subprocess.Popen(["modelops", "--repo", str(r), "commit", "--push", "--retries", "5"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in writers]
+    procs = [
+        subprocess.Popen(
+            ["modelops", "--repo", str(r), "commit", "--push", "--retries", "5"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in writers
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err

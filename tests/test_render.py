@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,7 +29,7 @@ def test_same_input_same_bytes(example: Path, tmp_path: Path) -> None:
     assert all(data.endswith(b"\n") and b"\r" not in data for data in first.values())
     # Reordering keys in a spec changes nothing in the output.
     text = (example / LLAMA).read_text()
-    reordered = text.replace("    cpu: \"4\"\n    memory: 32Gi\n", "    memory: 32Gi\n    cpu: \"4\"\n")
+    reordered = text.replace('    cpu: "4"\n    memory: 32Gi\n', '    memory: 32Gi\n    cpu: "4"\n')
     assert reordered != text
     (example / LLAMA).write_text(reordered)
     assert rendered(example) == first
@@ -69,8 +72,11 @@ def test_spec_values_stay_literal_strings(example: Path, hostile: str) -> None:
 
 
 def test_template_override_with_undefined_variable_names_file_and_line(example: Path) -> None:
-    write(example / "templates/release/pdb.yaml.j2", "apiVersion: policy/v1\nkind: PodDisruptionBudget\n"
-          "metadata:\n  name: {{ names.workload }}\n  labels: {{ no_such_value }}\n")
+    write(
+        example / "templates/release/pdb.yaml.j2",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\n"
+        "metadata:\n  name: {{ names.workload }}\n  labels: {{ no_such_value }}\n",
+    )
     with pytest.raises(TemplateError) as info:
         rendered(example)
     assert info.value.diagnostics[0].format() == (
@@ -79,25 +85,31 @@ def test_template_override_with_undefined_variable_names_file_and_line(example: 
 
 
 def test_value_spliced_into_a_longer_string_is_refused(example: Path) -> None:
-    write(example / "templates/release/pdb.yaml.j2",
-          "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{ names.workload }}-pdb\n")
+    write(
+        example / "templates/release/pdb.yaml.j2",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{ names.workload }}-pdb\n",
+    )
     with pytest.raises(TemplateError) as info:
         rendered(example)
     assert "part of a longer string" in info.value.diagnostics[0].message
 
 
 def test_repository_template_can_add_an_object(example: Path) -> None:
-    write(example / "templates/release/limitrange.yaml.j2",
-          "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: {{ names.workload }}\n"
-          "  namespace: {{ env.namespace }}\nspec:\n  limits:\n    - type: Container\n")
+    write(
+        example / "templates/release/limitrange.yaml.j2",
+        "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: {{ names.workload }}\n"
+        "  namespace: {{ env.namespace }}\nspec:\n  limits:\n    - type: Container\n",
+    )
     files = rendered(example)
     assert "rendered/prod/bge-embeddings/limitrange-bge-embeddings.yaml" in files
 
 
 def test_sandbox_blocks_python_internals(example: Path) -> None:
-    write(example / "templates/release/evil.yaml.j2",
-          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
-          "data:\n  x: {{ names.__class__.__mro__[1].__subclasses__() }}\n")
+    write(
+        example / "templates/release/evil.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+        "data:\n  x: {{ names.__class__.__mro__[1].__subclasses__() }}\n",
+    )
     with pytest.raises(TemplateError) as info:
         rendered(example)
     assert "templates/release/evil.yaml.j2" in info.value.diagnostics[0].format()
@@ -109,3 +121,15 @@ def test_include_cannot_leave_the_templates_directory(example: Path) -> None:
     with pytest.raises(TemplateError) as info:
         rendered(example)
     assert "templates/release/evil.yaml.j2" in info.value.diagnostics[0].format()
+
+
+def test_same_bytes_in_separate_processes_with_different_hash_seeds(example: Path, tmp_path: Path) -> None:
+    trees = []
+    for seed in ("1", "2"):
+        copy = tmp_path / f"seed{seed}"
+        shutil.copytree(example, copy)
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(["modelops", "--repo", str(copy), "render", "-q"], env=env, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        trees.append({p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "rendered").rglob("*.yaml")})
+    assert trees[0] == trees[1]

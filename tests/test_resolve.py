@@ -25,8 +25,12 @@ def test_worked_example_llama3_8b_chat_in_prod() -> None:
     assert r.get("scaling", "metric") == {"type": "pods", "name": "vllm_num_requests_waiting", "averageValue": "5"}
     assert r.get("rollout", "strategy") == "canary"
     assert [s.get("setWeight") for s in r.get("rollout", "canary", "steps")] == [10, None, 50, None]
-    assert r.get("rollout", "canary", "analysis") == {"enabled": True, "maxLatencySeconds": 4, "interval": "1m",
-                                                      "failureLimit": 1}
+    assert r.get("rollout", "canary", "analysis") == {
+        "enabled": True,
+        "maxLatencySeconds": 4,
+        "interval": "1m",
+        "failureLimit": 1,
+    }
     assert r.get("scheduling", "priorityClassName") == "model-serving-critical"  # from prod defaults
     assert r.get("scheduling", "tolerations") == []  # template default
     assert r.get("model", "version") == "3.1.0"
@@ -50,11 +54,13 @@ def test_lists_replace_and_mappings_merge() -> None:
 
 
 def test_effective_spec_errors_point_at_the_override(example: Path) -> None:
-    edit(example / "releases/llama3-8b-chat.yaml", "      scaling:\n        minReplicas: 2\n",
-         "      scaling:\n        minReplicas: two\n")
+    edit(
+        example / "releases/llama3-8b-chat.yaml",
+        "      scaling:\n        minReplicas: 2\n",
+        "      scaling:\n        minReplicas: two\n",
+    )
     with pytest.raises(InputError) as info:
         spec.load_inputs(WorkTree(example))
     assert info.value.diagnostics[0].format() == (
-        "releases/llama3-8b-chat.yaml:57:9: spec.environments.prod.scaling.minReplicas: expected an integer, "
-        'got "two"'
+        'releases/llama3-8b-chat.yaml:57:9: spec.environments.prod.scaling.minReplicas: expected an integer, got "two"'
     )

@@ -69,14 +69,15 @@ def test_release_names_must_be_dns_labels(example: Path, name: str, message: str
 
 def test_name_must_match_the_file(example: Path) -> None:
     edit(example / LLAMA, "  name: llama3-8b-chat", "  name: other-name")
-    assert errors(example) == [f"{LLAMA}:5:3: metadata.name: name 'other-name' must match the file name 'llama3-8b-chat'"]
+    assert errors(example) == [
+        f"{LLAMA}:5:3: metadata.name: name 'other-name' must match the file name 'llama3-8b-chat'"
+    ]
 
 
 def test_duplicate_release_names(example: Path) -> None:
     (example / "releases/llama3-8b-chat.yml").write_bytes((example / LLAMA).read_bytes())
     assert errors(example) == [
-        "releases/llama3-8b-chat.yml:5:3: metadata.name: release 'llama3-8b-chat' is also defined in "
-        f"{LLAMA}"
+        f"releases/llama3-8b-chat.yml:5:3: metadata.name: release 'llama3-8b-chat' is also defined in {LLAMA}"
     ]
 
 
@@ -91,7 +92,11 @@ def test_every_broken_file_is_reported_in_one_run(example: Path) -> None:
 
 def test_environment_problems(example: Path) -> None:
     edit(example / "environments/prod.yaml", 'kubernetesVersion: "1.30"', 'kubernetesVersion: "1.99"')
-    edit(example / "environments/dev.yaml", "  namespace: models-dev\n", "  namespace: models-dev\n  promotion:\n    from: prod\n")
+    edit(
+        example / "environments/dev.yaml",
+        "  namespace: models-dev\n",
+        "  namespace: models-dev\n  promotion:\n    from: prod\n",
+    )
     found = errors(example)
     assert found == [
         "environments/dev.yaml:12:5: spec.promotion.from: promotion order has a cycle: dev -> prod -> staging -> dev",

@@ -22,8 +22,11 @@ def test_status_reads_what_is_committed(example_repo: Path, run: Runner) -> None
     assert llama["artifactDigest"] == "sha256:550df0e1d8540389ee7f5dde6ff95a2b1c8756658281ca2be325dade60521948"
     assert llama["imageDigest"] == "sha256:e44d97c0831ea25f1a5afb18388af5136e27eec77f466915df43bcd1f50f96d5"
     assert llama["commit"]["sha"] == first
-    assert prod["toxicity-classifier"]["commit"] == {"sha": second, "date": llama["commit"]["date"],
-                                                      "subject": "render toxicity-classifier (dev, staging, prod)"}
+    assert prod["toxicity-classifier"]["commit"] == {
+        "sha": second,
+        "date": llama["commit"]["date"],
+        "subject": "render toxicity-classifier (dev, staging, prod)",
+    }
     assert prod["distilbert-sentiment"]["strategy"] == "canary"  # an InferenceService
     text = run(example_repo, "status").out
     assert "  llama3-8b-chat        3.1.0    canary      sha256:e44d97c0831e  sha256:550df0e1d854  " in text

@@ -65,9 +65,47 @@ def test_oversized_file_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["yes", "no", "on", "off", "y", "N", "true", "null", "~", "1.0", "010", "0o17", "1e3", "1:20", "2024-01-01",
-     ".inf", "-", "a: b", "x #y", "", " lead", "trail ", "@at", "*star", "&amp", "!bang", "%pc", "{a}", "[a]",
-     "line\nbreak", "tab\tin", "emoji 😀", "nul\x00", "\u2028sep", "---", "...", "'q'", '"dq"', "a:"],
+    [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "N",
+        "true",
+        "null",
+        "~",
+        "1.0",
+        "010",
+        "0o17",
+        "1e3",
+        "1:20",
+        "2024-01-01",
+        ".inf",
+        "-",
+        "a: b",
+        "x #y",
+        "",
+        " lead",
+        "trail ",
+        "@at",
+        "*star",
+        "&amp",
+        "!bang",
+        "%pc",
+        "{a}",
+        "[a]",
+        "line\nbreak",
+        "tab\tin",
+        "emoji 😀",
+        "nul\x00",
+        "\u2028sep",
+        "---",
+        "...",
+        "'q'",
+        '"dq"',
+        "a:",
+    ],
 )
 def test_emitted_strings_read_back_as_the_same_string(text: str) -> None:
     out, _ = yamlio.dump({"k": text, "l": [text]})
@@ -77,9 +115,7 @@ def test_emitted_strings_read_back_as_the_same_string(text: str) -> None:
 
 def test_emitter_layout_is_block_style_with_indented_sequences() -> None:
     out, lines = yamlio.dump({"a": {"b": [{"c": 1, "d": "500m"}], "e": {}, "f": []}, "cfg": "x: 1\ny: 2\n"})
-    assert out == (
-        "a:\n  b:\n    - c: 1\n      d: \"500m\"\n  e: {}\n  f: []\ncfg: |\n  x: 1\n  y: 2\n"
-    )
+    assert out == ('a:\n  b:\n    - c: 1\n      d: "500m"\n  e: {}\n  f: []\ncfg: |\n  x: 1\n  y: 2\n')
     assert lines[("a", "b", 0, "d")] == (4, 7)
     assert lines[("a", "b", 0)] == (3, 5)
 
