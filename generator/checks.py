@@ -78,7 +78,7 @@ def _resources(r: Resolved) -> Iterable[Diagnostic]:
             known = ", ".join(types) or "none"
             yield r.diagnostic(
                 ("resources", "gpu", "type"),
-                f"GPU type {gpu['type']!r} is not offered by environment {r.env.name} (gpuTypes: {known})",
+                f"GPU type {gpu['type']!r} is not among the environment's gpuTypes ({known})",
             )
 
 

@@ -100,6 +100,12 @@ def annotations(r: Resolved) -> dict[str, str]:
     )
 
 
+def pod_annotations(r: Resolved, server: Server) -> dict[str, str]:
+    """The workload's annotations, plus a hash of the runtime config so that a config change rolls the pods."""
+    extra = {"modelops.io/config-hash": config_hash(server.config_files)} if server.config_files else {}
+    return _sorted({**annotations(r), **extra})
+
+
 def resources(r: Resolved) -> dict[str, dict[str, Any]]:
     spec = r.spec["resources"]
     requests: dict[str, Any] = {"cpu": spec["cpu"], "memory": spec["memory"]}
@@ -350,7 +356,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "labels": every,
         "selector": selector,
         "annotations": annotations(r),
-        "pod_annotations": _sorted({**annotations(r), "modelops.io/config-hash": config_hash(server.config_files)}),
+        "pod_annotations": pod_annotations(r, server),
         "server": server,
         "container_ports": [p.container_port() for p in server.ports],
         "service_ports": [

@@ -124,7 +124,8 @@ def merge_environments(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     for items in groups.values():
         envs = list(dict.fromkeys(d.environment for d in items if d.environment))
         first = items[0]
-        if envs:
+        # An environment file's own finding needs no "(in env)": its file already says which.
+        if envs and first.release:
             first = replace(first, message=f"{first.message} (in {', '.join(envs)})", environment=", ".join(envs))
         out.append(first)
     return out

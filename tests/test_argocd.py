@@ -1,0 +1,128 @@
+"""Argo CD objects: one AppProject per environment, Applications (or an ApplicationSet), sync waves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import edit
+from tests.render_helpers import argocd, example, obj, render
+
+REPO = "https://git.example.com/platform/model-gitops.git"
+
+
+def test_app_project_restricts_sources_destinations_and_kinds() -> None:
+    project = argocd(example(), "prod", "AppProject", "modelops-prod")
+    assert project["metadata"]["namespace"] == "argocd"
+    spec = project["spec"]
+    assert spec["sourceRepos"] == [REPO]
+    assert spec["destinations"] == [{"server": "https://prod-gpu.k8s.example.com", "namespace": "models-prod"}]
+    assert spec["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
+    rendered_kinds = sorted(
+        {
+            (o["apiVersion"].rpartition("/")[0], o["kind"])
+            for p, o in example().items()
+            if p.startswith("rendered/prod/") and "/_argocd/" not in p
+        }
+    )
+    assert [(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]] == rendered_kinds
+    assert ("apps", "Deployment") not in rendered_kinds  # prod runs Rollouts only: nothing else is allowed
+    dev_kinds = argocd(example(), "dev", "AppProject", "modelops-dev")["spec"]["namespaceResourceWhitelist"]
+    assert {"group": "apps", "kind": "Deployment"} in dev_kinds
+    assert {"group": "argoproj.io", "kind": "Rollout"} not in dev_kinds
+
+
+def test_application_per_release_and_environment() -> None:
+    app = argocd(example(), "dev", "Application", "llama3-8b-chat-dev")
+    assert app["metadata"]["annotations"] == {"argocd.argoproj.io/sync-wave": "0"}
+    assert app["metadata"]["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
+    assert app["spec"]["project"] == "modelops-dev"
+    assert app["spec"]["source"] == {"repoURL": REPO, "targetRevision": "main", "path": "rendered/dev/llama3-8b-chat"}
+    assert app["spec"]["destination"] == {"server": "https://dev-gpu.k8s.example.com", "namespace": "models-dev"}
+    assert app["spec"]["syncPolicy"] == {
+        "automated": {"prune": True, "selfHeal": True},
+        "syncOptions": ["CreateNamespace=true", "PruneLast=true"],
+        "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+    }
+
+
+def test_prod_waits_for_a_manual_sync() -> None:
+    for path, o in example().items():
+        if path.startswith("rendered/prod/_argocd/") and o["kind"] == "Application":
+            assert "automated" not in o["spec"]["syncPolicy"], path
+
+
+def test_sync_waves_are_strings_ordering_config_before_workloads() -> None:
+    waves = {
+        o["kind"]: o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        for p, o in example().items()
+        if p.startswith("rendered/prod/llama3-8b-chat/")
+    }
+    assert waves == {
+        "ConfigMap": "-1",
+        "ServiceAccount": "-1",
+        "NetworkPolicy": "-1",
+        "AnalysisTemplate": "-1",
+        "Rollout": "0",
+        "Service": "0",
+        "PodDisruptionBudget": "0",
+        "HorizontalPodAutoscaler": "1",
+        "ServiceMonitor": "1",
+    }
+    assert argocd(example(), "prod", "AppProject", "modelops-prod")["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-wave": "-1"
+    }
+
+
+def test_root_application_of_each_environment() -> None:
+    root = argocd(example(), "staging", "Application", "modelops-staging")
+    assert root["spec"]["source"]["path"] == "rendered/staging/_argocd"
+    assert root["spec"]["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "argocd"}
+    assert root["spec"]["project"] == "default"
+
+
+def test_application_set_instead_of_applications(example: Path) -> None:
+    edit(
+        example / "environments/staging.yaml",
+        "    targetRevision: main\n",
+        "    targetRevision: main\n    applicationSet: true\n",
+    )
+    objects = render(example)
+    staging = [p for p in objects if p.startswith("rendered/staging/_argocd/")]
+    assert sorted(p.rsplit("/", 1)[1] for p in staging) == [
+        "application-modelops-staging.yaml",
+        "applicationset-modelops-staging.yaml",
+        "appproject-modelops-staging.yaml",
+    ]
+    appset = argocd(objects, "staging", "ApplicationSet", "modelops-staging")
+    assert appset["spec"]["generators"] == [
+        {
+            "git": {
+                "repoURL": REPO,
+                "revision": "main",
+                "directories": [{"path": "rendered/staging/*"}, {"path": "rendered/staging/_argocd", "exclude": True}],
+            }
+        }
+    ]
+    template = appset["spec"]["template"]
+    assert template["metadata"]["name"] == "{{.path.basename}}-staging"
+    assert template["spec"]["source"]["path"] == "{{.path.path}}"
+    assert template["spec"]["project"] == "modelops-staging"
+    assert appset["spec"]["goTemplateOptions"] == ["missingkey=error"]
+    assert "rendered/dev/_argocd/application-llama3-8b-chat-dev.yaml" in objects  # other environments unchanged
+
+
+def test_labels_follow_the_recommended_conventions() -> None:
+    labels = obj(example(), "prod", "llama3-8b-chat", "Rollout")["metadata"]["labels"]
+    assert labels == {
+        "app.kubernetes.io/component": "model-server",
+        "app.kubernetes.io/instance": "llama3-8b-chat-prod",
+        "app.kubernetes.io/managed-by": "modelops",
+        "app.kubernetes.io/name": "llama3-8b-chat",
+        "app.kubernetes.io/part-of": "assistants",
+        "app.kubernetes.io/version": "3.1.0",
+        "modelops.io/environment": "prod",
+        "modelops.io/model-name": "meta-llama-Llama-3.1-8B-Instruct",
+        "modelops.io/model-version": "3.1.0",
+        "modelops.io/runtime": "vllm",
+        "modelops.io/team": "assistants",
+    }

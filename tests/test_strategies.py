@@ -1,0 +1,100 @@
+"""Rolling, blue-green and canary: the workload kind, Services and rollout fields each produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import edit
+from tests.render_helpers import example, obj, render
+
+
+def test_rolling_is_a_deployment_with_the_spec_surge() -> None:
+    deployment = obj(example(), "dev", "toxicity-classifier", "Deployment")
+    assert deployment["apiVersion"] == "apps/v1"
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+    }
+    assert "replicas" not in deployment["spec"]  # the HPA owns the replica count
+    assert deployment["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/instance": "toxicity-classifier-dev",
+        "app.kubernetes.io/name": "toxicity-classifier",
+    }
+    hpa = obj(example(), "dev", "toxicity-classifier", "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "toxicity-classifier",
+    }
+
+
+def test_rolling_surge_from_the_spec(example: Path) -> None:
+    edit(
+        example / "releases/toxicity-classifier.yaml",
+        "  environments:\n",
+        "  rollout:\n    maxSurge: 1\n    maxUnavailable: 10%\n  environments:\n",
+    )
+    deployment = obj(render(example), "dev", "toxicity-classifier", "Deployment")
+    assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": "10%"}
+
+
+def test_blue_green_rollout_with_active_and_preview_services() -> None:
+    rollout = obj(example(), "prod", "llama3-70b-instruct", "Rollout")
+    assert rollout["apiVersion"] == "argoproj.io/v1alpha1"
+    assert rollout["spec"]["strategy"] == {
+        "blueGreen": {
+            "activeService": "llama3-70b-instruct",
+            "previewService": "llama3-70b-instruct-preview",
+            "autoPromotionEnabled": False,
+            "scaleDownDelaySeconds": 600,
+        }
+    }
+    active = obj(example(), "prod", "llama3-70b-instruct", "Service")
+    preview = obj(example(), "prod", "llama3-70b-instruct", "Service", "llama3-70b-instruct-preview")
+    assert active["spec"]["selector"] == preview["spec"]["selector"] == rollout["spec"]["selector"]["matchLabels"]
+    assert active["metadata"]["labels"]["modelops.io/service-role"] == "stable"
+    assert preview["metadata"]["labels"]["modelops.io/service-role"] == "preview"
+    hpa = obj(example(), "prod", "llama3-70b-instruct", "HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"]["kind"] == "Rollout"
+
+
+def test_canary_rollout_with_steps_services_and_analysis() -> None:
+    rollout = obj(example(), "prod", "llama3-8b-chat", "Rollout")
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert canary["stableService"] == "llama3-8b-chat"
+    assert canary["canaryService"] == "llama3-8b-chat-canary"
+    assert canary["steps"] == [
+        {"setWeight": 10},
+        {"pause": {"duration": "15m"}},
+        {"setWeight": 50},
+        {"pause": {"duration": "30m"}},
+    ]
+    assert canary["analysis"] == {"templates": [{"templateName": "llama3-8b-chat-latency"}], "startingStep": 1}
+    analysis = obj(example(), "prod", "llama3-8b-chat", "AnalysisTemplate", "llama3-8b-chat-latency")
+    (metric,) = analysis["spec"]["metrics"]
+    assert metric["successCondition"] == "isNaN(result[0]) || result[0] <= 4"
+    assert metric["provider"]["prometheus"]["address"] == "http://prometheus-operated.monitoring.svc:9090"
+    assert metric["provider"]["prometheus"]["query"] == (
+        'histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="models-prod",'
+        'pod=~"llama3-8b-chat-.*"}[5m])) by (le))'
+    )
+    # Without analysis there is no template and no analysis block.
+    toxicity = obj(example(), "prod", "toxicity-classifier", "Rollout")["spec"]["strategy"]["canary"]
+    assert "analysis" not in toxicity
+    assert toxicity["steps"][-1] == {"pause": {}}  # an indefinite pause waits for a human
+    assert not any(p.endswith("analysistemplate-toxicity-classifier-latency.yaml") for p in example())
+
+
+def test_kserve_canary_is_a_traffic_percentage() -> None:
+    predictor = obj(example(), "prod", "distilbert-sentiment", "InferenceService")["spec"]["predictor"]
+    assert predictor["canaryTrafficPercent"] == 10
+
+
+def test_every_strategy_and_runtime_is_in_the_example() -> None:
+    workloads = [o for o in example().values() if o["kind"] in ("Deployment", "Rollout", "InferenceService")]
+    strategies = {o["metadata"]["annotations"]["modelops.io/rollout-strategy"] for o in workloads}
+    runtimes = {o["metadata"]["labels"]["modelops.io/runtime"] for o in workloads}
+    assert strategies == {"rolling", "blue-green", "canary"}
+    assert runtimes == {"vllm", "triton", "torchserve", "tfserving", "kserve"}
+    envs = {o["metadata"]["namespace"] for o in workloads}
+    assert envs == {"models-dev", "models-staging", "models-prod"}
