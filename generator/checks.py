@@ -8,15 +8,8 @@ from collections.abc import Iterable
 from generator import quantity, runtimes
 from generator.errors import Diagnostic, InputError
 from generator.resolve import Resolved
+from generator.secrets import plaintext_secret
 
-# Names that announce a credential.  A literal value under such a name is refused: it would
-# end up in Git and in every rendered manifest.
-_SECRET_NAME = re.compile(r"(?i)(secret|token|passw(or)?d|api_?key|private_?key|credential|access_?key)")
-# Values that are credentials whatever their name (Hugging Face, OpenAI, AWS, PEM keys, GitHub).
-_SECRET_VALUE = re.compile(
-    r"hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36,}"
-)
 _ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
 
 
@@ -34,8 +27,7 @@ def _env_vars(r: Resolved) -> Iterable[Diagnostic]:
         if name in reserved:
             yield r.diagnostic((*path, "name"), f"env var {name} is set by modelops and cannot be overridden")
         seen.add(name)
-        value = var.get("value")
-        if isinstance(value, str) and (_SECRET_VALUE.search(value) or (_SECRET_NAME.search(name) and value)):
+        if plaintext_secret(name, var.get("value")):
             yield r.diagnostic(
                 (*path, "value"),
                 f"env var {name} holds a plaintext secret; reference a Secret with secretKeyRef "

@@ -124,8 +124,9 @@ def merge_environments(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     for items in groups.values():
         envs = list(dict.fromkeys(d.environment for d in items if d.environment))
         first = items[0]
-        # An environment file's own finding needs no "(in env)": its file already says which.
-        if envs and first.release:
+        # Only a spec line shared by several environments needs "(in env)"; an environment file or a
+        # rendered file already says which environment it is.
+        if envs and first.release and not first.resource:
             first = replace(first, message=f"{first.message} (in {', '.join(envs)})", environment=", ".join(envs))
         out.append(first)
     return out
@@ -135,6 +136,7 @@ class ModelOpsError(Exception):
     """Base of every error the tool reports to a user; never shown as a traceback."""
 
     exit_code = EXIT_INVALID
+    rule = ""  # the rule id `at` gives its diagnostic
 
     def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic] | str):
         if isinstance(diagnostics, str):
@@ -155,6 +157,7 @@ class ModelOpsError(Exception):
         **extra: object,
     ) -> ModelOpsError:
         loc = Location(file, line, column) if file else None
+        extra.setdefault("rule", cls.rule)
         return cls(Diagnostic(message, loc, field, **extra))  # type: ignore[arg-type]
 
 
@@ -165,9 +168,13 @@ class InputError(ModelOpsError):
 class TemplateError(ModelOpsError):
     """A template failed to render or rendered something that is not a manifest."""
 
+    rule = "template"
+
 
 class PolicyError(ModelOpsError):
     """A policy or waiver file is malformed."""
+
+    rule = "policy-file"
 
 
 class UsageError(ModelOpsError):

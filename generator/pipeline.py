@@ -6,11 +6,12 @@ write or commit.  Nothing here touches the disk except through the Source it is 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator import capacity, checks, kubeschema, resolve, spec
-from generator.errors import Diagnostic, InputError, TemplateError, UsageError, format_path
+from generator import capacity, checks, kubeschema, policy, resolve, spec
+from generator.errors import Diagnostic, InputError, PolicyError, TemplateError, UsageError, format_path
 from generator.render import RenderedTree, render
 from generator.report import Report, ResourceResult
 from generator.resolve import Resolved
@@ -23,6 +24,7 @@ class Build:
     inputs: Inputs
     resolved: list[Resolved]
     tree: RenderedTree
+    policies: policy.Policies
 
 
 def select_environments(inputs: Inputs, names: tuple[str, ...] | None) -> Inputs:
@@ -40,13 +42,14 @@ def build(
     environments: tuple[str, ...] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Build:
-    """Load, resolve, check and render; raises InputError/TemplateError on bad input."""
+    """Load, resolve, check and render; raises InputError, PolicyError or TemplateError on bad input."""
     inputs = select_environments(spec.load_inputs(source), environments)
+    policies = policy.load(source)
     resolved = resolve.resolve_all(inputs)
     checks.check_all(resolved)
     tree = render(source, resolved, inputs.environments, progress=progress)
     tree.complete = not environments
-    return Build(inputs, resolved, tree)
+    return Build(inputs, resolved, tree, policies)
 
 
 def _resource_result(obj_path: str, built: Build) -> ResourceResult:
@@ -75,11 +78,20 @@ def _resource_result(obj_path: str, built: Build) -> ResourceResult:
     return result
 
 
-def validate(built: Build) -> Report:
+def validate(built: Build, today: datetime.date | None = None) -> Report:
+    """Kubernetes and CRD schemas, GPU capacity, and both policy layers (waivers as of `today`)."""
     report = Report()
+    report.describe(built.policies)
     report.resources = [_resource_result(path, built) for path in built.tree.objects]
     report.capacity = capacity.table(built.resolved, built.inputs.environments)
     report.findings.extend(capacity.findings(report.capacity, built.inputs.environments))
+    by_path = {r.path: r for r in report.resources}
+    found = policy.evaluate(
+        built.policies, built.tree, built.inputs.environments, built.resolved, today or datetime.date.today()
+    )
+    for diag in found:
+        target = by_path.get(diag.location.file) if diag.location else None
+        (target.diagnostics if target else report.findings).append(diag)
     return report
 
 
@@ -91,7 +103,7 @@ def evaluate(
     """Build and validate; bad input becomes report findings instead of an exception."""
     try:
         built = build(source, environments, progress)
-    except (InputError, TemplateError) as exc:
+    except (InputError, PolicyError, TemplateError) as exc:
         report = Report(findings=list(exc.diagnostics))
         report.notes.append("stopped before rendering: fix the input errors above")
         return None, report

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from generator.capacity import CapacityRow
 from generator.errors import Diagnostic, Severity, merge_environments, sort_key
+from generator.policy.model import Policies
+from generator.rules import TOOL_RULES, RuleInfo
 
 
 @dataclass
@@ -40,6 +42,13 @@ class Report:
     findings: list[Diagnostic] = field(default_factory=list)
     capacity: list[CapacityRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every rule id a finding can carry, with its description (the tool's own and the policies').
+    rules: dict[str, RuleInfo] = field(default_factory=lambda: dict(TOOL_RULES))
+
+    def describe(self, policies: Policies) -> None:
+        """Add the policy rules to the rule catalog reporters (SARIF, JUnit) describe."""
+        for rule in policies.rules.values():
+            self.rules[rule.id] = RuleInfo(rule.id, rule.title, rule.rationale, rule.severity)
 
     def diagnostics(self) -> list[Diagnostic]:
         every = [*self.findings, *(d for r in self.resources for d in r.diagnostics)]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
-from generator import checks, reporters, resolve, spec
+from generator import checks, policy, reporters, resolve, spec
 from generator.console import Console
-from generator.errors import EXIT_INVALID, EXIT_OK, InputError, UsageError
+from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, UsageError
 from generator.report import Report
 from generator.sources import WorkTree
 
@@ -23,15 +24,19 @@ def _relative(root: Path, files: tuple[Path, ...]) -> list[str]:
     return out
 
 
-def lint(root: Path, files: tuple[Path, ...]) -> Report:
-    """Schema and cross-field checks of the environments and the given release specs (all when none given)."""
+def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None) -> Report:
+    """Schema, cross-field and spec-layer policy checks of the environments and the given release specs
+    (all when none given); manifest-layer rules need a render and are left to `modelops validate`."""
     source = WorkTree(root)
     report = Report()
     try:
         inputs = spec.load_inputs(source, _relative(root, files) if files else None)
+        policies = policy.load(source)
         resolved = resolve.resolve_all(inputs)
         report.findings.extend(d for r in resolved for d in checks.check(r))
-    except InputError as exc:
+        report.findings.extend(policy.evaluate_specs(policies, resolved, today or datetime.date.today()))
+        report.describe(policies)
+    except (InputError, PolicyError) as exc:
         report.findings.extend(exc.diagnostics)
     return report
 

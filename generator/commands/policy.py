@@ -1,13 +1,109 @@
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import json
+from pathlib import Path
 
-from generator.errors import UsageError
+from generator import policy, spec, yamlio
+from generator.console import Console
+from generator.errors import EXIT_OK, UsageError, format_path
+from generator.policy import engine
+from generator.policy.model import Rule
+from generator.sources import WorkTree
 
 
-def run_list(*args: Any, **kwargs: Any) -> int:
-    raise UsageError("modelops policy list is not implemented yet")
+def _scope(rule: Rule) -> str:
+    parts = [f"kinds {', '.join(rule.kinds)}" if rule.kinds else "all kinds" if rule.layer == "manifest" else ""]
+    parts.append(f"environments {', '.join(rule.environments)}" if rule.environments else "all environments")
+    parts.append(f"levels {', '.join(rule.levels)}" if rule.levels else "all levels")
+    return "; ".join(p for p in parts if p)
 
 
-def run_explain(*args: Any, **kwargs: Any) -> int:
-    raise UsageError("modelops policy explain is not implemented yet")
+def run_list(root: Path, console: Console, environments: tuple[str, ...], output: str) -> int:
+    """The rules active in each environment (its name and policy level decide)."""
+    source = WorkTree(root)
+    envs = spec.load_environments(source)
+    unknown = [e for e in environments if e not in envs]
+    if unknown:
+        raise UsageError(f"unknown environment {unknown[0]!r}; known: {', '.join(envs)}")
+    policies = policy.load(source)
+    table: dict[str, dict[str, object]] = {}
+    for name, env in envs.items():
+        if environments and name not in environments:
+            continue
+        rules = sorted((r for r in policies.rules.values() if r.applies_to(env)), key=lambda r: r.id)
+        table[name] = {"level": env.get("policy", "level", default="standard"), "rules": rules}
+    if output == "json":
+        console.emit(
+            json.dumps(
+                {
+                    "environments": {
+                        name: {
+                            "level": entry["level"],
+                            "rules": [
+                                {
+                                    "id": r.id,
+                                    "title": r.title,
+                                    "severity": r.severity.value,
+                                    "layer": r.layer,
+                                    "policySet": r.policy_set,
+                                    "file": r.location.file,
+                                    "line": r.location.line,
+                                }
+                                for r in entry["rules"]  # type: ignore[attr-defined]
+                            ],
+                        }
+                        for name, entry in table.items()
+                    }
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for name, entry in table.items():
+        rules: list[Rule] = entry["rules"]  # type: ignore[assignment]
+        console.emit(f"{name} (level {entry['level']}): {len(rules)} rules")
+        for r in rules:
+            console.emit(f"  {r.id:<12} {r.severity.value:<8} {r.layer:<9} {r.title}")
+    return EXIT_OK
+
+
+def _block(data: object) -> str:
+    return "\n".join("    " + line for line in yamlio.dump(data)[0].splitlines())
+
+
+def run_explain(root: Path, console: Console, rule_id: str) -> int:
+    """A rule, why it exists, and its examples checked live."""
+    source = WorkTree(root)
+    policies = policy.load(source)
+    rule = policies.rules.get(rule_id)
+    if rule is None:
+        close = difflib.get_close_matches(rule_id, list(policies.rules), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(policies.rules))}"
+        raise UsageError(f"unknown rule {rule_id!r}{hint}")
+    envs = spec.load_environments(source)
+    active = [name for name, env in envs.items() if rule.applies_to(env)]
+    console.emit(f"{rule.id}  {rule.title}")
+    console.emit(
+        f"  severity: {rule.severity.value}   layer: {rule.layer}   policy set: {rule.policy_set} ({rule.location})"
+    )
+    console.emit(f"  applies to: {_scope(rule)}")
+    console.emit(f"  active in: {', '.join(active) or 'no environment'}")
+    if rule.layer == "manifest" and rule.builtin not in ("object-present", "max-gpus-per-release"):
+        console.emit(f"  select: {', '.join(s.text for s in rule.selects)}")
+    if rule.schema is not None:
+        console.emit("  assert:\n" + _block(rule.schema))
+    else:
+        args = f" with {json.dumps(rule.args)}" if rule.args else ""
+        console.emit(f"  check: built-in {rule.builtin}{args}")
+    console.emit("  rationale:\n    " + rule.rationale.strip())
+    env_spec = rule.examples.get("environment", {})
+    for label in ("pass", "fail"):
+        example = rule.examples[label]
+        found = engine.check_example(rule, example, env_spec)
+        console.emit(f"  {'passing' if label == 'pass' else 'failing'} example:\n" + _block(example))
+        if not found:
+            console.emit("    -> passes")
+        for path, message in found:
+            console.emit(f"    -> {format_path(path) or '(release)'}: {message}")
+    return EXIT_OK

@@ -6,13 +6,15 @@ from collections.abc import Callable
 
 from generator.console import Console
 from generator.report import Report
-from generator.reporters import json_report, text
+from generator.reporters import json_report, junit, sarif, text
 
 Reporter = Callable[[Report, Console], None]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.report,
     "json": json_report.report,
+    "junit": junit.report,
+    "sarif": sarif.report,
 }
 
 

@@ -1,0 +1,66 @@
+"""JUnit XML for CI systems that show test reports: one suite per environment, a case per object."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+from generator.console import Console
+from generator.errors import Diagnostic, Severity
+from generator.report import Report
+
+
+def _case(suite: ET.Element, classname: str, name: str, file: str | None, found: list[Diagnostic]) -> tuple[int, int]:
+    case = ET.SubElement(suite, "testcase", {"classname": classname, "name": name, **({"file": file} if file else {})})
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    others = [d for d in found if d.severity is not Severity.ERROR]
+    if errors:
+        failure = ET.SubElement(case, "failure", {"type": errors[0].rule or "modelops", "message": errors[0].message})
+        failure.text = "\n".join(d.format() for d in errors)
+    if others:
+        ET.SubElement(case, "system-out").text = "\n".join(f"{d.severity.value}: {d.format()}" for d in others)
+    return 1, 1 if errors else 0
+
+
+def _suite(root: ET.Element, name: str) -> ET.Element:
+    return ET.SubElement(root, "testsuite", {"name": name})
+
+
+def document(rep: Report) -> ET.Element:
+    root = ET.Element("testsuites", {"name": "modelops"})
+    suites: dict[str, ET.Element] = {}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for resource in rep.resources:
+        suite = suites.setdefault(resource.environment, _suite(root, resource.environment))
+        tests, failures = _case(
+            suite,
+            f"{resource.environment}.{resource.release or 'argocd'}",
+            f"{resource.kind}/{resource.name}",
+            resource.path,
+            resource.diagnostics,
+        )
+        counts[resource.environment][0] += tests
+        counts[resource.environment][1] += failures
+    by_file: dict[str, list[Diagnostic]] = defaultdict(list)
+    for diag in rep.findings:
+        by_file[diag.location.file if diag.location else "modelops"].append(diag)
+    if by_file or not rep.resources:
+        suite = suites.setdefault("inputs", _suite(root, "inputs"))
+        for file, found in sorted(by_file.items()):
+            tests, failures = _case(suite, "inputs", file, file if file != "modelops" else None, found)
+            counts["inputs"][0] += tests
+            counts["inputs"][1] += failures
+    for name, suite in suites.items():
+        suite.set("tests", str(counts[name][0]))
+        suite.set("failures", str(counts[name][1]))
+        suite.set("errors", "0")
+    root.set("tests", str(sum(c[0] for c in counts.values())))
+    root.set("failures", str(sum(c[1] for c in counts.values())))
+    root.set("errors", "0")
+    return root
+
+
+def report(rep: Report, console: Console) -> None:
+    tree = document(rep)
+    ET.indent(tree)
+    console.emit('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree, encoding="unicode") + "\n")
