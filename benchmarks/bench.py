@@ -84,7 +84,10 @@ def bench(releases: int, repeat: int) -> list[tuple[str, str]]:
             ("validate (schemas, capacity, policies)", f"{validate_s:.3f}s  ({files / validate_s:.0f} objects/s)"),
             ("write rendered/ (first)", f"{write_s:.3f}s"),
             ("write rendered/ (no change)", f"{noop_s:.3f}s"),
-            ("modelops lint ONE_SPEC (pre-commit hook)", f"{cli_seconds(repo, 'lint', str(one_spec), repeat=repeat):.3f}s"),
+            (
+                "modelops lint ONE_SPEC (pre-commit hook)",
+                f"{cli_seconds(repo, 'lint', str(one_spec), repeat=repeat):.3f}s",
+            ),
             ("modelops check (pre-commit hook)", f"{cli_seconds(repo, 'check', repeat=repeat):.3f}s"),
             ("modelops validate (whole CLI run)", f"{cli_seconds(repo, 'validate', repeat=repeat):.3f}s"),
         ]

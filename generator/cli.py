@@ -199,6 +199,15 @@ def policy_explain(settings: Settings, rule: str) -> int:
     return command.run_explain(settings.root, settings.console, rule)
 
 
+@policy.command("test")
+@pass_settings
+def policy_test(settings: Settings) -> int:
+    """Check every rule against its own examples: the passing one must pass, the failing one must fail."""
+    from generator.commands import policy as command
+
+    return command.run_test(settings.root, settings.console)
+
+
 @cli.command()
 @click.argument("release")
 @click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")

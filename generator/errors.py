@@ -80,7 +80,11 @@ class Diagnostic:
     def format(self) -> str:
         head = str(self.location) if self.location else "modelops"
         middle = f" {self.field}:" if self.field else ""
-        return f"{head}:{middle} {self.message}"
+        # A rendered file may not exist yet (render refused to write); the origin is where to fix it.
+        origin = (
+            f" (from {self.origin})" if self.origin and self.location and self.origin.file != self.location.file else ""
+        )
+        return f"{head}:{middle} {self.message}{origin}"
 
     def with_context(self, **changes: object) -> Diagnostic:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -125,7 +125,7 @@ def _load_document(source: Source, path: str, collector: _Collector, schema_name
     return doc
 
 
-def _promotion_depths(docs: dict[str, Document], collector: _Collector) -> dict[str, int]:
+def _promotion_depths(docs: dict[str, Document], failed: set[str], collector: _Collector) -> dict[str, int]:
     depths: dict[str, int] = {}
     cycles: set[frozenset[str]] = set()
     for name, doc in sorted(docs.items()):
@@ -133,7 +133,10 @@ def _promotion_depths(docs: dict[str, Document], collector: _Collector) -> dict[
         current = doc.data["spec"].get("promotion", {}).get("from")
         while current is not None:
             if current not in docs:
-                collector.add(doc.error(("spec", "promotion", "from"), f"unknown environment {current!r}"))
+                if len(chain) == 1 and current not in failed:  # reported once, on the file that names it
+                    known = ", ".join(sorted(docs))
+                    message = f"unknown environment {current!r}; environments/ defines: {known}"
+                    collector.add(doc.error(("spec", "promotion", "from"), message))
                 break
             if current in chain:
                 loop = chain[chain.index(current) :]
@@ -169,7 +172,9 @@ def load_environments(source: Source) -> dict[str, Environment]:
                 )
             )
         docs[name] = doc
-    depths = _promotion_depths(docs, collector)
+    # A link to a file that failed to load would only repeat that file's error.
+    failed = {PurePosixPath(p).stem for p in source.list(ENVIRONMENTS_DIR)} - set(docs)
+    depths = _promotion_depths(docs, failed, collector)
     collector.raise_if_any()
     if not docs:
         raise InputError.at(f"no environment files found in {ENVIRONMENTS_DIR}/", ENVIRONMENTS_DIR)

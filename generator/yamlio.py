@@ -58,7 +58,7 @@ class Document:
 def decode(raw: bytes, file: str) -> str:
     """Bytes to text, refusing what editors get wrong: BOMs, UTF-16, NULs, oversize."""
     if len(raw) > MAX_FILE_BYTES:
-        raise InputError.at(f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES} bytes (512 KiB)", file, 1, 1)
+        raise InputError.at(f"file is larger than the limit of {MAX_FILE_BYTES} bytes (512 KiB)", file, 1, 1)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError.at("file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM", file, 1, 1)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from generator import policy, spec, yamlio
 from generator.console import Console
-from generator.errors import EXIT_OK, UsageError, format_path
-from generator.policy import engine
+from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, UsageError, format_path
+from generator.policy import builtins, engine
 from generator.policy.model import Rule
 from generator.sources import WorkTree
 
@@ -89,7 +89,7 @@ def run_explain(root: Path, console: Console, rule_id: str) -> int:
     )
     console.emit(f"  applies to: {_scope(rule)}")
     console.emit(f"  active in: {', '.join(active) or 'no environment'}")
-    if rule.layer == "manifest" and rule.builtin not in ("object-present", "max-gpus-per-release"):
+    if rule.layer == "manifest" and rule.builtin not in builtins.RELEASE:
         console.emit(f"  select: {', '.join(s.text for s in rule.selects)}")
     if rule.schema is not None:
         console.emit("  assert:\n" + _block(rule.schema))
@@ -107,3 +107,23 @@ def run_explain(root: Path, console: Console, rule_id: str) -> int:
         for path, message in found:
             console.emit(f"    -> {format_path(path) or '(release)'}: {message}")
     return EXIT_OK
+
+
+def run_test(root: Path, console: Console) -> int:
+    """Each rule's passing example yields no finding and its failing example at least one."""
+    policies = policy.load(WorkTree(root))
+    broken = 0
+    for rule in sorted(policies.rules.values(), key=lambda r: r.id):
+        env_spec = rule.examples.get("environment", {})
+        passing = engine.check_example(rule, rule.examples["pass"], env_spec)
+        failing = engine.check_example(rule, rule.examples["fail"], env_spec)
+        problems = [f"passing example fails: {format_path(p) or '(release)'}: {m}" for p, m in passing]
+        if not failing:
+            problems.append("failing example passes")
+        broken += bool(problems)
+        for problem in problems:
+            console.error(Diagnostic(problem, rule.location, "examples", rule=rule.id))
+        if not problems:
+            console.say(f"ok  {rule.id}")
+    console.say(f"{len(policies.rules)} rules, {broken} with examples that do not behave")
+    return EXIT_INVALID if broken else EXIT_OK

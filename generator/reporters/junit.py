@@ -22,8 +22,10 @@ def _case(suite: ET.Element, classname: str, name: str, file: str | None, found:
     return 1, 1 if errors else 0
 
 
-def _suite(root: ET.Element, name: str) -> ET.Element:
-    return ET.SubElement(root, "testsuite", {"name": name})
+def _suite(root: ET.Element, suites: dict[str, ET.Element], name: str) -> ET.Element:
+    if name not in suites:
+        suites[name] = ET.SubElement(root, "testsuite", {"name": name})
+    return suites[name]
 
 
 def document(rep: Report) -> ET.Element:
@@ -31,7 +33,7 @@ def document(rep: Report) -> ET.Element:
     suites: dict[str, ET.Element] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for resource in rep.resources:
-        suite = suites.setdefault(resource.environment, _suite(root, resource.environment))
+        suite = _suite(root, suites, resource.environment)
         tests, failures = _case(
             suite,
             f"{resource.environment}.{resource.release or 'argocd'}",
@@ -45,7 +47,7 @@ def document(rep: Report) -> ET.Element:
     for diag in rep.findings:
         by_file[diag.location.file if diag.location else "modelops"].append(diag)
     if by_file or not rep.resources:
-        suite = suites.setdefault("inputs", _suite(root, "inputs"))
+        suite = _suite(root, suites, "inputs")
         for file, found in sorted(by_file.items()):
             tests, failures = _case(suite, "inputs", file, file if file != "modelops" else None, found)
             counts["inputs"][0] += tests

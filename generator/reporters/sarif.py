@@ -93,7 +93,6 @@ def document(rep: Report) -> dict[str, Any]:
                         "name": "modelops",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": "https://git.example.com/platform/modelops",
                         "rules": rules,
                     }
                 },

@@ -1,0 +1,80 @@
+"""The example GitHub Actions workflow's shell steps, run as GitHub runs them (bash -e) on real clones."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT, Runner, edit, git
+
+WORKFLOW = yaml.safe_load((PROJECT / "examples/github-actions/modelops.yml").read_text(encoding="utf-8"))
+EXPRESSIONS = {"github.base_ref": "main"}
+
+
+def steps(job: str) -> list[tuple[str, str]]:
+    """(name, script) of the job's modelops steps (not install, not `gh`), with ${{ }} filled in as GitHub would."""
+    out = []
+    for step in WORKFLOW["jobs"][job]["steps"]:
+        script = step.get("run", "")
+        if "modelops" in script and "pip install" not in script and not script.startswith("gh "):
+            script = re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: EXPRESSIONS[m.group(1)], script)
+            out.append((step["name"], script))
+    return out
+
+
+def bash(cwd: Path, script: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITHUB_SHA": "0123456789abcdef0123"}
+    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture
+def published(example_repo: Path, remote: Path, run: Runner) -> Path:
+    assert run(example_repo, "commit", "--push", "-m", "initial render").exit_code == 0
+    return remote
+
+
+def test_pull_request_job_validates_checks_and_diffs(published: Path, tmp_path: Path) -> None:
+    work = tmp_path / "pr"
+    git(tmp_path, "clone", "-q", str(published), str(work))
+    git(work, "checkout", "-q", "-b", "bump")
+    edit(work / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
+    assert bash(work, "modelops render -q").returncode == 0
+    git(work, "commit", "-q", "-am", "llama3-8b-chat: scale to 4")
+    for name, script in steps("pull-request"):
+        done = bash(work, script)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+    sarif = json.loads((work / "modelops.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    diff = (work / "modelops-diff.md").read_text(encoding="utf-8")
+    assert "llama3-8b-chat" in diff and "maxReplicas" in diff
+
+
+def test_pull_request_job_fails_on_a_stale_rendered_tree(published: Path, tmp_path: Path) -> None:
+    work = tmp_path / "pr"
+    git(tmp_path, "clone", "-q", str(published), str(work))
+    edit(work / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
+    git(work, "commit", "-q", "-am", "forgot to render")
+    check = dict(steps("pull-request"))["rendered/ must be what the specs render to"]
+    done = bash(work, check)
+    assert done.returncode == 1
+    assert "rendered/" in done.stdout + done.stderr
+
+
+def test_publish_job_renders_commits_and_pushes(published: Path, tmp_path: Path) -> None:
+    work = tmp_path / "main"
+    git(tmp_path, "clone", "-q", str(published), str(work))
+    edit(work / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
+    git(work, "commit", "-q", "-am", "merged without rendering")
+    for name, script in steps("publish"):
+        done = bash(work, script)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+    subject = git(published, "log", "-1", "--format=%s", "main")
+    assert subject.startswith("render 0123456789ab")
+    hpa = "main:rendered/dev/llama3-8b-chat/horizontalpodautoscaler-llama3-8b-chat.yaml"
+    assert "maxReplicas: 4" in git(published, "show", hpa)
