@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.context import RENDERED_DIR
-from generator.errors import InputError
+from generator.errors import InputError, RepositoryError
 from generator.render import RenderedTree
 
 _LEFTOVER_PREFIX = ".modelops-"
@@ -112,18 +112,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write(root: Path, tree: RenderedTree) -> Changes:
-    """Make rendered/ match `tree` exactly (within its scopes); returns what changed."""
-    root = root.resolve()
-    clean_leftovers(root)
-    _refuse_links(root, RENDERED_DIR)
-    changes = plan(root, tree)
-    if changes.empty:
-        return changes
-    rendered = root / RENDERED_DIR
-    rendered.mkdir(exist_ok=True)
-    token = uuid.uuid4().hex[:12]
-    staging = rendered / f"{_LEFTOVER_PREFIX}staging-{token}"
+def _stage(tree: RenderedTree, staging: Path) -> None:
     for path, data in tree.files().items():
         if not path.startswith(RENDERED_DIR + "/") or ".." in Path(path).parts:
             raise AssertionError(f"refusing to write outside {RENDERED_DIR}/: {path}")
@@ -133,15 +122,54 @@ def write(root: Path, tree: RenderedTree) -> Changes:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-    # Swap each environment directory in: rename is atomic per directory.
-    for scope in _all_scopes(root, tree):
-        name = Path(scope).relative_to(RENDERED_DIR)
-        new, live = staging / name, root / scope
-        backup = rendered / f"{_LEFTOVER_PREFIX}old-{token}-{name}"
-        if live.exists():
-            os.rename(live, backup)
-        if new.exists():
-            os.rename(new, live)
+
+
+def _roll_back(swapped: list[tuple[Path, Path, Path]]) -> None:
+    """Put the old environment directories back after a failed swap (newest first)."""
+    for new, live, backup in reversed(swapped):
+        if live.exists() and not new.exists():
+            os.rename(live, new)
+        if backup.exists():
+            os.rename(backup, live)
+
+
+def write(root: Path, tree: RenderedTree) -> Changes:
+    """Make rendered/ match `tree` exactly (within its scopes); returns what changed."""
+    root = root.resolve()
+    clean_leftovers(root)
+    _refuse_links(root, RENDERED_DIR)
+    changes = plan(root, tree)
+    if changes.empty:
+        return changes
+    rendered = root / RENDERED_DIR
+    created = not rendered.exists()
+    rendered.mkdir(exist_ok=True)
+    token = uuid.uuid4().hex[:12]
+    staging = rendered / f"{_LEFTOVER_PREFIX}staging-{token}"
+    swapped: list[tuple[Path, Path, Path]] = []
+    try:
+        _stage(tree, staging)
+        # Swap each environment directory in: rename is atomic per directory.
+        for scope in _all_scopes(root, tree):
+            name = Path(scope).relative_to(RENDERED_DIR)
+            new, live = staging / name, root / scope
+            backup = rendered / f"{_LEFTOVER_PREFIX}old-{token}-{name}"
+            if live.exists():
+                os.rename(live, backup)
+            swapped.append((new, live, backup))
+            if new.exists():
+                os.rename(new, live)
+    except BaseException as exc:  # also Ctrl-C: leave the old tree, not a mix of old and new environments
+        _roll_back(swapped)
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(rendered.iterdir()):
+            rendered.rmdir()
+        if not isinstance(exc, OSError):
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise RepositoryError(
+            f"could not write {RENDERED_DIR}/: {exc.strerror or exc}{where}; it is unchanged"
+        ) from None
     _fsync_dir(rendered)
     clean_leftovers(root)
     return changes
