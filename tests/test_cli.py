@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from generator import __version__
-from tests.conftest import Runner, edit, modelops_subprocess
+from tests.conftest import PROJECT, Runner, edit, modelops_subprocess
 
 
 def test_render_validate_commit_on_the_example(example_repo: Path, run: Runner) -> None:
@@ -125,3 +125,9 @@ def test_check_detects_stale_and_hand_edited_trees(example_repo: Path, run: Runn
     assert result.json()["changed"] == ["rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml"]
     text = run(example_repo, "check")
     assert "changed  rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml" in text.err
+
+
+def test_the_projects_own_rendered_tree_is_current(run: Runner) -> None:
+    """rendered/ in this repository is the bundled example's output; a template change must re-render it."""
+    result = run(PROJECT, "check")
+    assert result.exit_code == 0, result.out + result.err

@@ -140,6 +140,13 @@ def test_a_current_waiver_turns_the_finding_into_info(example: Path, run: Runner
     assert "waived until 2027-09-30: policies/waivers.yaml:10:5" in waived[0]["message"]
 
 
+def test_quiet_leaves_out_waived_findings(example: Path, run: Runner) -> None:
+    assert "[MO-REL-001] (info)" in run(example, "validate").out
+    quiet = run(example, "validate", "-q")
+    assert quiet.exit_code == 0 and "(info)" not in quiet.out
+    assert "(info)" not in run(example, "lint", "-q").out
+
+
 def test_an_expired_waiver_stops_applying(example: Path, run: Runner) -> None:
     edit(example / "policies/waivers.yaml", 'expires: "2027-09-30"', 'expires: "2026-01-31"')
     result = run(example, "validate")

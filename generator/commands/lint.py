@@ -5,7 +5,7 @@ from pathlib import Path
 
 from generator import checks, policy, reporters, resolve, spec
 from generator.console import Console
-from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, UsageError
+from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, Severity, UsageError
 from generator.report import Report
 from generator.sources import WorkTree
 
@@ -46,7 +46,8 @@ def run(root: Path, console: Console, files: tuple[Path, ...], output: str, stri
     if output == "text" and not report.failed(strict):
         console.say(f"ok: {len(files) or 'all'} files checked, {len(report.diagnostics())} findings")
         for diag in report.diagnostics():
-            console.emit(console.diagnostic_line(diag))
+            if not (console.quiet and diag.severity is Severity.INFO):
+                console.emit(console.diagnostic_line(diag))
         return EXIT_OK
     if output == "text":
         for diag in report.diagnostics():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.console import Console
+from generator.errors import Severity
 from generator.report import Report
 
 
@@ -17,6 +18,8 @@ def capacity_table(report: Report) -> list[str]:
 
 def report(rep: Report, console: Console) -> None:
     for diag in rep.diagnostics():
+        if diag.severity is Severity.INFO and console.quiet:  # waived findings are context, not news
+            continue
         console.emit(console.diagnostic_line(diag))
     for note in rep.notes:
         console.say(console.paint(note, "dim"))
