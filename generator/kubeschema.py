@@ -97,7 +97,7 @@ def _validator(version: str, api_version: str, kind: str) -> tuple[Any, tuple[di
         if not path.is_file():
             raise NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {minor(version)}")
         doc = json.loads(path.read_text(encoding="utf-8"))
-    compiled = jsonschema_rs.validator_for(doc, registry=_registry(version))
+    compiled = jsonschema_rs.validator_for(doc, registry=_registry(version), offline=True)
     return compiled, (doc, _definitions(version), *schema.documents().values())
 
 

@@ -44,6 +44,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Every rule id a finding can carry, with its description (the tool's own and the policies').
     rules: dict[str, RuleInfo] = field(default_factory=lambda: dict(TOOL_RULES))
+    # --strict: warnings fail the run, and reporters that count failures (JUnit) count them.
+    strict: bool = False
 
     def describe(self, policies: Policies) -> None:
         """Add the policy rules to the rule catalog reporters (SARIF, JUnit) describe."""
@@ -57,9 +59,14 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics() if d.severity is severity)
 
-    def failed(self, strict: bool = False) -> bool:
+    def failed(self, strict: bool | None = None) -> bool:
         worst = {d.severity for d in self.diagnostics()}
+        strict = self.strict if strict is None else strict
         return Severity.ERROR in worst or (strict and Severity.WARNING in worst)
+
+    def failing(self, severity: Severity) -> bool:
+        """Whether findings of this severity fail the run (warnings do under --strict)."""
+        return severity is Severity.ERROR or (self.strict and severity is Severity.WARNING)
 
     @property
     def invalid(self) -> int:

@@ -61,7 +61,7 @@ def _registry() -> jsonschema_rs.Registry:
 
 @cache
 def validator(name: str) -> Any:
-    return jsonschema_rs.validator_for(schema(name), registry=_registry())
+    return jsonschema_rs.validator_for(schema(name), registry=_registry(), offline=True)
 
 
 def validate(name: str, data: Any, raw: dict[Path, str] | None = None) -> list[Finding]:

@@ -9,6 +9,7 @@ because rendering is deterministic, the next run then writes the same tree again
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from generator.errors import InputError, RepositoryError
 from generator.render import RenderedTree
 
 _LEFTOVER_PREFIX = ".modelops-"
+_BACKUP = re.compile(r"^\.modelops-old-[0-9a-f]{12}-(?P<name>[^/]+)$")
 
 
 @dataclass
@@ -95,13 +97,39 @@ def plan(root: Path, tree: RenderedTree) -> Changes:
     return changes
 
 
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink()
+
+
 def clean_leftovers(root: Path) -> None:
-    """Remove staging and backup directories an interrupted run left behind."""
+    """Repair what an interrupted run left behind.
+
+    A backup whose live entry is missing goes back in place: that run died after moving the old
+    directory aside and before moving the new one in.  Every other staging or backup entry goes.
+    """
     for parent in (root, root / RENDERED_DIR):
-        if parent.is_dir() and not parent.is_symlink():
-            for entry in parent.iterdir():
-                if entry.name.startswith(_LEFTOVER_PREFIX) and entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry)
+        if not parent.is_dir() or parent.is_symlink():
+            continue
+        for entry in sorted(parent.iterdir()):
+            if not entry.name.startswith(_LEFTOVER_PREFIX) or entry.is_symlink():
+                continue
+            backup = _BACKUP.match(entry.name)
+            live = parent / backup.group("name") if backup else None
+            if live is not None and not live.exists() and not live.is_symlink():
+                os.rename(entry, live)
+            else:
+                _remove(entry)
+
+
+def _discard(rendered: Path, token: str) -> None:
+    """This run's staging directory and backups: the swap succeeded, so they are no longer needed."""
+    ours = (f"{_LEFTOVER_PREFIX}old-{token}-", f"{_LEFTOVER_PREFIX}staging-{token}")
+    for entry in rendered.iterdir():
+        if entry.name.startswith(ours) and not entry.is_symlink():
+            _remove(entry)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -171,5 +199,5 @@ def write(root: Path, tree: RenderedTree) -> Changes:
             f"could not write {RENDERED_DIR}/: {exc.strerror or exc}{where}; it is unchanged"
         ) from None
     _fsync_dir(rendered)
-    clean_leftovers(root)
+    _discard(rendered, token)
     return changes

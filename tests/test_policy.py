@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from pathlib import Path
 
@@ -279,3 +280,120 @@ def test_a_malformed_policy_file_names_file_line_and_field(
     assert "Traceback" not in result.out + result.err
     assert not (example / "rendered").exists()
     assert run(example, "policy", "list").exit_code == 1
+
+
+def test_an_expired_waiver_does_not_hide_a_current_one(example: Path, run: Runner) -> None:
+    text = (example / "policies/waivers.yaml").read_text(encoding="utf-8")
+    expired = (
+        "waivers:\n  - rule: MO-REL-001\n    release: bge-embeddings\n    environment: prod\n"
+        "    reason: the old exception, kept for the record\n    owner: search-platform@example.com\n"
+        '    expires: "2026-01-31"\n'
+    )
+    (example / "policies/waivers.yaml").write_text(text.replace("waivers:\n", expired, 1), encoding="utf-8")
+    result = run(example, "validate")
+    assert result.exit_code == 0
+    assert "waived until 2027-09-30" in result.out
+    assert "expired on 2026-01-31" in result.out
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        (
+            '$schema: "https://json-schema.org/draft/2020-12/schma"\n      required: [replicas]',
+            "fragments are JSON Schema 2020-12; remove $schema",
+        ),
+        (
+            '$ref: "https://schemas.example.com/replicas.json"',
+            "$ref 'https://schemas.example.com/replicas.json' points outside the fragment",
+        ),
+    ],
+    ids=["schema-uri", "remote-ref"],
+)
+def test_a_fragment_that_would_fetch_a_document_is_refused(
+    example: Path, run: Runner, fragment: str, expected: str
+) -> None:
+    write(example / "policies/extra.yaml", RULE.replace("required: [replicas]", fragment))
+    result = run(example, "validate")
+    assert result.exit_code == 1
+    assert f"policies/extra.yaml:11:5: rules[0].assert: not a valid JSON Schema: {expected}" in result.out
+
+
+# --- built-ins on whatever a template might render: findings, never crashes --------------
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        None,
+        [],
+        "text",
+        {"resources": None, "env": None, "image": 3},
+        {"resources": {"limits": None, "requests": "x"}, "env": [None, "x", {"value": "hf_" + "a" * 32}]},
+        {"resources": {"limits": {1: 2, "nvidia.com/gpu": "lots"}}},
+    ],
+)
+def test_node_builtins_tolerate_any_node(node: object) -> None:
+    from generator.policy import builtins
+
+    for check in builtins.NODE.values():
+        for path, message in check(node, {}, {"registries": ["r.example.com/", 5]}):
+            assert message and isinstance(path, tuple)
+
+
+def test_gpu_counts_compare_as_quantities() -> None:
+    from generator.policy import builtins
+
+    equal = {"resources": {"requests": {"nvidia.com/gpu": "2"}, "limits": {"nvidia.com/gpu": 2}}}
+    assert builtins.NODE["gpu-limits-equal-requests"](equal, {}, {}) == []
+    unequal = {"resources": {"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": "2"}}}
+    assert builtins.NODE["gpu-limits-equal-requests"](unequal, {}, {})
+
+
+def _workload(name: str, gpus: object, replicas: object = None) -> dict[str, object]:
+    spec: dict[str, object] = {
+        "template": {"spec": {"containers": [{"name": "server", "resources": {"limits": {"nvidia.com/gpu": gpus}}}]}}
+    }
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {"kind": "Deployment", "metadata": {"name": name}, "spec": spec}
+
+
+def test_the_gpu_budget_sums_every_workload_of_a_release() -> None:
+    from generator.policy import builtins
+
+    budget = builtins.RELEASE["max-gpus-per-release"]
+    env = {"policy": {"maxGpusPerRelease": 8}}
+    assert budget([_workload("a", 2.0, "4")], {}, env) == []
+    over = budget([_workload("a", "2", 3), _workload("b", 1, 3)], {}, env)
+    assert over == [
+        (0, ("spec",), "9 GPUs at max replicas (largest: 2 per pod x 3); the environment allows 8 per release")
+    ]
+    hpa_without_spec = {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}}
+    assert budget([_workload("a", 4, None), hpa_without_spec], {}, env) == []
+
+
+def test_release_builtins_with_match_kinds_apply_only_to_releases_with_those_kinds() -> None:
+    rule = BUNDLED.rules["MO-REL-002"]  # a PodDisruptionBudget must be present
+    scoped = dataclasses.replace(rule, kinds=("Deployment", "Rollout"))
+    inference_only = [{"kind": "InferenceService", "metadata": {"name": "m"}}]
+    assert engine.check_example(rule, inference_only, {}) != []
+    assert engine.check_example(scoped, inference_only, {}) == []
+    assert engine.check_example(scoped, [{"kind": "Rollout", "metadata": {"name": "m"}}], {}) != []
+
+
+def test_a_waiver_covers_the_releases_argo_cd_application(example: Path, run: Runner) -> None:
+    edit(example / "environments/prod.yaml", "    automated: false\n", "    automated: true\n")
+    failing = run(example, "validate", "-o", "json").json()
+    apps = [r for r in failing["resources"] if any(e["rule"] == "MO-REL-004" for e in r["errors"])]
+    assert {r["kind"] for r in apps} == {"Application"}
+    with (example / "policies/waivers.yaml").open("a", encoding="utf-8") as f:
+        for release in sorted({a["name"].removesuffix("-prod") for a in apps} - {"modelops"}):
+            f.write(
+                f"  - rule: MO-REL-004\n    release: {release}\n    environment: prod\n"
+                "    reason: synced by the release train bot\n    owner: platform@example.com\n"
+                '    expires: "2027-01-01"\n'
+            )
+    after = run(example, "validate", "-o", "json").json()
+    left = [e for r in after["resources"] for e in r["errors"] if e["rule"] == "MO-REL-004" and e["severity"] != "info"]
+    assert [e["file"] for e in left] == ["rendered/prod/_argocd/application-modelops-prod.yaml"]  # the root app

@@ -96,3 +96,24 @@ def test_machine_output_is_only_the_document(example: Path, run: Runner, output:
         ET.fromstring(result.out)
     else:
         json.loads(result.out)
+
+
+def test_sarif_uris_are_escaped_uri_references() -> None:
+    from generator.errors import Location
+    from generator.reporters import sarif
+
+    where = sarif._physical(Location("policies/waivers 2027.yaml", 3, 1))["physicalLocation"]["artifactLocation"]
+    assert where["uri"] == "policies/waivers%202027.yaml"
+
+
+def test_junit_counts_warnings_as_failures_under_strict(example: Path, run: Runner) -> None:
+    with (example / "policies/waivers.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "  - rule: MO-SEC-001\n    release: llama3-8b-chat\n    reason: never needed\n"
+            '    owner: llm@example.com\n    expires: "2027-01-01"\n'
+        )
+    relaxed = ET.fromstring(run(example, "validate", "-o", "junit").out)
+    assert relaxed.get("failures") == "0"
+    strict = run(example, "validate", "--strict", "-o", "junit")
+    assert strict.exit_code == 1
+    assert ET.fromstring(strict.out).get("failures") == "1"

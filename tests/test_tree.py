@@ -82,3 +82,20 @@ def test_symlinks_in_rendered_are_refused(example: Path, tmp_path: Path, link: s
         render_into(example)
     assert "symbolic link" in info.value.diagnostics[0].message
     assert list(outside.iterdir()) == []
+
+
+def test_a_run_killed_mid_swap_gets_its_old_environment_back(example: Path) -> None:
+    render_into(example)
+    prod = files_under(example / "rendered/prod")
+    # Killed after moving prod aside and before moving the new prod in:
+    shutil.move(example / "rendered/prod", example / "rendered/.modelops-old-0123456789ab-prod")
+    render_into(example, ("dev",))  # a run that does not render prod must not lose it
+    assert files_under(example / "rendered/prod") == prod
+    assert not [p for p in (example / "rendered").iterdir() if p.name.startswith(".modelops-")]
+
+
+def test_a_stray_file_directly_under_rendered_is_removed(example: Path) -> None:
+    render_into(example)
+    write(example / "rendered/NOTES.md", "hand-written\n")
+    assert render_into(example).removed == ["rendered/NOTES.md"]
+    assert sorted(p.name for p in (example / "rendered").iterdir()) == ["dev", "prod", "staging"]

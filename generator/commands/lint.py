@@ -43,7 +43,8 @@ def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None
 
 def run(root: Path, console: Console, files: tuple[Path, ...], output: str, strict: bool) -> int:
     report = lint(root, files)
-    if output == "text" and not report.failed(strict):
+    report.strict = strict
+    if output == "text" and not report.failed():
         console.say(f"ok: {len(files) or 'all'} files checked, {len(report.diagnostics())} findings")
         for diag in report.diagnostics():
             if not (console.quiet and diag.severity is Severity.INFO):
@@ -54,4 +55,4 @@ def run(root: Path, console: Console, files: tuple[Path, ...], output: str, stri
             console.error(diag)
     else:
         reporters.get(output)(report, console)
-    return EXIT_INVALID if report.failed(strict) else EXIT_OK
+    return EXIT_INVALID if report.failed() else EXIT_OK

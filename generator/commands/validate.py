@@ -11,5 +11,6 @@ from generator.sources import WorkTree
 def run(root: Path, console: Console, environments: tuple[str, ...], output: str, strict: bool) -> int:
     """Spec schema, Kubernetes schemas, GPU capacity and policies; exit 1 on any error."""
     _, report = pipeline.evaluate(WorkTree(root), environments, progress=console.progress)
+    report.strict = strict
     reporters.get(output)(report, console)
-    return EXIT_INVALID if report.failed(strict) else EXIT_OK
+    return EXIT_INVALID if report.failed() else EXIT_OK

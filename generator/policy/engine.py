@@ -40,12 +40,25 @@ def check_node(rule: Rule, root: Any, env_spec: dict[str, Any]) -> list[tuple[Pa
     return out
 
 
+def _renders_kind(rule: Rule, objects: list[Any]) -> bool:
+    """A release-wide rule with match.kinds applies to releases that render one of those kinds."""
+    return rule.kinds is None or any(isinstance(o, dict) and rule.matches_kind(str(o.get("kind"))) for o in objects)
+
+
 def check_release(rule: Rule, objects: list[dict[str, Any]], env_spec: dict[str, Any]) -> list[builtins.ReleaseFinding]:
     return builtins.RELEASE[str(rule.builtin)](objects, rule.args, env_spec)
 
 
+def _release_of(obj: RenderedObject) -> str | None:
+    """The release an object belongs to; an Argo CD Application names its release in a label."""
+    if obj.release:
+        return obj.release
+    labels = obj.obj.get("metadata", {}).get("labels", {})
+    return labels.get("modelops.io/release") if obj.obj.get("kind") == "Application" else None
+
+
 def _origin(rule: Rule, obj: RenderedObject, resolved: dict[tuple[str, str], Resolved]) -> Location | None:
-    owner = resolved.get((obj.environment, obj.release or ""))
+    owner = resolved.get((obj.environment, _release_of(obj) or ""))
     if rule.source and owner is not None:
         return owner.locate(rule.source)
     return obj.origin
@@ -59,7 +72,7 @@ def _finding(rule: Rule, obj: RenderedObject, path: Path, message: str, origin: 
         severity=rule.severity,
         rule=rule.id,
         environment=obj.environment,
-        release=obj.release,
+        release=_release_of(obj),
         resource=obj.resource,
         origin=origin,
     )
@@ -85,7 +98,7 @@ def evaluate_manifests(
     for (env_name, _), objects in groups.items():
         env = environments[env_name]
         for rule in policies.active(env, MANIFEST):
-            if rule.builtin not in builtins.RELEASE:
+            if rule.builtin not in builtins.RELEASE or not _renders_kind(rule, [o.obj for o in objects]):
                 continue
             for index, path, message in check_release(rule, [o.obj for o in objects], env.spec):
                 obj = objects[index] if index is not None else None
@@ -121,8 +134,11 @@ def apply_waivers(policies: Policies, findings: list[Diagnostic], today: datetim
     used: set[int] = set()
     out = []
     for diag in findings:
-        waiver = next((w for w in policies.waivers if w.covers(diag.rule, diag.release, diag.environment)), None)
-        if waiver is None or waiver.expires < today:
+        waiver = next(
+            (w for w in policies.waivers if w.expires >= today and w.covers(diag.rule, diag.release, diag.environment)),
+            None,
+        )
+        if waiver is None:
             out.append(diag)
             continue
         used.add(id(waiver))
@@ -171,6 +187,8 @@ def check_example(rule: Rule, example: Any, env_spec: dict[str, Any]) -> list[tu
     """Violations of `rule` in one of its examples (an object, a list of objects, or an effective spec)."""
     objects = example if isinstance(example, list) else [example]
     if rule.builtin in builtins.RELEASE:
+        if not _renders_kind(rule, objects):
+            return []
         return [(path, message) for _, path, message in check_release(rule, objects, env_spec)]
     out: list[tuple[Path, str]] = []
     for obj in objects:

@@ -30,14 +30,32 @@ class _Errors:
         self.found.append(Diagnostic(message, doc.locate(path), format_path(path), rule="policy-file"))
 
 
-def _compile_schema(fragment: dict[str, Any]) -> str | None:
-    """None when `fragment` is a valid JSON Schema, else why not."""
+def _outside_reference(node: Any) -> str | None:
+    """A `$schema` or non-local `$ref` in a fragment: either would mean fetching a document."""
+    if isinstance(node, dict):
+        if "$schema" in node:
+            return "fragments are JSON Schema 2020-12; remove $schema"
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            return f"$ref {ref!r} points outside the fragment; only local references (#/...) are allowed"
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    return next((found for child in children if (found := _outside_reference(child))), None)
+
+
+def _compile_schema(fragment: dict[str, Any]) -> tuple[Any, str | None]:
+    """The compiled fragment, or why it is not a valid JSON Schema (never fetched from the network)."""
+    problem = _outside_reference(fragment)
+    if problem:
+        return None, problem
     try:
         jsonschema_rs.meta.validate(fragment)
-        jsonschema_rs.validator_for(fragment)
-    except (jsonschema_rs.ValidationError, ValueError) as exc:
-        return str(getattr(exc, "message", exc)).splitlines()[0]
-    return None
+        return jsonschema_rs.validator_for(fragment, offline=True), None
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+        return None, str(getattr(exc, "message", exc)).splitlines()[0]
 
 
 def _rule(doc: Document, index: int, raw: dict[str, Any], set_name: str, errors: _Errors) -> Rule | None:
@@ -56,8 +74,9 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], set_name: str, errors:
             where = (*base, "select") if isinstance(selects, str) else (*base, "select", i)
             errors.add(doc, where, f"invalid path: {exc}")
             ok = False
+    validator = None
     if "assert" in raw:
-        problem = _compile_schema(raw["assert"])
+        validator, problem = _compile_schema(raw["assert"])
         if problem:
             errors.add(doc, (*base, "assert"), f"not a valid JSON Schema: {problem}")
             ok = False
@@ -85,7 +104,7 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], set_name: str, errors:
         environments=tuple(match["environments"]) if "environments" in match else None,
         levels=tuple(match["levels"]) if "levels" in match else None,
         schema=raw.get("assert"),
-        validator=jsonschema_rs.validator_for(raw["assert"]) if "assert" in raw else None,
+        validator=validator,
         builtin=check.get("builtin"),
         args=dict(check.get("with", {})),
         message=raw.get("message"),

@@ -6,14 +6,16 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from generator.console import Console
-from generator.errors import Diagnostic, Severity
+from generator.errors import Diagnostic
 from generator.report import Report
 
 
-def _case(suite: ET.Element, classname: str, name: str, file: str | None, found: list[Diagnostic]) -> tuple[int, int]:
+def _case(
+    rep: Report, suite: ET.Element, classname: str, name: str, file: str | None, found: list[Diagnostic]
+) -> tuple[int, int]:
     case = ET.SubElement(suite, "testcase", {"classname": classname, "name": name, **({"file": file} if file else {})})
-    errors = [d for d in found if d.severity is Severity.ERROR]
-    others = [d for d in found if d.severity is not Severity.ERROR]
+    errors = [d for d in found if rep.failing(d.severity)]
+    others = [d for d in found if not rep.failing(d.severity)]
     if errors:
         failure = ET.SubElement(case, "failure", {"type": errors[0].rule or "modelops", "message": errors[0].message})
         failure.text = "\n".join(d.format() for d in errors)
@@ -35,6 +37,7 @@ def document(rep: Report) -> ET.Element:
     for resource in rep.resources:
         suite = _suite(root, suites, resource.environment)
         tests, failures = _case(
+            rep,
             suite,
             f"{resource.environment}.{resource.release or 'argocd'}",
             f"{resource.kind}/{resource.name}",
@@ -49,7 +52,7 @@ def document(rep: Report) -> ET.Element:
     if by_file or not rep.resources:
         suite = _suite(root, suites, "inputs")
         for file, found in sorted(by_file.items()):
-            tests, failures = _case(suite, "inputs", file, file if file != "modelops" else None, found)
+            tests, failures = _case(rep, suite, "inputs", file, file if file != "modelops" else None, found)
             counts["inputs"][0] += tests
             counts["inputs"][1] += failures
     for name, suite in suites.items():

@@ -8,6 +8,7 @@ location; waived findings are reported with a suppression.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from typing import Any
 
 from generator import __version__
@@ -25,7 +26,8 @@ def _physical(loc: Location) -> dict[str, Any]:
     region: dict[str, int] = {"startLine": loc.line or 1}
     if loc.column:
         region["startColumn"] = loc.column
-    return {"physicalLocation": {"artifactLocation": {"uri": loc.file, "uriBaseId": BASE}, "region": region}}
+    uri = urllib.parse.quote(loc.file)  # a relative URI reference: spaces and the like escaped
+    return {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": BASE}, "region": region}}
 
 
 def _result(diag: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
