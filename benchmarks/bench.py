@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 from generator import pipeline, spec, tree
 from generator.sources import WorkTree
 
@@ -31,12 +33,21 @@ def make_repo(root: Path, releases: int) -> Path:
         if (PROJECT / name).is_dir():
             shutil.copytree(PROJECT / name, root / name)
     examples = sorted((root / "releases").glob("*.yaml"))
+    waivers_file = root / "policies/waivers.yaml"
+    yaml = YAML()
+    waivers = yaml.load(waivers_file) if waivers_file.is_file() else None
     if releases > len(examples):
         for i in range(releases - len(examples)):
             source = examples[i % len(examples)]
             name = f"{source.stem[:30]}-{i:04d}"
             text = source.read_text().replace(f"name: {source.stem}\n", f"name: {name}\n", 1)
             (root / "releases" / f"{name}.yaml").write_text(text)
+            # A copy inherits its original's waivers, so the copies validate like the examples.
+            if waivers is not None:
+                for waiver in [w for w in waivers["waivers"] if w["release"] == source.stem]:
+                    waivers["waivers"].append({**waiver, "release": name})
+    if waivers is not None:
+        yaml.dump(waivers, waivers_file)
     # Scale GPU capacity with the number of releases so the capacity check passes.
     for env in (root / "environments").glob("*.yaml"):
         text = env.read_text()
