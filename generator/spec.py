@@ -154,9 +154,12 @@ def _promotion_depths(docs: dict[str, Document], failed: set[str], collector: _C
 def load_environments(source: Source) -> dict[str, Environment]:
     collector = _Collector()
     docs: dict[str, Document] = {}
+    # A promotion link to a file that failed to load would only repeat that file's error.
+    failed: set[str] = set()
     for path in source.list(ENVIRONMENTS_DIR):
         doc = _load_document(source, path, collector, "environment.schema.json", "Environment")
         if doc is None:
+            failed.add(PurePosixPath(path).stem)
             continue
         name = doc.data["metadata"]["name"]
         if name in docs:
@@ -172,8 +175,6 @@ def load_environments(source: Source) -> dict[str, Environment]:
                 )
             )
         docs[name] = doc
-    # A link to a file that failed to load would only repeat that file's error.
-    failed = {PurePosixPath(p).stem for p in source.list(ENVIRONMENTS_DIR)} - set(docs)
     depths = _promotion_depths(docs, failed, collector)
     collector.raise_if_any()
     if not docs:

@@ -97,11 +97,8 @@ def run_explain(root: Path, console: Console, rule_id: str) -> int:
         args = f" with {json.dumps(rule.args)}" if rule.args else ""
         console.emit(f"  check: built-in {rule.builtin}{args}")
     console.emit("  rationale:\n    " + rule.rationale.strip())
-    env_spec = rule.examples.get("environment", {})
-    for label in ("pass", "fail"):
-        example = rule.examples[label]
-        found = engine.check_example(rule, example, env_spec)
-        console.emit(f"  {'passing' if label == 'pass' else 'failing'} example:\n" + _block(example))
+    for label, found in zip(("pass", "fail"), engine.check_examples(rule), strict=True):
+        console.emit(f"  {'passing' if label == 'pass' else 'failing'} example:\n" + _block(rule.examples[label]))
         if not found:
             console.emit("    -> passes")
         for path, message in found:
@@ -114,9 +111,7 @@ def run_test(root: Path, console: Console) -> int:
     policies = policy.load(WorkTree(root))
     broken = 0
     for rule in sorted(policies.rules.values(), key=lambda r: r.id):
-        env_spec = rule.examples.get("environment", {})
-        passing = engine.check_example(rule, rule.examples["pass"], env_spec)
-        failing = engine.check_example(rule, rule.examples["fail"], env_spec)
+        passing, failing = engine.check_examples(rule)
         problems = [f"passing example fails: {format_path(p) or '(release)'}: {m}" for p, m in passing]
         if not failing:
             problems.append("failing example passes")

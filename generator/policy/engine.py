@@ -82,25 +82,30 @@ def evaluate_manifests(
     policies: Policies, tree: RenderedTree, environments: dict[str, Environment], resolved: Iterable[Resolved]
 ) -> list[Diagnostic]:
     by_release = {(r.env.name, r.name): r for r in resolved}
+    # Rules per environment, split once: object rules run per object, release rules per release.
+    node_rules = {
+        name: [r for r in policies.active(env, MANIFEST) if r.builtin not in builtins.RELEASE]
+        for name, env in environments.items()
+    }
     out: list[Diagnostic] = []
     groups: dict[tuple[str, str], list[RenderedObject]] = {}
     for obj in tree.objects.values():
         if obj.environment not in environments:
             continue
         env = environments[obj.environment]
-        for rule in policies.active(env, MANIFEST):
-            if rule.builtin in builtins.RELEASE or not rule.matches_kind(obj.obj["kind"]):
-                continue
-            origin = _origin(rule, obj, by_release)
-            out.extend(_finding(rule, obj, p, m, origin) for p, m in check_node(rule, obj.obj, env.spec))
+        for rule in node_rules[obj.environment]:
+            if rule.matches_kind(obj.obj["kind"]):
+                for p, m in check_node(rule, obj.obj, env.spec):
+                    out.append(_finding(rule, obj, p, m, _origin(rule, obj, by_release)))
         if obj.release:
             groups.setdefault((obj.environment, obj.release), []).append(obj)
     for (env_name, _), objects in groups.items():
         env = environments[env_name]
+        manifests = [o.obj for o in objects]
         for rule in policies.active(env, MANIFEST):
-            if rule.builtin not in builtins.RELEASE or not _renders_kind(rule, [o.obj for o in objects]):
+            if rule.builtin not in builtins.RELEASE or not _renders_kind(rule, manifests):
                 continue
-            for index, path, message in check_release(rule, [o.obj for o in objects], env.spec):
+            for index, path, message in check_release(rule, manifests, env.spec):
                 obj = objects[index] if index is not None else None
                 if obj is not None:
                     out.append(_finding(rule, obj, path, message, _origin(rule, obj, by_release)))
@@ -129,8 +134,11 @@ def evaluate_specs(policies: Policies, resolved: Iterable[Resolved]) -> list[Dia
     return out
 
 
-def apply_waivers(policies: Policies, findings: list[Diagnostic], today: datetime.date) -> list[Diagnostic]:
-    """Waived findings become info; expired and unused waivers are reported where they are written."""
+def apply_waivers(
+    policies: Policies, findings: list[Diagnostic], today: datetime.date, report_unused: bool = True
+) -> list[Diagnostic]:
+    """Waived findings become info; expired and (when `findings` is complete) unused waivers are reported
+    where they are written."""
     used: set[int] = set()
     out = []
     for diag in findings:
@@ -170,7 +178,7 @@ def apply_waivers(policies: Policies, findings: list[Diagnostic], today: datetim
                     rule="policy-waiver",
                 )
             )
-        elif id(waiver) not in used:
+        elif report_unused and id(waiver) not in used:
             out.append(
                 Diagnostic(
                     f"waiver for {scope} matches no finding; remove it",
@@ -181,6 +189,15 @@ def apply_waivers(policies: Policies, findings: list[Diagnostic], today: datetim
                 )
             )
     return out
+
+
+def check_examples(rule: Rule) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """Violations in the rule's passing example (should be none) and in its failing one (should be some)."""
+    env_spec = rule.examples.get("environment", {})
+    return (
+        check_example(rule, rule.examples["pass"], env_spec),
+        check_example(rule, rule.examples["fail"], env_spec),
+    )
 
 
 def check_example(rule: Rule, example: Any, env_spec: dict[str, Any]) -> list[tuple[Path, str]]:
