@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from generator import quantity, runtimes
+from generator import analysis, quantity, runtimes
 from generator.errors import Diagnostic, InputError
 from generator.resolve import Resolved
 from generator.secrets import plaintext_secret
@@ -87,16 +87,32 @@ def _rollout(r: Resolved) -> Iterable[Diagnostic]:
         steps = r.get("rollout", "canary", "steps")
         if not any("setWeight" in step for step in steps):
             yield r.diagnostic(("rollout", "canary", "steps"), "canary steps need at least one setWeight")
-        if r.get("rollout", "canary", "analysis", "enabled") and not r.env.get("monitoring", "prometheusURL"):
-            yield r.diagnostic(
-                ("rollout", "canary", "analysis", "enabled"),
-                f"canary analysis needs monitoring.prometheusURL in environment {r.env.name}",
-            )
     blue_green = r.get("rollout", "blueGreen")
     if "autoPromotionSeconds" in blue_green and not blue_green["autoPromotionEnabled"]:
         yield r.diagnostic(
             ("rollout", "blueGreen", "autoPromotionSeconds"), "autoPromotionSeconds needs autoPromotionEnabled: true"
         )
+
+
+def _analysis(r: Resolved) -> Iterable[Diagnostic]:
+    found = analysis.settings(r)
+    if found is None:
+        return
+    block, spec = found
+    path = ("rollout", block, "analysis")
+    what = "canary" if block == "canary" else "blue-green"
+    if not r.env.get("monitoring", "prometheusURL"):
+        yield r.diagnostic(
+            (*path, "enabled"), f"{what} analysis needs monitoring.prometheusURL in environment {r.env.name}"
+        )
+    if not r.get("monitoring", "enabled"):
+        yield r.diagnostic(
+            (*path, "enabled"),
+            f"{what} analysis reads the metrics the ServiceMonitor collects: it needs monitoring.enabled true",
+        )
+    if "count" in spec and spec["count"] < spec["failureLimit"]:
+        # Argo Rollouts rejects such a metric ("count must be >= failureLimit").
+        yield r.diagnostic((*path, "count"), f"count {spec['count']} is below failureLimit {spec['failureLimit']}")
 
 
 def _scheduling(r: Resolved) -> Iterable[Diagnostic]:
@@ -132,7 +148,7 @@ def _secrets(r: Resolved) -> Iterable[Diagnostic]:
 
 def check(r: Resolved) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for rule in (_env_vars, _scaling, _resources, _rollout, _scheduling, _monitoring, _secrets):
+    for rule in (_env_vars, _scaling, _resources, _rollout, _analysis, _scheduling, _monitoring, _secrets):
         out.extend(rule(r))
     out.extend(runtimes.get(r.get("runtime", "kind")).check(r))
     return out

@@ -93,15 +93,55 @@ def render(settings: Settings, environments: tuple[str, ...], output: str) -> in
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path, allow_dash=True))
 @env_option
-@output_option("text", "json", "junit", "sarif")
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@output_option("text", "json", "junit", "sarif", "tap")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on warnings too. With PATHs: also reject unknown fields and duplicate keys (as kubeconform -strict).",
+)
+@click.option(
+    "--kubernetes-version",
+    metavar="X.Y[.Z]",
+    help="With PATHs: the Kubernetes version whose schemas apply (default 1.33).",
+)
+@click.option("--summary", is_flag=True, help="With PATHs: print a summary line (on stderr with -o other than text).")
+@click.option(
+    "--skip", multiple=True, metavar="KIND,...", help="With PATHs: skip these kinds or apiVersion/kinds (repeatable)."
+)
+@click.option("--ignore-missing-schemas", is_flag=True, help="With PATHs: skip objects no schema is known for.")
+@click.option(
+    "--schema-location",
+    "schema_locations",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="With PATHs: CRD YAML files or {kind}_{version}.json schemas for custom resources (repeatable).",
+)
 @pass_settings
-def validate(settings: Settings, environments: tuple[str, ...], output: str, strict: bool) -> int:
-    """Validate specs, rendered manifests (Kubernetes schemas, offline), GPU capacity and policies."""
+def validate(
+    settings: Settings,
+    paths: tuple[Path, ...],
+    environments: tuple[str, ...],
+    output: str,
+    strict: bool,
+    kubernetes_version: str | None,
+    summary: bool,
+    skip: tuple[str, ...],
+    ignore_missing_schemas: bool,
+    schema_locations: tuple[Path, ...],
+) -> int:
+    """Validate the repository, or with PATHs any Kubernetes YAML.
+
+    Without PATH: specs, rendered manifests (Kubernetes schemas, offline), GPU capacity and policies.
+    With PATHs (files, directories, - for stdin): each object against the schema of its apiVersion
+    and kind, offline, as kubeconform does.
+    """
     from generator.commands import validate as command
 
-    return command.run(settings.root, settings.console, environments, output, strict)
+    options = command.PathOptions(kubernetes_version, summary, skip, ignore_missing_schemas, schema_locations)
+    return command.dispatch(settings.root, settings.console, paths, environments, output, strict, options)
 
 
 @cli.command()
@@ -240,6 +280,54 @@ def status(settings: Settings, output: str) -> int:
     from generator.commands import status as command
 
     return command.run(settings.root, settings.console, output)
+
+
+@cli.command("schema")
+@click.argument("kind", required=False, type=click.Choice(["release", "environment", "policy", "waivers"]))
+@click.option(
+    "--write",
+    "directory",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write the schemas (every kind, or only KIND) to DIR/<kind>.schema.json instead of printing.",
+)
+@pass_settings
+def schema_command(settings: Settings, kind: str | None, directory: Path | None) -> int:
+    """Print the self-contained JSON Schema of a file kind, for editors (yaml-language-server)."""
+    from generator.commands import schema as command
+
+    return command.run(settings.console, kind, directory)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@pass_settings
+def init(settings: Settings, directory: Path) -> int:
+    """Create a new GitOps repository in DIRECTORY: environments, an example release, policies, hooks, CI.
+
+    DIRECTORY must be new or empty; it becomes a git repository unless it is inside one.
+    """
+    from generator.commands import init as command
+
+    return command.run(settings.console, directory)
+
+
+@cli.command()
+@click.argument("release")
+@click.option(
+    "--env",
+    "environment",
+    metavar="ENV",
+    help="Environment to explain (required unless RELEASE is deployed to only one).",
+)
+@click.option("--field", metavar="PREFIX", help="Only fields at or below PREFIX (e.g. scaling, rollout.canary).")
+@output_option("text", "json")
+@pass_settings
+def explain(settings: Settings, release: str, environment: str | None, field: str | None, output: str) -> int:
+    """Each effective value of RELEASE in ENV and where it was set: default, environment, release or override."""
+    from generator.commands import explain as command
+
+    return command.run(settings.root, settings.console, release, environment, output, field)
 
 
 def _report(console: Console, error: ModelOpsError) -> None:

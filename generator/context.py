@@ -13,9 +13,9 @@ import json
 import re
 from typing import Any
 
-from generator import runtimes
+from generator import analysis, runtimes
 from generator.resolve import Resolved
-from generator.runtimes import MODEL_DIR, Server
+from generator.runtimes import MODEL_DIR, Port, Server
 from generator.spec import Environment
 
 MANAGED_BY = "modelops"
@@ -61,7 +61,8 @@ def names(r: Resolved) -> dict[str, str]:
         "canaryService": f"{n}-canary",
         "serviceAccount": n,
         "configMap": f"{n}-runtime",
-        "analysisTemplate": f"{n}-latency",
+        "metricsService": f"{n}-metrics",
+        "analysisTemplate": f"{n}-analysis",
         "application": application_name(n, r.env.name),
     }
 
@@ -290,6 +291,16 @@ def hpa_metrics(r: Resolved) -> list[dict[str, Any]]:
     ]
 
 
+def service_port(p: Port) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "port": p.port,
+        "targetPort": p.name,
+        "protocol": "TCP",
+        **({"appProtocol": p.app_protocol} if p.app_protocol else {}),
+    }
+
+
 def canary_steps(r: Resolved) -> list[dict[str, Any]]:
     return [dict(step) for step in r.get("rollout", "canary", "steps")]
 
@@ -343,9 +354,6 @@ def release_context(r: Resolved) -> dict[str, Any]:
     strategy = r.get("rollout", "strategy")
     service_ports = [p for p in server.ports if p.serve]
     metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
-    latency_query = None
-    if server.latency_query:
-        latency_query = server.latency_query.format(selector=f'namespace="{r.env.namespace}",pod=~"{r.name}-.*"')
     return {
         "release": {"name": r.name, "file": r.release.file, **r.release.metadata},
         "env": environment(r.env),
@@ -359,16 +367,9 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "pod_annotations": pod_annotations(r, server),
         "server": server,
         "container_ports": [p.container_port() for p in server.ports],
-        "service_ports": [
-            {
-                "name": p.name,
-                "port": p.port,
-                "targetPort": p.name,
-                "protocol": "TCP",
-                **({"appProtocol": p.app_protocol} if p.app_protocol else {}),
-            }
-            for p in service_ports
-        ],
+        "service_ports": [service_port(p) for p in service_ports],
+        # The metrics Service exposes the metrics port only: it exists for Prometheus.
+        "metrics_service_ports": [service_port(metrics_port)] if metrics_port else [],
         "ingress_rules": ingress_rules(r, server),
         "metrics_port": metrics_port.name if metrics_port else None,
         "env_vars": env_vars(r, server),
@@ -379,7 +380,8 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "init_containers": [] if runtime.workload == "kserve" else [fetcher(r, server, fetch_mounts)],
         "scheduling": scheduling(r, selector),
         "scaling": {**r.spec["scaling"], "metrics": hpa_metrics(r)},
-        "rollout": {**r.spec["rollout"], "steps": canary_steps(r), "latency_query": latency_query},
+        "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},
+        "analysis": analysis.context(r, names(r)["analysisTemplate"]),
         "strategy": strategy,
         "monitoring": r.spec["monitoring"],
         "secrets": r.spec["secrets"],

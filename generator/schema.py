@@ -149,7 +149,7 @@ def explain(error: Any, candidates: Sequence[dict[str, Any]], raw: dict[Path, st
         return path, _type_message(value, list(info.get("types", [])), (raw or {}).get(path))
     if kind == "enum":
         options = info.get("options", [])
-        listed = ", ".join(str(o) for o in options)
+        listed = ", ".join("null" if o is None else str(o) for o in options)  # nullable enums list null
         return path, f"{_describe(value)} is not allowed; expected one of: {listed}"
     if kind == "const":
         return path, f"expected {json.dumps(info.get('expected_value'))}, got {_describe(value)}"

@@ -17,11 +17,19 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+
+try:  # libyaml through PyYAML composes about four times faster than ruamel's pure-Python parser
+    import yaml as _pyyaml
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML without libyaml: the pure-Python path below
+    _pyyaml = None  # type: ignore[assignment]
 
 from generator.errors import InputError, Location, Path, format_path
 
@@ -41,6 +49,8 @@ class Document:
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # Source text of numbers and booleans, so that "write it in quotes" can quote what was written.
     raw: dict[Path, str] = field(default_factory=dict)
+    # Keys written twice, with the position of the repeat; only load_all(duplicate_keys=True) fills it.
+    duplicates: list[tuple[Path, int, int]] = field(default_factory=list)
 
     def locate(self, path: Path) -> Location:
         """Position of `path`, or of its nearest ancestor that exists in the file."""
@@ -55,10 +65,10 @@ class Document:
         return InputError.at(message, loc.file, loc.line, loc.column, format_path(path))
 
 
-def decode(raw: bytes, file: str) -> str:
+def decode(raw: bytes, file: str, limit: int = MAX_FILE_BYTES) -> str:
     """Bytes to text, refusing what editors get wrong: BOMs, UTF-16, NULs, oversize."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError.at(f"file is larger than the limit of {MAX_FILE_BYTES} bytes (512 KiB)", file, 1, 1)
+    if len(raw) > limit:
+        raise InputError.at(f"file is larger than the limit of {limit} bytes ({limit // 1024} KiB)", file, 1, 1)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise InputError.at("file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM", file, 1, 1)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -74,6 +84,57 @@ def decode(raw: bytes, file: str) -> str:
         line = text.count("\n", 0, nul) + 1
         raise InputError.at("file contains a NUL character; is it a binary file?", file, line, 1)
     return text
+
+
+_RESOLVER_12 = VersionedResolver(version=(1, 2))
+_MAPPINGS: tuple[type, ...] = (MappingNode,)
+_SEQUENCES: tuple[type, ...] = (SequenceNode,)
+_SCALARS: tuple[type, ...] = (ScalarNode,)
+
+
+@lru_cache(maxsize=1 << 16)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    # ruamel's resolver is slow, and keys and common values repeat in every file.
+    return str(_RESOLVER_12.resolve(ScalarNode, value, implicit))
+
+
+if _pyyaml is not None:
+    _MAPPINGS += (_pyyaml.MappingNode,)
+    _SEQUENCES += (_pyyaml.SequenceNode,)
+    _SCALARS += (_pyyaml.ScalarNode,)
+
+    class _FastComposer(_CParser, _pyyaml.resolver.BaseResolver):  # type: ignore[misc,name-defined]
+        """libyaml's parser with ruamel's YAML 1.2 scalar resolution, so both paths read values alike."""
+
+        def __init__(self, text: str):
+            _CParser.__init__(self, text)
+            _pyyaml.resolver.BaseResolver.__init__(self)
+
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            if kind is _pyyaml.ScalarNode:
+                return _scalar_tag(value, tuple(implicit))
+            return str(_pyyaml.resolver.BaseResolver.resolve(self, kind, value, implicit))
+
+
+def _fast_compose(text: str) -> list[Any] | None:
+    """Documents composed by libyaml, or None when only the careful path may read `text`.
+
+    libyaml forgets anchors that no alias uses, and its messages differ, so text with
+    anchors, with deep flow nesting (its composer recurses in C) or with any error goes
+    the pure-Python way and gets exactly that path's diagnostics.
+    """
+    if _pyyaml is None or "&" in text or text.count("[") + text.count("{") > 256:
+        return None
+    composer = _FastComposer(text)
+    try:
+        docs = []
+        while composer.check_node():
+            docs.append(composer.get_node())
+        return docs
+    except _pyyaml.YAMLError:
+        return None
+    finally:
+        composer.dispose()
 
 
 def _yaml() -> YAML:
@@ -102,13 +163,26 @@ def _mark_error(exc: MarkedYAMLError, file: str, text: str) -> InputError:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and rejecting aliases."""
 
-    def __init__(self, file: str, constructor: Any):
+    def __init__(
+        self,
+        file: str,
+        constructor: Any,
+        max_nodes: int = MAX_NODES,
+        aliases: bool = False,
+        duplicates: list[tuple[Path, int, int]] | None = None,
+    ):
         self.file = file
         self.constructor = constructor
         self.positions: dict[Path, tuple[int, int]] = {}
         self.raw: dict[Path, str] = {}
         self.seen: set[int] = set()
         self.count = 0
+        # Manifests from elsewhere may use aliases; every expansion counts against max_nodes,
+        # which is what keeps "billion laughs" out.
+        self.max_nodes = max_nodes
+        self.aliases = aliases
+        # None: a duplicate key is an error; a list: the later value wins and the repeat is recorded.
+        self.duplicates = duplicates
 
     def fail(self, node: Node, message: str, path: Path) -> InputError:
         return InputError.at(
@@ -117,17 +191,17 @@ class _Builder:
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise self.fail(node, f"file has more than {MAX_NODES} values", path)
+        if self.count > self.max_nodes:
+            raise self.fail(node, f"file has more than {self.max_nodes} values", path)
         if depth > MAX_DEPTH:
             raise self.fail(node, f"values are nested more than {MAX_DEPTH} levels deep", path)
-        if id(node) in self.seen or getattr(node, "anchor", None):
+        if not self.aliases and (id(node) in self.seen or getattr(node, "anchor", None)):
             raise self.fail(node, "YAML anchors and aliases (&name, *name) are not allowed", path)
         self.seen.add(id(node))
         tag = str(node.tag)
-        if isinstance(node, MappingNode):
+        if isinstance(node, _MAPPINGS):
             return self._mapping(node, path, depth)
-        if isinstance(node, SequenceNode):
+        if isinstance(node, _SEQUENCES):
             if tag != _TAG + "seq":
                 raise self.fail(node, f"unsupported YAML tag {tag}", path)
             out = []
@@ -136,29 +210,32 @@ class _Builder:
                 self.positions[child] = (item.start_mark.line + 1, item.start_mark.column + 1)
                 out.append(self.build(item, child, depth + 1))
             return out
-        assert isinstance(node, ScalarNode)
+        assert isinstance(node, _SCALARS)
         return self._scalar(node, tag, path)
 
-    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: Any, path: Path, depth: int) -> dict[str, Any]:
         if str(node.tag) != _TAG + "map":
             raise self.fail(node, f"unsupported YAML tag {node.tag}", path)
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if str(key_node.tag) == _TAG + "merge":
                 raise self.fail(key_node, "YAML merge keys (<<) are not allowed", path)
-            if not isinstance(key_node, ScalarNode):
+            if not isinstance(key_node, _SCALARS):
                 raise self.fail(key_node, "mapping keys must be plain strings", path)
             key = self._scalar(key_node, str(key_node.tag), path)
             if not isinstance(key, str):
                 key = key_node.value  # `1: x` or `true: x`: keys are names, keep the text
             child = (*path, key)
-            if key in out:
+            if key in out and self.duplicates is None:
                 raise self.fail(key_node, f'duplicate key "{key}"', child)
+            if key in out and self.duplicates is not None:
+                self.duplicates.append((child, key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                del out[key]  # the later value wins, and takes the later position in key order
             self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, child, depth + 1)
         return out
 
-    def _scalar(self, node: ScalarNode, tag: str, path: Path) -> Any:
+    def _scalar(self, node: Any, tag: str, path: Path) -> Any:
         kind = tag.removeprefix(_TAG)
         if kind == "str":
             return node.value
@@ -169,11 +246,17 @@ class _Builder:
             return None
         if kind in ("int", "float", "bool"):
             self.raw[path] = node.value
+            if not isinstance(node, ScalarNode):  # a libyaml node: ruamel's constructor wants its own
+                node = ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
             return self.constructor.construct_object(node)
         raise self.fail(node, f"unsupported YAML tag {tag}", path)
 
 
 def _compose(text: str, file: str) -> Iterator[Node]:
+    fast = _fast_compose(text)
+    if fast is not None:
+        yield from fast
+        return
     y = _yaml()
     try:
         yield from y.compose_all(text)
@@ -205,6 +288,47 @@ def load(raw: bytes | str, file: str) -> Document:
     data = builder.build(first, ())
     builder.positions[()] = (first.start_mark.line + 1, first.start_mark.column + 1)
     return Document(file, data, builder.positions, builder.raw)
+
+
+def load_all(
+    raw: bytes,
+    file: str,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_nodes: int = MAX_NODES,
+    aliases: bool = False,
+    duplicate_keys: bool = False,
+) -> list[Document | InputError]:
+    """Every document of a multi-document file (Kubernetes manifests), each with its positions.
+
+    A document that breaks a rule (a tag, an alias when not allowed, too many values) becomes its
+    InputError and the next document is still read; a syntax error ends the list, since the parser
+    cannot resynchronise.  With `duplicate_keys`, a repeated key is recorded in
+    Document.duplicates and its later value kept, as Kubernetes' own YAML reader does.
+    """
+    try:
+        text = decode(raw, file, max_bytes)
+    except InputError as exc:
+        return [exc]
+    out: list[Document | InputError] = []
+    try:
+        for node in _compose(text, file):
+            duplicates: list[tuple[Path, int, int]] | None = [] if duplicate_keys else None
+            builder = _Builder(file, _yaml().constructor, max_nodes, aliases, duplicates)
+            try:
+                data = builder.build(node, ())
+            except InputError as exc:
+                out.append(exc)
+                continue
+            except RecursionError:
+                line = node.start_mark.line + 1
+                out.append(InputError.at(f"values are nested more than {MAX_DEPTH} levels deep", file, line, 1))
+                continue
+            builder.positions[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
+            out.append(Document(file, data, builder.positions, builder.raw, duplicates or []))
+    except InputError as exc:
+        out.append(exc)
+    return out
 
 
 def load_stream(text: str, file: str) -> list[Any]:
@@ -243,6 +367,12 @@ def _literal_ok(text: str) -> bool:
     return all(line == line.rstrip() for line in text.split("\n"))
 
 
+@lru_cache(maxsize=1 << 16)
+def _string(text: str) -> str:
+    # Rendered trees repeat the same keys and values thousands of times.
+    return text if _is_plain(text) else _double_quoted(text)
+
+
 def scalar(value: Any) -> str:
     """One-line YAML text of a scalar (strings needing a block are handled by the emitter)."""
     if value is None:
@@ -262,19 +392,21 @@ def scalar(value: Any) -> str:
             text = f"{mantissa}.0e{exp}"
         return text
     if isinstance(value, str):
-        return value if _is_plain(value) else _double_quoted(value)
+        return _string(value)
     raise TypeError(f"cannot write a {type(value).__name__} to YAML")
 
 
 class _Emitter:
-    def __init__(self) -> None:
+    def __init__(self, track: bool) -> None:
         self.lines: list[str] = []
         self.positions: dict[Path, tuple[int, int]] = {}
+        # Positions are wanted only when a finding needs a line; most writes skip them.
+        self.track = track
 
     def key(self, key: str) -> str:
         if not isinstance(key, str):
             raise TypeError(f"mapping keys must be strings, not {type(key).__name__}")
-        return scalar(key)
+        return _string(key)
 
     def value_inline(self, value: Any) -> str | None:
         """Text for `value` on the same line as its key or dash, or None if it needs a block."""
@@ -296,17 +428,22 @@ class _Emitter:
         pad = " " * indent
         for index, (key, value) in enumerate(data.items()):
             prefix = first_prefix if (index == 0 and first_prefix is not None) else pad
-            child = (*path, key)
-            self.positions[child] = (len(self.lines) + 1, len(prefix) + 1)
+            child = (*path, key) if self.track else path
+            if self.track:
+                self.positions[child] = (len(self.lines) + 1, len(prefix) + 1)
             head = f"{prefix}{self.key(key)}:"
-            self.nested(head, value, indent, child)
+            if type(value) is str and "\n" not in value:  # the common case, kept off the general path
+                self.lines.append(f"{head} {_string(value)}")
+            else:
+                self.nested(head, value, indent, child)
 
     def sequence(self, data: list[Any], indent: int, path: Path, first_prefix: str | None = None) -> None:
         pad = " " * indent
         for index, item in enumerate(data):
             prefix = first_prefix if (index == 0 and first_prefix is not None) else pad
-            child = (*path, index)
-            self.positions[child] = (len(self.lines) + 1, len(prefix) + 1)
+            child = (*path, index) if self.track else path
+            if self.track:
+                self.positions[child] = (len(self.lines) + 1, len(prefix) + 1)
             if isinstance(item, dict) and item:
                 self.mapping(item, indent + 2, child, first_prefix=f"{prefix}- ")
             elif isinstance(item, list) and item:
@@ -334,9 +471,9 @@ class _Emitter:
             self.lines.extend(body)
 
 
-def dump(data: Any) -> tuple[str, dict[Path, tuple[int, int]]]:
-    """Block-style YAML for `data` and the (line, column) at which each field starts."""
-    emitter = _Emitter()
+def dump(data: Any, track: bool = True) -> tuple[str, dict[Path, tuple[int, int]]]:
+    """Block-style YAML for `data` and the (line, column) at which each field starts (if `track`)."""
+    emitter = _Emitter(track)
     emitter.positions[()] = (1, 1)
     if isinstance(data, dict) and data:
         emitter.mapping(data, 0, ())

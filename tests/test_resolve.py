@@ -27,7 +27,10 @@ def test_worked_example_llama3_8b_chat_in_prod() -> None:
     assert [s.get("setWeight") for s in r.get("rollout", "canary", "steps")] == [10, None, 50, None]
     assert r.get("rollout", "canary", "analysis") == {
         "enabled": True,
+        "maxErrorRate": 0.005,  # prod defaults beat the template default (0.01)
         "maxLatencySeconds": 4,
+        "maxTimeToFirstTokenSeconds": 1.5,
+        "maxTimePerOutputTokenSeconds": 0.2,  # template default
         "interval": "1m",
         "failureLimit": 1,
     }

@@ -14,6 +14,7 @@ def test_triton_ports_probes_and_explicit_models() -> None:
         "--http-port=8000",
         "--grpc-port=8001",
         "--metrics-port=8002",
+        "--metrics-config=summary_latencies=true",  # the p95 the canary analysis reads
         "--model-control-mode=explicit",
         "--strict-model-config=true",
         "--log-verbose=0",

@@ -69,20 +69,30 @@ def test_canary_rollout_with_steps_services_and_analysis() -> None:
         {"setWeight": 50},
         {"pause": {"duration": "30m"}},
     ]
-    assert canary["analysis"] == {"templates": [{"templateName": "llama3-8b-chat-latency"}], "startingStep": 1}
-    analysis = obj(example(), "prod", "llama3-8b-chat", "AnalysisTemplate", "llama3-8b-chat-latency")
-    (metric,) = analysis["spec"]["metrics"]
-    assert metric["successCondition"] == "isNaN(result[0]) || result[0] <= 4"
-    assert metric["provider"]["prometheus"]["address"] == "http://prometheus-operated.monitoring.svc:9090"
-    assert metric["provider"]["prometheus"]["query"] == (
-        'histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{namespace="models-prod",'
-        'pod=~"llama3-8b-chat-.*"}[5m])) by (le))'
+    assert canary["analysis"] == {
+        "templates": [{"templateName": "llama3-8b-chat-analysis"}],
+        "startingStep": 1,
+        "args": [{"name": "pod-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
+    }
+    analysis = obj(example(), "prod", "llama3-8b-chat", "AnalysisTemplate", "llama3-8b-chat-analysis")
+    assert [m["name"] for m in analysis["spec"]["metrics"]] == [
+        "error-rate",
+        "latency-p95",
+        "time-to-first-token-p95",
+        "time-per-output-token-p95",
+    ]
+    latency = analysis["spec"]["metrics"][1]
+    assert latency["successCondition"] == "len(result) == 0 || isNaN(result[0]) || result[0] <= 4"
+    assert latency["provider"]["prometheus"]["address"] == "http://prometheus-operated.monitoring.svc:9090"
+    assert latency["provider"]["prometheus"]["query"] == (
+        "histogram_quantile(0.95, sum by (le) (rate(vllm:e2e_request_latency_seconds_bucket"
+        '{namespace="models-prod",rollouts_pod_template_hash="{{args.pod-hash}}"}[5m])))'
     )
     # Without analysis there is no template and no analysis block.
     toxicity = obj(example(), "prod", "toxicity-classifier", "Rollout")["spec"]["strategy"]["canary"]
     assert "analysis" not in toxicity
     assert toxicity["steps"][-1] == {"pause": {}}  # an indefinite pause waits for a human
-    assert not any(p.endswith("analysistemplate-toxicity-classifier-latency.yaml") for p in example())
+    assert not any("/toxicity-classifier/analysistemplate-" in p for p in example())
 
 
 def test_kserve_canary_is_a_traffic_percentage() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from generator.console import Console
 from generator.report import Report
-from generator.reporters import json_report, junit, sarif, text
+from generator.reporters import json_report, junit, sarif, tap, text
 
 Reporter = Callable[[Report, Console], None]
 
@@ -15,6 +15,7 @@ REPORTERS: dict[str, Reporter] = {
     "json": json_report.report,
     "junit": junit.report,
     "sarif": sarif.report,
+    "tap": tap.report,
 }
 
 

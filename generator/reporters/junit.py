@@ -35,17 +35,24 @@ def document(rep: Report) -> ET.Element:
     suites: dict[str, ET.Element] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for resource in rep.resources:
-        suite = _suite(root, suites, resource.environment)
+        # A manifest checked outside the repository (validate PATH...) has no environment: one suite per file.
+        group = resource.environment or resource.path
+        suite = _suite(root, suites, group)
         tests, failures = _case(
             rep,
             suite,
-            f"{resource.environment}.{resource.release or 'argocd'}",
+            f"{resource.environment}.{resource.release or 'argocd'}" if resource.environment else resource.path,
             f"{resource.kind}/{resource.name}",
             resource.path,
             resource.diagnostics,
         )
-        counts[resource.environment][0] += tests
-        counts[resource.environment][1] += failures
+        counts[group][0] += tests
+        counts[group][1] += failures
+    for skipped in getattr(rep, "skipped", []):  # validate PATH...: --skip, --ignore-missing-schemas
+        attrs = {"classname": skipped.file, "name": f"{skipped.kind}/{skipped.name}", "file": skipped.file}
+        case = ET.SubElement(_suite(root, suites, skipped.file), "testcase", attrs)
+        ET.SubElement(case, "skipped", {"message": skipped.reason})
+        counts[skipped.file][0] += 1
     by_file: dict[str, list[Diagnostic]] = defaultdict(list)
     for diag in rep.findings:
         by_file[diag.location.file if diag.location else "modelops"].append(diag)

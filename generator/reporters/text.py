@@ -16,11 +16,16 @@ def capacity_table(report: Report) -> list[str]:
     return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows]
 
 
-def report(rep: Report, console: Console) -> None:
+def diagnostics(rep: Report, console: Console) -> None:
+    """One line per finding, without the summary."""
     for diag in rep.diagnostics():
         if diag.severity is Severity.INFO and console.quiet:  # waived findings are context, not news
             continue
         console.emit(console.diagnostic_line(diag))
+
+
+def report(rep: Report, console: Console) -> None:
+    diagnostics(rep, console)
     for note in rep.notes:
         console.say(console.paint(note, "dim"))
     if rep.capacity and any(row.requested or row.over for row in rep.capacity):

@@ -42,18 +42,31 @@ class Server:
     writable_paths: tuple[str, ...] = ("/tmp",)
     read_only_root: bool = True
     shm_size: str | None = None
-    # PromQL for the canary analysis: a latency in seconds over the pods matching {selector}.
-    latency_query: str | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisQuery:
+    """One metric of the release's AnalysisTemplate: a PromQL query and the spec field that bounds it."""
+
+    name: str  # the metric's name in the AnalysisTemplate, e.g. "latency-p95"
+    limit: str  # the field of rollout.<strategy>.analysis holding the upper bound, e.g. "maxLatencySeconds"
+    query: str
 
 
 class Runtime(Protocol):
     kind: str
     # "pods": a Deployment or Rollout with Services; "kserve": an InferenceService.
     workload: Literal["pods", "kserve"]
+    # The runtime's own metric names that its analysis queries may read, each cited in the module.
+    METRICS: frozenset[str]
 
     def server(self, release: Resolved) -> Server: ...
 
     def check(self, release: Resolved) -> list[Diagnostic]: ...
+
+    def analysis(self, selector: str, window: str) -> list[AnalysisQuery]:
+        """The canary-analysis queries over the pods matching the PromQL label matchers `selector`."""
+        ...
 
 
 def http_get(path: str, port: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:

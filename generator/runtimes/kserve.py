@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator.errors import Diagnostic
-from generator.runtimes.base import Server
+from generator.runtimes.base import AnalysisQuery, Server
 
 if TYPE_CHECKING:
     from generator.resolve import Resolved
 
 kind = "kserve"
 workload = "kserve"
+# No Rollout, hence no AnalysisTemplate: KServe splits canary traffic itself.
+METRICS: frozenset[str] = frozenset()
 STORAGE_SCHEMES = ("s3://", "gs://", "hf://", "https://", "pvc://", "oci://")
 
 
@@ -57,3 +59,7 @@ def check(release: Resolved) -> list[Diagnostic]:
     if strategy == "canary" and release.get("rollout", "canary", "trafficPercent") is None:
         out.append(release.diagnostic(("rollout", "canary"), "a kserve canary needs rollout.canary.trafficPercent"))
     return out
+
+
+def analysis(selector: str, window: str) -> list[AnalysisQuery]:
+    return []

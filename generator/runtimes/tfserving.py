@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator.errors import Diagnostic
+from generator.runtimes import promql
 from generator.runtimes.base import (
     CONFIG_DIR,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
+    AnalysisQuery,
     Port,
     Server,
     http_get,
@@ -26,6 +28,13 @@ if TYPE_CHECKING:
 kind = "tfserving"
 workload = "pods"
 METRICS_PATH = "/monitoring/prometheus/metrics"
+
+# Metric names from tensorflow_serving/servables/tensorflow/util.cc; the Prometheus exporter
+# turns "/tensorflow/serving/x" into ":tensorflow:serving:x".
+# Requests by model and status (the canonical error code name: "OK", "INVALID_ARGUMENT", ...).
+REQUEST_COUNT = ":tensorflow:serving:request_count"  # counter
+REQUEST_LATENCY = ":tensorflow:serving:request_latency"  # histogram, microseconds
+METRICS = frozenset({REQUEST_COUNT, REQUEST_LATENCY})
 
 
 def model_name(release: Resolved) -> str:
@@ -52,11 +61,26 @@ def server(release: Resolved) -> Server:
         startup=http_get(f"/v1/models/{name}", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("http", METRICS_PATH),
         config_files={"monitoring.config": f'prometheus_config {{\n  enable: true\n  path: "{METRICS_PATH}"\n}}\n'},
-        latency_query=(
-            ":tensorflow:serving:request_latency_sum{{{selector}}} / "
-            ":tensorflow:serving:request_latency_count{{{selector}}} / 1000000"
-        ),
     )
+
+
+def analysis(selector: str, window: str) -> list[AnalysisQuery]:
+    """Requests that did not end OK per request, and the p95 request latency."""
+    return [
+        AnalysisQuery(
+            "error-rate",
+            "maxErrorRate",
+            promql.ratio(
+                promql.rate_sum(REQUEST_COUNT, selector, window, 'status!="OK"'),
+                promql.rate_sum(REQUEST_COUNT, selector, window),
+            ),
+        ),
+        AnalysisQuery(
+            "latency-p95",
+            "maxLatencySeconds",
+            promql.scaled(promql.histogram_p95(REQUEST_LATENCY, selector, window), 1000000),
+        ),
+    ]
 
 
 def check(release: Resolved) -> list[Diagnostic]:

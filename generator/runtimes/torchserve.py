@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from generator.errors import Diagnostic
+from generator.runtimes import promql
 from generator.runtimes.base import (
     CONFIG_DIR,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
+    AnalysisQuery,
     Port,
     Server,
     http_get,
@@ -24,6 +26,18 @@ if TYPE_CHECKING:
 
 kind = "torchserve"
 workload = "pods"
+
+# Metric names of TorchServe's default metrics configuration (ts/configs/metrics.yaml,
+# documented in docs/metrics.md "Default Frontend Metrics") in prometheus metrics mode.
+# The status counters count every API response, health checks (/ping) included.
+REQUESTS_2XX = "Requests2XX"  # counter
+REQUESTS_4XX = "Requests4XX"  # counter
+REQUESTS_5XX = "Requests5XX"  # counter
+INFERENCE_REQUESTS = "ts_inference_requests_total"  # counter
+# Cumulative inference time: TorchServe exports no latency histogram, so only the mean
+# latency over the window can be derived.
+INFERENCE_LATENCY = "ts_inference_latency_microseconds"  # counter, microseconds
+METRICS = frozenset({REQUESTS_2XX, REQUESTS_4XX, REQUESTS_5XX, INFERENCE_REQUESTS, INFERENCE_LATENCY})
 
 
 def model_name(release: Resolved) -> str:
@@ -66,11 +80,20 @@ def server(release: Resolved) -> Server:
         config_files={"config.properties": properties(release)},
         # TorchServe writes logs and its model-server state under its working directory.
         read_only_root=False,
-        latency_query=(
-            "sum(rate(ts_inference_latency_microseconds{{{selector}}}[5m]))"
-            " / sum(rate(ts_inference_requests_total{{{selector}}}[5m])) / 1000000"
-        ),
     )
+
+
+def analysis(selector: str, window: str) -> list[AnalysisQuery]:
+    """5xx per API response, and the mean inference latency (named latency-mean: it is no p95)."""
+    errors = promql.rate_sum(REQUESTS_5XX, selector, window)
+    responses = [promql.rate_sum(name, selector, window) for name in (REQUESTS_2XX, REQUESTS_4XX)]
+    mean = promql.ratio(
+        promql.rate_sum(INFERENCE_LATENCY, selector, window), promql.rate_sum(INFERENCE_REQUESTS, selector, window)
+    )
+    return [
+        AnalysisQuery("error-rate", "maxErrorRate", promql.ratio(errors, *responses, errors)),
+        AnalysisQuery("latency-mean", "maxLatencySeconds", promql.scaled(mean, 1000000)),
+    ]
 
 
 def check(release: Resolved) -> list[Diagnostic]:

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from generator import yamlio
 from generator.errors import Diagnostic
+from generator.runtimes import promql
 from generator.runtimes.base import (
     CONFIG_DIR,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
+    AnalysisQuery,
     Port,
     Server,
     http_get,
@@ -23,6 +25,20 @@ if TYPE_CHECKING:
 kind = "vllm"
 workload = "pods"
 HOME = "/home/modelops"
+
+# Metric names, as vLLM's OpenAI server exposes them on /metrics.
+# vllm/v1/metrics/loggers.py (PrometheusStatLogger), see docs.vllm.ai "Production Metrics":
+E2E_LATENCY = "vllm:e2e_request_latency_seconds"  # histogram, seconds
+TIME_TO_FIRST_TOKEN = "vllm:time_to_first_token_seconds"  # histogram, seconds
+# Deprecated in vLLM 0.11, hidden in 0.12 and removed later in favour of ITL, which 0.11
+# records with the same observations; the query falls back to ITL when TPOT is missing.
+TIME_PER_OUTPUT_TOKEN = "vllm:time_per_output_token_seconds"  # histogram, seconds
+INTER_TOKEN_LATENCY = "vllm:inter_token_latency_seconds"  # histogram, seconds (vLLM >= 0.11)
+# prometheus-fastapi-instrumentator's default counter, mounted by vLLM's API server
+# (vllm/entrypoints/openai/api_server.py, mount_metrics); status is grouped (2xx, 4xx, 5xx)
+# and /health and /metrics are excluded, so it counts API requests only.
+HTTP_REQUESTS = "http_requests_total"
+METRICS = frozenset({E2E_LATENCY, TIME_TO_FIRST_TOKEN, TIME_PER_OUTPUT_TOKEN, INTER_TOKEN_LATENCY, HTTP_REQUESTS})
 
 # spec field -> vLLM long option, as written in its --config file
 _OPTIONS = {
@@ -72,10 +88,32 @@ def server(release: Resolved) -> Server:
         ],
         writable_paths=("/tmp", HOME),
         shm_size=release.get("runtime", "args", "shmSize", default="8Gi") if gpus > 1 else None,
-        latency_query=(
-            "histogram_quantile(0.95, sum(rate(vllm:e2e_request_latency_seconds_bucket{{{selector}}}[5m])) by (le))"
-        ),
     )
+
+
+def analysis(selector: str, window: str) -> list[AnalysisQuery]:
+    """Server errors (HTTP 5xx) per API request, and p95 of request latency, TTFT and TPOT."""
+    tpot = (
+        f"{promql.histogram_p95(TIME_PER_OUTPUT_TOKEN, selector, window)}"
+        f" or {promql.histogram_p95(INTER_TOKEN_LATENCY, selector, window)}"
+    )
+    return [
+        AnalysisQuery(
+            "error-rate",
+            "maxErrorRate",
+            promql.ratio(
+                promql.rate_sum(HTTP_REQUESTS, selector, window, 'status="5xx"'),
+                promql.rate_sum(HTTP_REQUESTS, selector, window),
+            ),
+        ),
+        AnalysisQuery("latency-p95", "maxLatencySeconds", promql.histogram_p95(E2E_LATENCY, selector, window)),
+        AnalysisQuery(
+            "time-to-first-token-p95",
+            "maxTimeToFirstTokenSeconds",
+            promql.histogram_p95(TIME_TO_FIRST_TOKEN, selector, window),
+        ),
+        AnalysisQuery("time-per-output-token-p95", "maxTimePerOutputTokenSeconds", tpot),
+    ]
 
 
 def check(release: Resolved) -> list[Diagnostic]:
