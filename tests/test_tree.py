@@ -27,6 +27,23 @@ def test_first_write_then_no_op(example: Path) -> None:
     assert files_under(example / "rendered") == before
 
 
+def test_a_one_release_change_rewrites_only_that_release(example: Path) -> None:
+    """Unchanged files keep their inode (linked into the new directory), untouched environments are not swapped."""
+    render_into(example)
+    rendered = example / "rendered"
+    inodes = {p: p.stat().st_ino for p in rendered.rglob("*.yaml")}
+    spec = example / "releases/bge-embeddings.yaml"
+    spec.write_text(spec.read_text().replace("team: ", "team: x", 1))
+    changes = render_into(example)
+    touched = {*changes.added, *changes.changed, *changes.removed}
+    assert touched and {p.split("/")[1] for p in touched} <= {"dev", "staging", "prod"}
+    for path, inode in inodes.items():
+        rel = path.relative_to(example).as_posix()
+        if rel not in touched:
+            assert path.stat().st_ino == inode, rel
+    assert render_into(example).empty
+
+
 def test_removed_release_loses_its_directory(example: Path) -> None:
     render_into(example)
     (example / "releases/resnet50-classifier.yaml").unlink()

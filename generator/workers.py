@@ -1,0 +1,83 @@
+"""Rendering releases on every core.
+
+Rendering is CPU-bound Python, one release at a time, so a large repository renders in
+worker processes.  They are forked: each starts with the loaded inputs and the template
+environment already in memory, and sends back only finished objects, their YAML text and
+their schema findings.  Results come back in order, so the output and the first error
+reported are the same as rendering one release after another.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from generator import kubeschema, yamlio
+from generator.cache import Produced
+from generator.errors import Diagnostic, ModelOpsError
+from generator.resolve import Resolved
+
+# Below this many releases to render, starting processes costs more than it saves.
+MIN_PARALLEL = 48
+_CHUNK = 8
+
+_state: tuple[Callable[[Resolved], list[tuple[str, dict[str, Any]]]], list[Resolved]] | None = None
+
+
+def jobs(count: int) -> int:
+    """How many processes to render `count` releases with (MODELOPS_JOBS overrides; 1 is serial)."""
+    setting = os.environ.get("MODELOPS_JOBS", "")
+    if setting.isdigit() and int(setting) > 0:
+        wanted = int(setting)
+    elif count < MIN_PARALLEL:
+        return 1
+    else:
+        wanted = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if wanted <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(wanted, max(1, count))
+
+
+def finish(item: Resolved, objects: list[tuple[str, dict[str, Any]]]) -> list[Produced]:
+    """Text and schema findings of freshly rendered objects (text None if it cannot be written)."""
+    out: list[Produced] = []
+    for template, obj in objects:
+        try:
+            text: str | None = yamlio.dump(obj, track=False)[0]
+        except (TypeError, ValueError):
+            text = None  # the parent writes it again and reports the error with its path
+        out.append((template, obj, text, kubeschema.findings(obj, item.env.kubernetes_version)))
+    return out
+
+
+def _work(index: int) -> list[Produced] | tuple[type[ModelOpsError], list[Diagnostic]]:
+    assert _state is not None
+    render_release, items = _state
+    try:
+        return finish(items[index], render_release(items[index]))
+    except ModelOpsError as exc:  # pickling would keep only the message, not the diagnostics
+        return type(exc), exc.diagnostics
+
+
+def produce(
+    render_release: Callable[[Resolved], list[tuple[str, dict[str, Any]]]], items: list[Resolved]
+) -> Iterator[list[Produced]]:
+    """The objects of each item, in order; workers also fill in text and schema findings."""
+    processes = jobs(len(items))
+    if processes == 1:
+        for item in items:
+            yield [(template, obj, None, None) for template, obj in render_release(item)]
+        return
+    global _state
+    _state = (render_release, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for result in pool.imap(_work, range(len(items)), chunksize=_CHUNK):
+                if isinstance(result, tuple):
+                    error_type, diagnostics = result
+                    raise error_type(diagnostics)
+                yield result
+    finally:
+        _state = None
