@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import TextIO
 
 from generator.errors import Diagnostic, Severity
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2"}
+_BAR_WIDTH = 24
 _SEVERITY_COLOR = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -34,6 +36,7 @@ class Console:
         self.color = use_color(self.out, color)
         self.err_color = use_color(self.err, color)
         self._progress_shown = False
+        self._progress_drawn = 0.0
 
     def paint(self, text: str, color: str, stream_color: bool | None = None) -> str:
         enabled = self.color if stream_color is None else stream_color
@@ -68,12 +71,25 @@ class Console:
         self.clear_progress()
         print(self.paint(text, "red", self.err_color), file=self.err)
 
-    def progress(self, label: str) -> None:
-        """A one-line status on a terminal's stderr, overwritten as work goes on."""
-        if self.quiet or not getattr(self.err, "isatty", lambda: False)():
+    def progress(self, label: str, done: int = 0, total: int = 0) -> None:
+        """A one-line status with a bar on a terminal's stderr, overwritten as work goes on.
+
+        Nothing when stderr is not a terminal, under --quiet or in CI; redrawn at most ten
+        times a second, so thousands of releases do not flood a slow terminal.
+        """
+        if self.quiet or os.environ.get("CI") or not getattr(self.err, "isatty", lambda: False)():
             return
-        self._progress_shown = True
-        print(f"\r\x1b[2K{self.paint('rendering', 'dim', self.err_color)} {label}", end="", file=self.err, flush=True)
+        now = time.monotonic()
+        if self._progress_shown and now - self._progress_drawn < 0.1 and done != total:
+            return
+        self._progress_shown, self._progress_drawn = True, now
+        bar = ""
+        if total:
+            filled = _BAR_WIDTH * done // total
+            bar = f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {done}/{total} "
+        print(
+            f"\r\x1b[2K{self.paint('rendering', 'dim', self.err_color)} {bar}{label}", end="", file=self.err, flush=True
+        )
 
     def clear_progress(self) -> None:
         if self._progress_shown:

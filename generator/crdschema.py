@@ -80,7 +80,10 @@ def convert(crd: dict[str, Any], strict: bool) -> dict[tuple[str, str], dict[str
         name = _get(crd, (*where, "name"), str)
         if version.get("served") is False:
             continue  # the API server would refuse the apiVersion anyway; no schema makes it "missing"
-        raw = (version.get("schema") or {}).get("openAPIV3Schema")
+        block = version.get("schema")
+        if block is not None and not isinstance(block, dict):
+            raise CRDError((*where, "schema"), "expected a mapping")
+        raw = (block or {}).get("openAPIV3Schema")
         if raw is None:  # a version without a schema accepts any fields
             raw = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
         api_version = f"{group}/{name}"

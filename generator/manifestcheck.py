@@ -146,6 +146,10 @@ def _identity(obj: Any) -> tuple[str, str]:
     return str(kind), str(name)
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _skipped(obj: dict[str, Any], skip: frozenset[str]) -> bool:
     return obj["kind"] in skip or f"{obj['apiVersion']}/{obj['kind']}" in skip
 
@@ -170,8 +174,8 @@ def _check_one(manifest: Manifest, schemas: SchemaLookup, options: Options, repo
         where = loc or manifest.locate(path)
         result.diagnostics.append(Diagnostic(message, where, format_path(path), severity, rule, resource=label))
 
-    if not (isinstance(obj, dict) and isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)):
-        add((), "not a Kubernetes object: a manifest needs string apiVersion and kind fields", OBJECT_RULE)
+    if not (isinstance(obj, dict) and _text(obj.get("apiVersion")) and _text(obj.get("kind"))):
+        add((), "not a Kubernetes object: a manifest needs non-empty string apiVersion and kind fields", OBJECT_RULE)
         report.resources.append(result)
         return
     if _skipped(obj, options.skip):

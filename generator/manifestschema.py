@@ -6,8 +6,9 @@
 2. the project's own custom resource schemas (`generator/schemas/crds/`);
 3. the Kubernetes schemas of the chosen version bundled in `kubernetes-validate`.
 
-Strict mode (--strict) goes through kubeschema for 2 and 3, the very checks the rendered tree
-gets.  Non-strict mode uses kubernetes-validate's non-strict schemas and the project's CRD
+Strict mode (--strict) uses for 2 and 3 the very schemas the rendered tree is checked
+against (kubernetes-validate's strict ones and the project's CRD schemas as written).
+Non-strict mode uses kubernetes-validate's non-strict schemas and the project's CRD
 schemas with their `additionalProperties: false` taken out, so unknown fields pass, as
 kubeconform without -strict lets them.  User JSON Schema files are used as written.
 """
@@ -99,10 +100,10 @@ def _compile(doc: Any, version: str, strict: bool) -> Any:
 
 
 @cache
-def _relaxed_builtin(version: str, api_version: str, kind: str) -> tuple[Any, tuple[dict[str, Any], ...]]:
-    """The non-strict schema of a core kind or of one of the project's custom resources."""
+def _builtin(version: str, strict: bool, api_version: str, kind: str) -> tuple[Any, tuple[dict[str, Any], ...]]:
+    """The schema of a core kind or of one of the project's custom resources."""
     doc = None
-    for candidate in _project_documents(False).values():
+    for candidate in _project_documents(strict).values():
         gvks = candidate.get("x-kubernetes-group-version-kind", [])
         if any(f"{g['group']}/{g['version']}" == api_version and g["kind"] == kind for g in gvks):
             doc = candidate
@@ -110,11 +111,26 @@ def _relaxed_builtin(version: str, api_version: str, kind: str) -> tuple[Any, tu
     if doc is None:
         # kubernetes-validate names files kind-group-version.json, the group cut at its first dot.
         group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-        path = _k8s_dir(version, False) / f"{kind.lower()}-{group_version}.json"
+        path = _k8s_dir(version, strict) / f"{kind.lower()}-{group_version}.json"
         if not path.is_file():
             raise kubeschema.NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {version}")
         doc = json.loads(path.read_text(encoding="utf-8"))
-    return _compile(doc, version, False), _candidates(doc, version, False)
+    return _compile(doc, version, strict), _candidates(doc, version, strict)
+
+
+def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
+    """kubeschema's metadata checks on any input: labels or annotations that are no mapping of
+    string keys (the schema findings already say so) are not read, instead of crashing the check."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        view = dict(meta)
+        for field in ("labels", "annotations"):
+            value = meta.get(field)
+            if value is not None:
+                readable = isinstance(value, dict)
+                view[field] = {k: v for k, v in value.items() if isinstance(k, str)} if readable else {}
+        obj = {**obj, "metadata": view}
+    return kubeschema.metadata_findings(obj)
 
 
 # ------------------------------------------------------------------ --schema-location
@@ -210,7 +226,5 @@ class Schemas:
         """Findings for one object with string apiVersion and kind; raises kubeschema.NoSchema."""
         api_version, kind = obj["apiVersion"], obj["kind"]
         user = self._user(api_version, kind)
-        if user is None and self.strict:
-            return kubeschema.validate(obj, self.version)
-        compiled, candidates = user or _relaxed_builtin(self.version, api_version, kind)
-        return schema.explain_all(compiled.iter_errors(obj), candidates) + kubeschema.metadata_findings(obj)
+        compiled, candidates = user or _builtin(self.version, self.strict, api_version, kind)
+        return schema.explain_all(compiled.iter_errors(obj), candidates) + metadata_findings(obj)

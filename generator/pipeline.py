@@ -46,7 +46,7 @@ _DEFAULT_CACHE: Any = object()
 def build(
     source: Source,
     environments: tuple[str, ...] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     cache: render_cache.RenderCache | None = _DEFAULT_CACHE,
 ) -> Build:
     """Load, resolve, check and render; raises InputError, PolicyError or TemplateError on bad input.
@@ -113,7 +113,7 @@ def validate(built: Build, today: datetime.date | None = None) -> Report:
 def evaluate(
     source: Source,
     environments: tuple[str, ...] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[Build | None, Report]:
     """Build and validate; bad input becomes report findings instead of an exception."""
     try:

@@ -279,7 +279,7 @@ def render(
     source: Source | None,
     resolved: Iterable[Resolved],
     environments: dict[str, Environment],
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     cache: RenderCache | None = None,
 ) -> RenderedTree:
     """Render every resolved release and every environment's Argo CD objects.
@@ -291,12 +291,14 @@ def render(
     plan = _plan(resolved, environments, cache, renderer.loader.fingerprint() if cache is not None else "")
     tree = RenderedTree(scopes=[f"{ctx.RENDERED_DIR}/{env}" for env in environments])
     fresh = workers.produce(renderer.render_release, plan.misses())
+    total, done = sum(len(items) for items in plan.by_env.values()), 0
     try:
         for env_name, env in environments.items():
             kinds: set[tuple[str, str]] = set()
             for item in plan.by_env[env_name]:
+                done += 1
                 if progress:
-                    progress(f"{env_name}/{item.name}")
+                    progress(f"{env_name}/{item.name}", done, total)
                 objects, slot = plan.cached.get((env_name, item.name)), None
                 if objects is None:
                     objects = next(fresh)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Protocol
-
-import git
+from typing import TYPE_CHECKING, Protocol
 
 from generator.errors import InputError, RepositoryError
 from generator.yamlio import MAX_FILE_BYTES
+
+if TYPE_CHECKING:  # GitPython costs 40 ms to import; only diff, status and promote read commits
+    import git
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -98,6 +99,8 @@ class GitTree:
     """Files as they are in commit `ref`, read from git objects (the working tree is untouched)."""
 
     def __init__(self, repo: git.Repo, ref: str):
+        import git
+
         try:
             self.commit = repo.commit(ref)
         except (git.BadName, ValueError, git.GitCommandError):
@@ -109,7 +112,7 @@ class GitTree:
             item = self.commit.tree / _clean(directory) if directory not in ("", ".") else self.commit.tree
         except KeyError:
             return None
-        return item if isinstance(item, git.Tree) else None
+        return item if item.type == "tree" else None
 
     def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[str]:
         tree = self._tree(directory)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from generator import kubeschema, yamlio
@@ -52,13 +54,17 @@ def finish(item: Resolved, objects: list[tuple[str, dict[str, Any]]]) -> list[Pr
     return out
 
 
-def _work(index: int) -> list[Produced] | tuple[type[ModelOpsError], list[Diagnostic]]:
+def _work(indices: range) -> list[list[Produced] | tuple[type[ModelOpsError], list[Diagnostic]]]:
     assert _state is not None
     render_release, items = _state
-    try:
-        return finish(items[index], render_release(items[index]))
-    except ModelOpsError as exc:  # pickling would keep only the message, not the diagnostics
-        return type(exc), exc.diagnostics
+    out: list[list[Produced] | tuple[type[ModelOpsError], list[Diagnostic]]] = []
+    for index in indices:
+        try:
+            out.append(finish(items[index], render_release(items[index])))
+        except ModelOpsError as exc:  # pickling would keep only the message, not the diagnostics
+            out.append((type(exc), exc.diagnostics))
+            break  # the parent stops at this item; later ones are not needed
+    return out
 
 
 def produce(
@@ -72,12 +78,20 @@ def produce(
         return
     global _state
     _state = (render_release, items)
+    # concurrent.futures, not multiprocessing.Pool: Pool.terminate can deadlock when a run stops early.
+    executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            for result in pool.imap(_work, range(len(items)), chunksize=_CHUNK):
+        chunks = [range(start, min(start + _CHUNK, len(items))) for start in range(0, len(items), _CHUNK)]
+        for results in executor.map(_work, chunks):
+            for result in results:
                 if isinstance(result, tuple):
                     error_type, diagnostics = result
                     raise error_type(diagnostics)
                 yield result
+    except BrokenProcessPool:
+        raise RuntimeError(
+            "a render worker process died (out of memory?); MODELOPS_JOBS=1 renders in one process"
+        ) from None
     finally:
+        executor.shutdown(wait=True, cancel_futures=True)
         _state = None

@@ -37,7 +37,8 @@ def test_diagnostic_line_format() -> None:
     )
 
 
-def test_progress_goes_to_a_terminal_stderr_only() -> None:
+def test_progress_goes_to_a_terminal_stderr_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
     out, err = io.StringIO(), Terminal()
     console = Console(color=False, out=out, err=err)
     console.progress("dev/llama")
@@ -51,6 +52,22 @@ def test_progress_goes_to_a_terminal_stderr_only() -> None:
     quiet = Terminal()
     Console(quiet=True, err=quiet).progress("dev/llama")
     assert quiet.getvalue() == ""
+    monkeypatch.setenv("CI", "true")
+    in_ci = Terminal()
+    Console(err=in_ci).progress("dev/llama")
+    assert in_ci.getvalue() == ""
+
+
+def test_progress_bar_counts_and_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    err = Terminal()
+    console = Console(color=False, err=err)
+    for done in range(1, 1001):
+        console.progress(f"prod/r{done}", done, 1000)
+    drawn = err.getvalue().split("\r\x1b[2K")[1:]
+    assert drawn[0] == "rendering [........................] 1/1000 prod/r1"
+    assert drawn[-1] == "rendering [########################] 1000/1000 prod/r1000"  # the last one always shows
+    assert len(drawn) < 50
 
 
 def test_machine_output_moves_information_to_stderr() -> None:

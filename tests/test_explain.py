@@ -194,3 +194,18 @@ def test_rows_cover_the_effective_spec_and_point_at_their_key() -> None:
             file = PROJECT / row.location.file
             line = file.read_text(encoding="utf-8").splitlines()[row.location.line - 1]
             assert f"{row.path[-1]}:" in line, (resolved.name, resolved.env.name, row.field, row.place)
+
+
+def test_readme_examples_are_the_real_output(example: Path, run: Runner) -> None:
+    """Each `$ modelops explain ...` transcript in the README is what the command prints today."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Where did this value come from?") :]
+    start = section.index("```\n$ modelops explain") + 4
+    block = section[start : section.index("```", start)]
+    transcripts = [part for part in block.split("$ modelops ") if part]
+    assert transcripts
+    for transcript in transcripts:
+        command, _, printed = transcript.partition("\n")
+        result = run(example, *command.split())
+        assert result.exit_code == 0, result.err
+        assert result.err + result.out == printed, command

@@ -209,6 +209,33 @@ def test_unreadable_yaml_is_an_error_not_a_traceback(cwd: Path, run: Runner) -> 
     assert scalar.out.startswith("scalar.yaml:1:1: not a Kubernetes object")
 
 
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ("{name: c, labels: [a]}", "cm.yaml:3:21: metadata.labels: expected a mapping, got a list"),
+        ('{name: c, annotations: "text"}', 'cm.yaml:3:21: metadata.annotations: expected a mapping, got "text"'),
+        ("{name: c, labels: {1: a}}", None),  # kubectl reads the key as "1": a valid label key
+    ],
+)
+def test_malformed_labels_and_annotations_are_findings_not_crashes(
+    cwd: Path, run: Runner, strict: bool, metadata: str, expected: str | None
+) -> None:
+    write(cwd / "cm.yaml", f"apiVersion: v1\nkind: ConfigMap\nmetadata: {metadata}\n")
+    result = run(None, "validate", *(["--strict"] if strict else []), "cm.yaml")
+    assert "internal error" not in result.err
+    assert result.exit_code == (1 if expected else 0), (result.out, result.err)
+    if expected:
+        assert result.out.startswith(expected), result.out
+
+
+def test_empty_apiversion_or_kind_is_not_an_object(cwd: Path, run: Runner) -> None:
+    write(cwd / "e.yaml", 'apiVersion: ""\nkind: ConfigMap\nmetadata: {name: c}\n')
+    result = run(None, "validate", "e.yaml")
+    assert result.exit_code == 1
+    assert result.out.startswith("e.yaml:1:1: not a Kubernetes object") and "[manifest]" in result.out
+
+
 def test_aliases_are_read_but_their_expansion_is_bounded(cwd: Path, run: Runner) -> None:
     write(cwd / "a.yaml", DEPLOYMENT.replace("labels: {app: web}\nspec", "labels: &labels {app: web}\nspec"))
     assert run(None, "validate", "--strict", "a.yaml").exit_code == 0
@@ -402,6 +429,29 @@ def test_unusable_schema_location_names_the_file(cwd: Path, run: Runner) -> None
     assert remote.exit_code == 1
     assert remote.out.startswith("schemas/widget_v1.json: the schema of Widget does not compile")
     assert run(None, "validate", "--schema-location", "nowhere", "w.yaml").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ('"oops"', "spec.versions[0].schema: expected a mapping"),
+        ("[1]", "spec.versions[0].schema: expected a mapping"),
+        ("{openAPIV3Schema: 5}", "spec.versions[0].schema.openAPIV3Schema: expected a schema (a mapping)"),
+    ],
+)
+def test_crd_with_a_malformed_schema_is_a_finding_not_a_crash(
+    cwd: Path, run: Runner, schema: str, expected: str
+) -> None:
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: foos.x.io}\n"
+        "spec:\n  group: x.io\n  names: {kind: Foo, plural: foos}\n  scope: Namespaced\n"
+        f"  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema: {schema}\n"
+    )
+    write(cwd / "crd.yaml", crd)
+    write(cwd / "foo.yaml", "apiVersion: x.io/v1\nkind: Foo\nmetadata: {name: a}\n")
+    result = run(None, "validate", "--schema-location", "crd.yaml", "foo.yaml")
+    assert result.exit_code == 1, result.err
+    assert result.err.startswith("crd.yaml:12:") and f"{expected} [schema-location]" in result.err
 
 
 def test_crd_conversion_is_a_pure_translation() -> None:
