@@ -22,8 +22,6 @@ POD_HASH_ARG = "pod-hash"
 POD_HASH_LABEL = "rollouts_pod_template_hash"
 # rate() needs a few scrapes (30s apart by default) to be stable.
 WINDOW = "5m"
-# The canary's first step shifts traffic; analysing before it would measure nothing.
-CANARY_STARTING_STEP = 1
 # Strategy -> the spec block holding its analysis settings.
 BLOCKS = {"canary": "canary", "blue-green": "blueGreen"}
 
@@ -69,11 +67,20 @@ def template_spec(r: Resolved, spec: dict[str, Any]) -> dict[str, Any]:
     return {"args": [{"name": POD_HASH_ARG}], "metrics": metrics}
 
 
-def rollout_ref(block: str, template: str) -> dict[str, Any]:
+def starting_step(steps: list[dict[str, Any]]) -> int:
+    """The step after the first weight shift: before it the canary serves nothing to measure.
+
+    When that shift is the last step, the analysis starts with it (a later index would never come).
+    """
+    first = next(i for i, step in enumerate(steps) if "setWeight" in step)
+    return first + 1 if first + 1 < len(steps) else first
+
+
+def rollout_ref(block: str, template: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
     """The Rollout's `canary.analysis` or `blueGreen.prePromotionAnalysis`."""
     ref: dict[str, Any] = {"templates": [{"templateName": template}]}
     if block == "canary":
-        ref["startingStep"] = CANARY_STARTING_STEP
+        ref["startingStep"] = starting_step(steps)
     # "Latest" is the new ReplicaSet: the canary, or the blue-green preview.
     ref["args"] = [{"name": POD_HASH_ARG, "valueFrom": {"podTemplateHashValue": "Latest"}}]
     return ref
@@ -85,4 +92,5 @@ def context(r: Resolved, template: str) -> dict[str, Any] | None:
     if found is None:
         return None
     block, spec = found
-    return {"spec": template_spec(r, spec), "rollout": rollout_ref(block, template)}
+    steps = r.get("rollout", "canary", "steps", default=[]) if block == "canary" else []
+    return {"spec": template_spec(r, spec), "rollout": rollout_ref(block, template, steps)}

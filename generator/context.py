@@ -58,7 +58,6 @@ def names(r: Resolved) -> dict[str, str]:
         "workload": n,
         "service": n,
         "previewService": f"{n}-preview",
-        "canaryService": f"{n}-canary",
         "serviceAccount": n,
         "configMap": f"{n}-runtime",
         "metricsService": f"{n}-metrics",

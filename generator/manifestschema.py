@@ -36,6 +36,9 @@ SCHEMA_RULE = "schema-location"  # the rule id of a --schema-location file that 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")
 
 
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+
 def kubernetes_version(text: str | None) -> str:
     """`1.30`, `1.30.4` or `v1.30` as the minor version whose schemas are bundled."""
     supported = kubeschema.supported_versions()
@@ -100,12 +103,24 @@ def _compile(doc: Any, version: str, strict: bool) -> Any:
 
 
 @cache
-def _builtin(version: str, strict: bool, api_version: str, kind: str) -> tuple[Any, tuple[dict[str, Any], ...]]:
-    """The schema of a core kind or of one of the project's custom resources."""
+def _builtin(
+    version: str, strict: bool, api_version: str, kind: str, ours: bool
+) -> tuple[Any, tuple[dict[str, Any], ...]]:
+    """The schema of a core kind, or of a custom resource modelops rendered (`ours`).
+
+    The project's CRD schemas describe only the fields modelops writes; applied to anyone's
+    Application or Rollout they would call valid objects invalid (a multi-source Application,
+    a Rollout with workloadRef), so other custom resources need --schema-location.
+    """
     doc = None
     for candidate in _project_documents(strict).values():
         gvks = candidate.get("x-kubernetes-group-version-kind", [])
         if any(f"{g['group']}/{g['version']}" == api_version and g["kind"] == kind for g in gvks):
+            if not ours:
+                raise kubeschema.NoSchema(
+                    f"no schema for {kind} ({api_version}) not rendered by modelops (the built-in one covers "
+                    f"only objects labelled {MANAGED_BY_LABEL}: modelops)"
+                )
             doc = candidate
             break
     if doc is None:
@@ -226,5 +241,8 @@ class Schemas:
         """Findings for one object with string apiVersion and kind; raises kubeschema.NoSchema."""
         api_version, kind = obj["apiVersion"], obj["kind"]
         user = self._user(api_version, kind)
-        compiled, candidates = user or _builtin(self.version, self.strict, api_version, kind)
+        meta = obj.get("metadata")
+        labels = meta.get("labels") if isinstance(meta, dict) else None
+        ours = isinstance(labels, dict) and labels.get(MANAGED_BY_LABEL) == "modelops"
+        compiled, candidates = user or _builtin(self.version, self.strict, api_version, kind, ours)
         return schema.explain_all(compiled.iter_errors(obj), candidates) + metadata_findings(obj)

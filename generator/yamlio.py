@@ -14,6 +14,7 @@ line of every field it writes so that validation errors can name the rendered li
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,15 +23,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.nodes import Node, ScalarNode
 
-try:  # libyaml through PyYAML composes about four times faster than ruamel's pure-Python parser
-    import yaml as _pyyaml
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML without libyaml: the pure-Python path below
-    _pyyaml = None  # type: ignore[assignment]
-
+from generator import fastyaml
 from generator.errors import InputError, Location, Path, format_path
 
 MAX_FILE_BYTES = 512 * 1024
@@ -84,57 +79,6 @@ def decode(raw: bytes, file: str, limit: int = MAX_FILE_BYTES) -> str:
         line = text.count("\n", 0, nul) + 1
         raise InputError.at("file contains a NUL character; is it a binary file?", file, line, 1)
     return text
-
-
-_RESOLVER_12 = VersionedResolver(version=(1, 2))
-_MAPPINGS: tuple[type, ...] = (MappingNode,)
-_SEQUENCES: tuple[type, ...] = (SequenceNode,)
-_SCALARS: tuple[type, ...] = (ScalarNode,)
-
-
-@lru_cache(maxsize=1 << 16)
-def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
-    # ruamel's resolver is slow, and keys and common values repeat in every file.
-    return str(_RESOLVER_12.resolve(ScalarNode, value, implicit))
-
-
-if _pyyaml is not None:
-    _MAPPINGS += (_pyyaml.MappingNode,)
-    _SEQUENCES += (_pyyaml.SequenceNode,)
-    _SCALARS += (_pyyaml.ScalarNode,)
-
-    class _FastComposer(_CParser, _pyyaml.resolver.BaseResolver):  # type: ignore[misc,name-defined]
-        """libyaml's parser with ruamel's YAML 1.2 scalar resolution, so both paths read values alike."""
-
-        def __init__(self, text: str):
-            _CParser.__init__(self, text)
-            _pyyaml.resolver.BaseResolver.__init__(self)
-
-        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-            if kind is _pyyaml.ScalarNode:
-                return _scalar_tag(value, tuple(implicit))
-            return str(_pyyaml.resolver.BaseResolver.resolve(self, kind, value, implicit))
-
-
-def _fast_compose(text: str) -> list[Any] | None:
-    """Documents composed by libyaml, or None when only the careful path may read `text`.
-
-    libyaml forgets anchors that no alias uses, and its messages differ, so text with
-    anchors, with deep flow nesting (its composer recurses in C) or with any error goes
-    the pure-Python way and gets exactly that path's diagnostics.
-    """
-    if _pyyaml is None or "&" in text or text.count("[") + text.count("{") > 256:
-        return None
-    composer = _FastComposer(text)
-    try:
-        docs = []
-        while composer.check_node():
-            docs.append(composer.get_node())
-        return docs
-    except _pyyaml.YAMLError:
-        return None
-    finally:
-        composer.dispose()
 
 
 def _yaml() -> YAML:
@@ -199,9 +143,9 @@ class _Builder:
             raise self.fail(node, "YAML anchors and aliases (&name, *name) are not allowed", path)
         self.seen.add(id(node))
         tag = str(node.tag)
-        if isinstance(node, _MAPPINGS):
+        if isinstance(node, fastyaml.MAPPINGS):
             return self._mapping(node, path, depth)
-        if isinstance(node, _SEQUENCES):
+        if isinstance(node, fastyaml.SEQUENCES):
             if tag != _TAG + "seq":
                 raise self.fail(node, f"unsupported YAML tag {tag}", path)
             out = []
@@ -210,7 +154,7 @@ class _Builder:
                 self.positions[child] = (item.start_mark.line + 1, item.start_mark.column + 1)
                 out.append(self.build(item, child, depth + 1))
             return out
-        assert isinstance(node, _SCALARS)
+        assert isinstance(node, fastyaml.SCALARS)
         return self._scalar(node, tag, path)
 
     def _mapping(self, node: Any, path: Path, depth: int) -> dict[str, Any]:
@@ -220,7 +164,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if str(key_node.tag) == _TAG + "merge":
                 raise self.fail(key_node, "YAML merge keys (<<) are not allowed", path)
-            if not isinstance(key_node, _SCALARS):
+            if not isinstance(key_node, fastyaml.SCALARS):
                 raise self.fail(key_node, "mapping keys must be plain strings", path)
             key = self._scalar(key_node, str(key_node.tag), path)
             if not isinstance(key, str):
@@ -248,12 +192,21 @@ class _Builder:
             self.raw[path] = node.value
             if not isinstance(node, ScalarNode):  # a libyaml node: ruamel's constructor wants its own
                 node = ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
+            if (
+                isinstance(value, float)
+                and not math.isfinite(value)
+                and not node.value.lower().lstrip("+-").startswith(".")
+            ):
+                # 1e999 overflows to inf; Kubernetes' YAML reader keeps such text a string, and so do we.
+                del self.raw[path]
+                return node.value
+            return value
         raise self.fail(node, f"unsupported YAML tag {tag}", path)
 
 
 def _compose(text: str, file: str) -> Iterator[Node]:
-    fast = _fast_compose(text)
+    fast = fastyaml.compose(text)
     if fast is not None:
         yield from fast
         return

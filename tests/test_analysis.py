@@ -322,3 +322,12 @@ def test_any_valid_thresholds_reach_the_template_and_validate(thresholds: dict[s
         for metric in metrics:
             bound = metric["successCondition"].removeprefix(CONDITION)
             assert float(bound) == thresholds[limits[metric["name"]]]
+
+
+def test_background_analysis_starts_after_the_first_weight_shift_and_always_starts() -> None:
+    pause = {"pause": {"duration": "10m"}}
+    assert analysis.starting_step([{"setWeight": 10}, pause, {"setWeight": 50}, pause]) == 1
+    assert analysis.starting_step([pause, {"setWeight": 20}, pause]) == 2
+    # The only shift is the last step: an index past it would never be reached.
+    assert analysis.starting_step([pause, {"setWeight": 50}]) == 1
+    assert analysis.starting_step([{"setWeight": 100}]) == 0

@@ -12,10 +12,10 @@ from tests.conftest import PROJECT, Runner, edit, modelops_subprocess
 def test_render_validate_commit_on_the_example(example_repo: Path, run: Runner) -> None:
     rendered = run(example_repo, "render")
     assert rendered.exit_code == 0, rendered.err
-    assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 178 files")
+    assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 175 files")
     validated = run(example_repo, "validate")
     assert validated.exit_code == 0
-    assert validated.out.strip().endswith("178 resources, 178 valid, 0 invalid; 0 errors, 0 warnings")
+    assert validated.out.strip().endswith("175 resources, 175 valid, 0 invalid; 0 errors, 0 warnings")
     committed = run(example_repo, "commit", "-m", "render the example")
     assert committed.exit_code == 0
     assert committed.out.startswith("committed ")
@@ -28,8 +28,8 @@ def test_validate_json_lists_every_resource(example: Path, run: Runner) -> None:
     assert result.exit_code == 0
     report = result.json()
     assert report["summary"] == {
-        "resources": 178,
-        "valid": 178,
+        "resources": 175,
+        "valid": 175,
         "invalid": 0,
         "errors": 0,
         "warnings": 0,
@@ -51,7 +51,7 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
     result = run(example, "validate", "-o", "json")
     assert result.exit_code == 1
     summary = result.json()["summary"]
-    assert summary["invalid"] == 18 and summary["resources"] == 178
+    assert summary["invalid"] == 18 and summary["resources"] == 175
     bad = [d for d in result.json()["diagnostics"] if d["rule"] == "kubernetes-schema"]
     assert bad[0]["file"] == "rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml"
     assert (bad[0]["line"], bad[0]["field"]) == (8, "spec.minReadySeconds")
@@ -61,7 +61,7 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
         "rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml:8:3: spec.minReadySeconds: "
         'unknown field "minReadySeconds"'
     ) in text.out
-    assert text.out.strip().endswith("178 resources, 160 valid, 18 invalid; 18 errors, 0 warnings")
+    assert text.out.strip().endswith("175 resources, 157 valid, 18 invalid; 18 errors, 0 warnings")
     assert run(example, "render").exit_code == 1
     assert not (example / "rendered").exists()
 

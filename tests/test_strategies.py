@@ -61,8 +61,11 @@ def test_blue_green_rollout_with_active_and_preview_services() -> None:
 def test_canary_rollout_with_steps_services_and_analysis() -> None:
     rollout = obj(example(), "prod", "llama3-8b-chat", "Rollout")
     canary = rollout["spec"]["strategy"]["canary"]
-    assert canary["stableService"] == "llama3-8b-chat"
-    assert canary["canaryService"] == "llama3-8b-chat-canary"
+    # No traffic router: the release's Service must reach canary pods too, so Argo must not narrow it.
+    assert "stableService" not in canary and "canaryService" not in canary
+    service = obj(example(), "prod", "llama3-8b-chat", "Service")
+    assert "rollouts-pod-template-hash" not in service["spec"]["selector"]
+    assert service["spec"]["selector"].items() <= rollout["spec"]["template"]["metadata"]["labels"].items()
     assert canary["steps"] == [
         {"setWeight": 10},
         {"pause": {"duration": "15m"}},

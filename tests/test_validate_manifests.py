@@ -620,3 +620,34 @@ def test_pre_commit_hook(
     assert bad.returncode == 1
     assert 'k8s/bad.yaml:9:7: spec.ports[0].prot: unknown field "prot"' in bad.stdout
     assert "Summary: 2 resources found in 2 files - Valid: 1, Invalid: 1, Errors: 0, Skipped: 0" in bad.stdout
+
+
+MULTI_SOURCE_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: someone-elses
+  namespace: argocd
+spec:
+  project: default
+  sources:
+    - repoURL: https://git.example.com/charts.git
+      path: web
+  destination:
+    server: https://kubernetes.default.svc
+"""
+
+
+def test_custom_resources_modelops_did_not_render_need_their_own_schema(cwd: Path, run: Runner) -> None:
+    """The built-in CRD schemas describe what modelops writes; a valid multi-source Application is not that."""
+    write(cwd / "app.yaml", MULTI_SOURCE_APP)
+    result = run(None, "validate", "app.yaml")
+    assert result.exit_code == 1
+    assert "no schema for Application (argoproj.io/v1alpha1) not rendered by modelops" in result.out
+    assert "spec.source" not in result.out  # not a false "missing required field"
+    skipped = run(None, "validate", "--ignore-missing-schemas", "--summary", "app.yaml")
+    assert skipped.exit_code == 0 and "Skipped: 1" in skipped.out
+    mine = MULTI_SOURCE_APP.replace(
+        "  namespace: argocd\n", "  namespace: argocd\n  labels:\n    app.kubernetes.io/managed-by: modelops\n"
+    )
+    write(cwd / "mine.yaml", mine)
+    assert "spec.source: missing required field" in run(None, "validate", "mine.yaml").out

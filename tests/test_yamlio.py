@@ -133,3 +133,10 @@ def test_any_json_data_round_trips_through_yaml_11_and_12_readers(data: dict[str
     out, _ = yamlio.dump(data)
     assert pyyaml.safe_load(out) == data
     assert YAML(typ="safe", pure=True).load(out) == data
+
+
+def test_a_number_too_large_for_a_float_stays_the_text_written() -> None:
+    doc = yamlio.load(b"a: 1e999\nb: -1e999\nc: .inf\nd: 2.5\n", "x.yaml")
+    assert doc.data["a"] == "1e999" and doc.data["b"] == "-1e999"
+    assert doc.data["c"] == float("inf") and doc.data["d"] == 2.5
+    assert ("a",) not in doc.raw and doc.raw[("d",)] == "2.5"

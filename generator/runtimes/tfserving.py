@@ -64,14 +64,19 @@ def server(release: Resolved) -> Server:
     )
 
 
+# Status codes that are the server's fault; INVALID_ARGUMENT, NOT_FOUND and the like are the
+# client's, and a burst of bad requests must not abort a rollout.
+SERVER_ERRORS = "INTERNAL|UNAVAILABLE|UNKNOWN|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED|DATA_LOSS|UNIMPLEMENTED"
+
+
 def analysis(selector: str, window: str) -> list[AnalysisQuery]:
-    """Requests that did not end OK per request, and the p95 request latency."""
+    """Requests that failed on the server's side per request, and the p95 request latency."""
     return [
         AnalysisQuery(
             "error-rate",
             "maxErrorRate",
             promql.ratio(
-                promql.rate_sum(REQUEST_COUNT, selector, window, 'status!="OK"'),
+                promql.rate_sum(REQUEST_COUNT, selector, window, f'status=~"{SERVER_ERRORS}"'),
                 promql.rate_sum(REQUEST_COUNT, selector, window),
             ),
         ),
