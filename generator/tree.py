@@ -132,7 +132,7 @@ def _discard(rendered: Path, token: str) -> None:
             _remove(entry)
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -141,10 +141,12 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Path) -> None:
-    """Build the new directories in `staging`: unchanged files hard-linked, the rest written and synced.
+    """Build the new directories in `staging`: unchanged files hard-linked, the rest written, then synced.
 
-    Linking keeps a one-release change from rewriting (and syncing) thousands of files.
+    Linking keeps a one-release change from rewriting (and syncing) thousands of files; syncing
+    after all writes lets the file system flush them together rather than one journal commit each.
     """
+    written: list[Path] = []
     for path, data in files.items():
         if not path.startswith(RENDERED_DIR + "/") or ".." in Path(path).parts:
             raise AssertionError(f"refusing to write outside {RENDERED_DIR}/: {path}")
@@ -158,8 +160,9 @@ def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Pa
                 pass  # a file system without hard links: write it like the others
         with open(target, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        written.append(target)
+    for target in written:
+        _fsync(target)
 
 
 def _scope_of(path: str, scopes: list[str]) -> str | None:
@@ -217,6 +220,6 @@ def write(root: Path, tree: RenderedTree) -> Changes:
         raise RepositoryError(
             f"could not write {RENDERED_DIR}/: {exc.strerror or exc}{where}; it is unchanged"
         ) from None
-    _fsync_dir(rendered)
+    _fsync(rendered)
     _discard(rendered, token)
     return changes
