@@ -330,6 +330,19 @@ def explain(settings: Settings, release: str, environment: str | None, field: st
     return command.run(settings.root, settings.console, release, environment, output, field)
 
 
+@cli.command("provenance")
+@click.argument("release")
+@click.option("--env", "environments", multiple=True, metavar="ENV", help="Only this environment (repeatable).")
+@click.option("--rev", default="HEAD", show_default=True, metavar="REF", help="The commit to read rendered/ from.")
+@output_option("text", "json")
+@pass_settings
+def provenance_command(settings: Settings, release: str, environments: tuple[str, ...], rev: str, output: str) -> int:
+    """Which spec commit, image and model artifact each environment runs for RELEASE, from git alone."""
+    from generator.commands import provenance as command
+
+    return command.run(settings.root, settings.console, release, environments, rev, output)
+
+
 def _report(console: Console, error: ModelOpsError) -> None:
     for diag in sorted(merge_environments(error.diagnostics), key=sort_key):
         console.error(diag)

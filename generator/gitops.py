@@ -16,7 +16,7 @@ from pathlib import Path
 
 import git
 
-from generator import __version__
+from generator import __version__, provenance
 from generator.context import RENDERED_DIR
 from generator.errors import RepositoryError
 
@@ -176,19 +176,34 @@ def subject_line(
     return subject
 
 
+INPUT_DIRS = ("releases", "environments", "templates", "policies")
+
+
+def source_commit(repo: git.Repo) -> str | None:
+    """HEAD, the commit whose specs are being rendered; `<sha>-dirty` when the inputs have uncommitted changes."""
+    head = head_commit(repo)
+    if head is None:
+        return None
+    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--", *INPUT_DIRS)
+    return f"{head.hexsha}-dirty" if dirty.strip() else head.hexsha
+
+
 def commit_message(
     files: list[FileChange],
     versions: dict[tuple[str, str], str],
     user_message: str | None = None,
     env_order: list[str] | None = None,
+    source: str | None = None,
 ) -> str:
     """Subject naming releases and environments, the files, and `Model-Release: name@version` trailers.
 
     `versions` maps (environment, release) to the model version rendered there; `env_order`
-    lists environments in promotion order.
+    lists environments in promotion order; `source` is the spec commit (see `source_commit`).
     """
     touched: list[tuple[str, str]] = []
     removed: list[tuple[str, str]] = []
+    # Only new provenance (the spec changed for another environment): not a deployment change.
+    provenance_only: list[tuple[str, str]] = []
     for change in files:
         parts = change.path.split("/")
         if len(parts) < 4:
@@ -196,7 +211,12 @@ def commit_message(
         env, release = parts[1], parts[2]
         if release.startswith("_"):
             continue
+        if parts[-1] == provenance.FILE and (env, release) in versions:
+            provenance_only.append((env, release))
+            continue
         (touched if (env, release) in versions else removed).append((env, release))
+    if not touched and not removed:
+        touched = provenance_only
     subject = subject_line(touched, removed, env_order)
     body: list[str] = []
     if user_message:
@@ -208,5 +228,7 @@ def commit_message(
     body.append("Files:\n" + "\n".join(f"  {c.status} {c.path}" for c in files))
     trailers = sorted({f"Model-Release: {release}@{versions[(env, release)]}" for env, release in touched})
     trailers += sorted({f"Environment: {env}" for env, _ in [*touched, *removed]})
+    if source:
+        trailers.append(f"{provenance.SOURCE_TRAILER}: {source}")
     trailers.append(f"{RENDERED_BY}: modelops {__version__}")
     return subject + "\n\n" + "\n\n".join(body) + "\n\n" + "\n".join(trailers) + "\n"

@@ -23,7 +23,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from generator import context as ctx
-from generator import skeleton, workers, yamlio
+from generator import provenance, skeleton, workers, yamlio
 from generator.cache import Produced, RenderCache
 from generator.errors import InputError, Location, Path, TemplateError
 from generator.resolve import Resolved
@@ -83,9 +83,13 @@ class RenderedTree:
     scopes: list[str] = field(default_factory=list)
     # Every environment was rendered, so directories of environments that no longer exist are stale.
     complete: bool = True
+    # Files beside the manifests that are not Kubernetes objects: each release's provenance.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     def files(self) -> dict[str, bytes]:
-        return {path: obj.text.encode() for path, obj in sorted(self.objects.items())}
+        out = {path: obj.text.encode() for path, obj in self.objects.items()}
+        out.update((path, text.encode()) for path, text in self.metadata.items())
+        return dict(sorted(out.items()))
 
 
 class _Loader(jinja2.BaseLoader):
@@ -288,7 +292,8 @@ def render(
     when there are many (see `workers`), and staged in the cache.
     """
     renderer = Renderer(source)
-    plan = _plan(resolved, environments, cache, renderer.loader.fingerprint() if cache is not None else "")
+    templates = renderer.loader.fingerprint()
+    plan = _plan(resolved, environments, cache, templates)
     tree = RenderedTree(scopes=[f"{ctx.RENDERED_DIR}/{env}" for env in environments])
     fresh = workers.produce(renderer.render_release, plan.misses())
     total, done = sum(len(items) for items in plan.by_env.values()), 0
@@ -306,6 +311,9 @@ def render(
                         slot = plan.keys[env_name, item.name]
                         cache.stage(slot, env_name, [(t, o) for t, o, *_ in objects])
                 _emit_release(tree, item, objects, slot, kinds)
+                tree.metadata[provenance.path(env_name, item.name)] = provenance.text(
+                    provenance.metadata(item, templates)
+                )
             env_context = environment_context(env, plan.by_env[env_name], kinds)
             origin = env.doc.locate(("metadata", "name"))
             for template, obj in renderer.render_environment(env, env_context):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -54,6 +56,18 @@ def finish(item: Resolved, objects: list[tuple[str, dict[str, Any]]]) -> list[Pr
     return out
 
 
+def _watch_parent(parent: int) -> None:
+    """End this worker when the parent is gone (killed with SIGKILL, say): a forked worker holds
+    its own copy of the task pipe, so it would otherwise wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _work(indices: range) -> list[list[Produced] | tuple[type[ModelOpsError], list[Diagnostic]]]:
     assert _state is not None
     render_release, items = _state
@@ -79,7 +93,9 @@ def produce(
     global _state
     _state = (render_release, items)
     # concurrent.futures, not multiprocessing.Pool: Pool.terminate can deadlock when a run stops early.
-    executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    executor = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=_watch_parent, initargs=(os.getpid(),)
+    )
     try:
         chunks = [range(start, min(start + _CHUNK, len(items))) for start in range(0, len(items), _CHUNK)]
         for results in executor.map(_work, chunks):

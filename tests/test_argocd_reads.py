@@ -27,7 +27,11 @@ def rendered_dirs(repo: Path) -> list[Path]:
 def test_directories_hold_only_single_object_yaml(example: Path) -> None:
     for directory in rendered_dirs(example):
         assert not [p for p in directory.iterdir() if p.is_dir()]  # Argo CD directory sources do not recurse
-        for path in directory.iterdir():
+        # Argo CD's directory source reads *.yaml, *.yml and *.json and nothing else.
+        read = [p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json")]
+        others = {p.name for p in directory.iterdir()} - {p.name for p in read}
+        assert others <= {"modelops.metadata"}
+        for path in read:
             docs = list(pyyaml.safe_load_all(path.read_text()))  # a YAML 1.1 reader, as Argo CD's
             assert len(docs) == 1 and {"apiVersion", "kind", "metadata"} <= set(docs[0])
 
@@ -37,7 +41,7 @@ def test_kubectl_kustomize_loads_every_directory(example: Path, tmp_path: Path) 
     for directory in rendered_dirs(example):
         work = tmp_path / directory.parent.name / directory.name
         shutil.copytree(directory, work)
-        files = sorted(p.name for p in work.iterdir())
+        files = sorted(p.name for p in work.iterdir() if p.suffix == ".yaml")
         (work / "kustomization.yaml").write_text("resources:\n" + "".join(f"  - {f}\n" for f in files))
         done = subprocess.run([KUBECTL, "kustomize", str(work)], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"{directory}: {done.stderr}"

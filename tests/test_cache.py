@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +140,33 @@ def test_worker_processes_render_the_same_bytes_and_errors(example: Path, monkey
             build(example, None)
         errors[jobs] = [d.format() for d in caught.value.diagnostics]
     assert errors["1"] == errors["2"] and "templates/release/broken.yaml.j2:1" in errors["1"][0]
+
+
+def test_worker_processes_end_when_the_parent_is_killed(example: Path) -> None:
+    base = (example / "releases/toxicity-classifier.yaml").read_text()
+    for i in range(200):  # enough releases that rendering takes a while in the workers
+        write(example / f"releases/fleet-{i:03d}.yaml", base.replace("toxicity-classifier", f"fleet-{i:03d}"))
+    env = {**os.environ, "MODELOPS_JOBS": "2", "MODELOPS_NO_CACHE": "1"}
+    proc = subprocess.Popen(["modelops", "--repo", str(example), "validate"], env=env, stdout=subprocess.DEVNULL)
+    children: list[int] = []
+    deadline = time.monotonic() + 30
+    while not children and proc.poll() is None and time.monotonic() < deadline:
+        listed = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True)
+        children = [int(pid) for pid in listed.stdout.split()]
+        time.sleep(0.01)
+    assert children, "the run ended before its workers were seen"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if alive(pid)]
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for whatever adopted it to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

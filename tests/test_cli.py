@@ -12,7 +12,7 @@ from tests.conftest import PROJECT, Runner, edit, modelops_subprocess
 def test_render_validate_commit_on_the_example(example_repo: Path, run: Runner) -> None:
     rendered = run(example_repo, "render")
     assert rendered.exit_code == 0, rendered.err
-    assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 175 files")
+    assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 193 files")
     validated = run(example_repo, "validate")
     assert validated.exit_code == 0
     assert validated.out.strip().endswith("175 resources, 175 valid, 0 invalid; 0 errors, 0 warnings")
@@ -85,7 +85,7 @@ def test_usage_errors_exit_2(example: Path, run: Runner) -> None:
 def test_render_one_environment(example: Path, run: Runner) -> None:
     result = run(example, "render", "--env", "staging", "-o", "json")
     assert result.exit_code == 0
-    assert result.json()["files"] == 57
+    assert result.json()["files"] == 63  # 57 manifests and 6 provenance files
     assert sorted(p.name for p in (example / "rendered").iterdir()) == ["staging"]
 
 

@@ -60,18 +60,18 @@ def test_disk_full_half_way_leaves_the_tree_and_git_as_they_were(
     fleet: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(fleet)
-    # Only dev changed, so only dev's files are written (and synced); the rest are linked.
+    # Only dev changed, so only dev's files are written; the rest stay as they are.
     half = len(list((fleet / "rendered/dev").rglob("*.yaml"))) // 2
     calls = {"n": 0}
-    real_fsync = tree.os.fsync
+    real_write = tree._write_file
 
-    def fsync(fd: int) -> None:
+    def write_file(target: Path, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == half:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
+        real_write(target, data)
 
-    monkeypatch.setattr(tree.os, "fsync", fsync)
+    monkeypatch.setattr(tree, "_write_file", write_file)
     result = run(fleet, "commit", "-m", "move dev")
     assert result.exit_code == 3
     assert "could not write rendered/: No space left on device; it is unchanged" in result.err
@@ -90,7 +90,7 @@ def test_failure_between_environment_swaps_restores_every_environment(
 
     def rename(src: str, dst: str) -> None:
         calls["n"] += 1
-        if calls["n"] == 4:  # dev swapped (2 renames), prod moved aside, the new prod not yet in place
+        if calls["n"] == 4:  # one release swapped (2 renames), the next moved aside, its new one not in place
             raise OSError(errno.EIO, "Input/output error", str(dst))
         real_rename(src, dst)
 

@@ -24,7 +24,8 @@ def _render_and_commit(root: Path, repo: git.Repo, console: Console, message: st
         return None
     tree.write(root, built.tree)
     versions, order = pipeline.versions(built), list(built.inputs.environments)
-    return gitops.commit_rendered(repo, lambda files: gitops.commit_message(files, versions, message, order))
+    source = gitops.source_commit(repo)
+    return gitops.commit_rendered(repo, lambda files: gitops.commit_message(files, versions, message, order, source))
 
 
 def _say(console: Console, result: gitops.CommitResult) -> None:

@@ -17,13 +17,14 @@ def run(root: Path, console: Console, environments: tuple[str, ...], output: str
         console.fail("nothing written: fix the errors above")
         return EXIT_INVALID
     changes = tree.write(root, built.tree)
+    files = len(built.tree.objects) + len(built.tree.metadata)
     if output == "json":
-        console.emit(json.dumps({"files": len(built.tree.objects), **changes.to_json()}, indent=2))
+        console.emit(json.dumps({"files": files, **changes.to_json()}, indent=2))
         return EXIT_OK
     releases = len({(r.env.name, r.name) for r in built.resolved})
     console.say(
         f"rendered {releases} release deployments in {len(built.inputs.environments)} environments: "
-        f"{len(built.tree.objects)} files ({len(changes.added)} added, {len(changes.changed)} changed, "
+        f"{files} files ({len(changes.added)} added, {len(changes.changed)} changed, "
         f"{len(changes.removed)} removed)"
     )
     return EXIT_OK
