@@ -56,23 +56,25 @@ def minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-def _version_dir(version: str) -> FsPath:
-    return _schema_root() / f"v{minor(version)}.0-local-strict"
+def version_dir(version: str, strict: bool = True) -> FsPath:
+    """kubernetes-validate's schemas of one version: strict (no unknown fields) or not."""
+    return _schema_root() / f"v{minor(version)}.0-local{'-strict' if strict else ''}"
 
 
 @cache
-def _definitions(version: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_version_dir(version) / "_definitions.json").read_text(encoding="utf-8"))
+def definitions(version: str, strict: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((version_dir(version, strict) / "_definitions.json").read_text(encoding="utf-8"))
     return data
 
 
 @cache
 def _registry(version: str) -> jsonschema_rs.Registry:
-    pairs = [*schema.documents().items(), (K8S_DEFINITIONS_ID, _definitions(version))]
+    pairs = [*schema.documents().items(), (K8S_DEFINITIONS_ID, definitions(version))]
     return jsonschema_rs.Registry(pairs)
 
 
-def _core_file(api_version: str, kind: str) -> str:
+def core_file(api_version: str, kind: str) -> str:
+    """kubernetes-validate's file name for a kind: kind-group-version.json, the group cut at its first dot."""
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     return f"{kind.lower()}-{group_version}.json"
 
@@ -93,12 +95,12 @@ def _validator(version: str, api_version: str, kind: str) -> tuple[Any, tuple[di
     if crd is not None:
         doc = crd
     else:
-        path = _version_dir(version) / _core_file(api_version, kind)
+        path = version_dir(version) / core_file(api_version, kind)
         if not path.is_file():
             raise NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {minor(version)}")
         doc = json.loads(path.read_text(encoding="utf-8"))
     compiled = jsonschema_rs.validator_for(doc, registry=_registry(version), offline=True)
-    return compiled, (doc, _definitions(version), *schema.documents().values())
+    return compiled, (doc, definitions(version), *schema.documents().values())
 
 
 def has_schema(version: str, api_version: str, kind: str) -> bool:

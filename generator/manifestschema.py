@@ -15,7 +15,6 @@ kubeconform without -strict lets them.  User JSON Schema files are used as writt
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections.abc import Sequence
@@ -64,24 +63,6 @@ def relax(doc: Any) -> Any:
 
 
 @cache
-def _k8s_root() -> FsPath:
-    spec = importlib.util.find_spec("kubernetes_validate")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the kubernetes-validate package is not installed")
-    return FsPath(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
-
-
-def _k8s_dir(version: str, strict: bool) -> FsPath:
-    return _k8s_root() / f"v{version}.0-local{'-strict' if strict else ''}"
-
-
-@cache
-def _definitions(version: str, strict: bool) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_k8s_dir(version, strict) / "_definitions.json").read_text(encoding="utf-8"))
-    return data
-
-
-@cache
 def _project_documents(strict: bool) -> dict[str, dict[str, Any]]:
     docs = schema.documents()
     return docs if strict else {uri: relax(doc) for uri, doc in docs.items()}
@@ -89,13 +70,16 @@ def _project_documents(strict: bool) -> dict[str, dict[str, Any]]:
 
 @cache
 def _registry(version: str, strict: bool) -> jsonschema_rs.Registry:
-    pairs = [*_project_documents(strict).items(), (kubeschema.K8S_DEFINITIONS_ID, _definitions(version, strict))]
+    pairs = [
+        *_project_documents(strict).items(),
+        (kubeschema.K8S_DEFINITIONS_ID, kubeschema.definitions(version, strict)),
+    ]
     return jsonschema_rs.Registry(pairs)
 
 
 def _candidates(doc: dict[str, Any], version: str, strict: bool) -> tuple[dict[str, Any], ...]:
     """Where schema.explain looks up the schema an error came from (for "did you mean")."""
-    return (doc, _definitions(version, strict), *_project_documents(strict).values())
+    return (doc, kubeschema.definitions(version, strict), *_project_documents(strict).values())
 
 
 def _compile(doc: Any, version: str, strict: bool) -> Any:
@@ -124,9 +108,7 @@ def _builtin(
             doc = candidate
             break
     if doc is None:
-        # kubernetes-validate names files kind-group-version.json, the group cut at its first dot.
-        group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-        path = _k8s_dir(version, strict) / f"{kind.lower()}-{group_version}.json"
+        path = kubeschema.version_dir(version, strict) / kubeschema.core_file(api_version, kind)
         if not path.is_file():
             raise kubeschema.NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {version}")
         doc = json.loads(path.read_text(encoding="utf-8"))

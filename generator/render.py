@@ -267,12 +267,17 @@ def _plan(
         plan.by_env[item.env.name].append(item)
     if cache is None:
         return plan
-    env_data = {name: env.doc.data for name, env in environments.items()}
+    # One key per release (an entry holds every environment); the environments' part is hashed once.
+    environments_hash = provenance.data_hash({name: env.doc.data for name, env in environments.items()})
+    by_release: dict[str, str] = {}
     for env_name, items in plan.by_env.items():
         for item in items:
-            key = plan.keys[env_name, item.name] = cache.key(
-                templates, item.release.file, item.release.doc.data, env_data
-            )
+            key = by_release.get(item.name)
+            if key is None:
+                key = by_release[item.name] = cache.key(
+                    templates, item.release.file, item.release.doc.data, environments_hash
+                )
+            plan.keys[env_name, item.name] = key
             found = cache.lookup(key, env_name)
             if found is not None:
                 plan.cached[env_name, item.name] = found
