@@ -11,7 +11,7 @@ nothing is ever invalidated by hand.
 The cache lives in the user's cache directory, never in the repository, so nothing
 committed to a GitOps repository can plant an entry that hides a finding.  Entries are
 pickles (as black's cache is: several times faster to read than JSON); they are read only
-from a directory that the user owns and that nobody else can write to.  An entry that
+from a directory that the user owns and that is closed to everyone else (mode 700).  An entry that
 cannot be read counts as missing, and one that cannot be written only costs speed.
 """
 
@@ -25,6 +25,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,20 @@ FORMAT = "2"
 Produced = tuple[str, dict[str, Any], str | None, list[tuple[tuple[str | int, ...], str]] | None]
 
 
+# Libraries whose behaviour reaches the output or the findings: templates, YAML, schemas and their messages.
+_LIBRARIES = ("jinja2", "ruamel.yaml", "pyyaml", "jsonschema-rs", "kubernetes-validate")
+
+
 @cache
 def code_fingerprint() -> str:
-    """Hash of this package's own files: a new version or a local edit gets fresh entries."""
+    """Hash of this package's own files and its libraries' versions: an upgrade or a local edit gets fresh entries."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(FORMAT.encode())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library}=={metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} missing\0".encode())
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json", ".yaml", ".j2") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
@@ -54,13 +64,14 @@ def default_directory() -> Path:
 
 
 def _private(directory: Path) -> bool:
-    """Ours alone: owned by this user, not writable by group or others (as ssh demands of ~/.ssh)."""
+    """Ours alone: owned by this user and closed to everyone else (mode 700), so nobody else can
+    reach, let alone plant, an entry anywhere below it, whatever the umask made of its subdirectories."""
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        info = directory.stat()
+        info = os.lstat(directory)
     except OSError:
         return False
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
 @dataclass
@@ -86,7 +97,7 @@ class RenderCache:
         if key not in self._read:
             try:
                 entry = pickle.loads(self._path(key).read_bytes())
-                if not isinstance(entry, dict):
+                if not _well_formed(entry):
                     raise ValueError("not an entry")
             except Exception:  # missing, truncated or from another format: render instead
                 entry = None
@@ -116,7 +127,7 @@ class RenderCache:
                 continue
             path = self._path(key)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                 try:
                     with os.fdopen(fd, "wb") as handle:
@@ -128,6 +139,22 @@ class RenderCache:
             except OSError:
                 continue
         self._pending.clear()
+
+
+def _well_formed(entry: Any) -> bool:
+    return isinstance(entry, dict) and all(
+        isinstance(objects, list)
+        and all(
+            isinstance(o, tuple)
+            and len(o) == 4
+            and isinstance(o[0], str)
+            and isinstance(o[1], dict)
+            and isinstance(o[2], str)
+            and isinstance(o[3], list)
+            for o in objects
+        )
+        for objects in entry.values()
+    )
 
 
 def default() -> RenderCache | None:

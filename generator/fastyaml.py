@@ -53,11 +53,19 @@ if _pyyaml is not None:
 def compose(text: str) -> list[Any] | None:
     """Documents composed by libyaml, or None when only the careful path may read `text`.
 
-    libyaml forgets anchors that no alias uses, and its messages differ, so text with
-    anchors, with deep flow nesting (its composer recurses in C) or with any error goes
-    the pure-Python way and gets exactly that path's diagnostics.
+    libyaml forgets anchors that no alias uses, accepts some tabs that ruamel refuses, honours
+    `%YAML 1.1` directives, and its messages differ; so text with anchors, tabs, directives,
+    deep flow nesting (its composer recurses in C) or any error goes the pure-Python way and
+    gets exactly that path's values and diagnostics.
     """
-    if _pyyaml is None or "&" in text or text.count("[") + text.count("{") > 256:
+    if (
+        _pyyaml is None
+        or "&" in text
+        or "\t" in text
+        or text.startswith("%")
+        or "\n%" in text
+        or text.count("[") + text.count("{") > 256
+    ):
         return None
     composer = _FastComposer(text)
     try:

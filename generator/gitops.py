@@ -184,7 +184,8 @@ def source_commit(repo: git.Repo) -> str | None:
     head = head_commit(repo)
     if head is None:
         return None
-    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--", *INPUT_DIRS)
+    # --ignored too: a git-ignored template renders like any other, but no commit holds it.
+    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--ignored", "--", *INPUT_DIRS)
     return f"{head.hexsha}-dirty" if dirty.strip() else head.hexsha
 
 

@@ -9,7 +9,7 @@ their digests).  No timestamps: the same inputs give the same bytes.
 A file cannot name the commit that contains it, so the spec commit is found from git:
 `modelops commit` records `Source-Commit:` in its commit trailers; a rendered tree
 committed together with its specs is its own source.  `trace` follows that and checks the
-recorded spec hash against the spec as it was in that commit.
+recorded spec and environment hashes against those files as they were in that commit.
 """
 
 from __future__ import annotations
@@ -41,7 +41,17 @@ def _digest(image: str) -> str | None:
     return image.partition("@")[2] or None
 
 
-def metadata(r: Resolved, templates: str) -> dict[str, Any]:
+def outputs_hash(files: dict[str, str]) -> str:
+    """sha256 over a release's manifests (path and text, in path order)."""
+    digest = hashlib.sha256()
+    for name, content in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + content.encode() + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def metadata(r: Resolved, templates: str, manifests: dict[str, str]) -> dict[str, Any]:
+    """`manifests` (path -> text) are recorded by hash: a change in the output, even one made by a new
+    modelops at the same version, changes this file too, so its last commit is the rendering commit."""
     image = str(r.get("runtime", "image"))
     return {
         "release": r.name,
@@ -52,6 +62,7 @@ def metadata(r: Resolved, templates: str) -> dict[str, Any]:
             "environment": {"file": r.env.file, "sha256": data_hash(r.env.doc.data)},
             "templates": {"sha256": f"sha256:{templates}"},
         },
+        "manifests": {"count": len(manifests), "sha256": outputs_hash(manifests)},
         "deploys": {
             "modelVersion": str(r.get("model", "version")),
             "image": image,
@@ -79,7 +90,7 @@ class Trace:
     rendered_commit: str  # the commit that last changed the metadata
     source_commit: str | None  # the spec commit; None when the rendering commit names none
     source_subject: str
-    verified: bool | None  # the recorded spec hash matches the spec at the source commit (None: no source)
+    verified: bool | None  # the spec and environment hashes match those files at the source commit (None: no source)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,17 +125,22 @@ def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | N
         blob = repo.commit(rev).tree / file
     except KeyError:
         return None
-    meta = json.loads(blob.data_stream.read())
+    try:
+        meta = json.loads(blob.data_stream.read())
+        recorded = [(meta["inputs"][k]["file"], meta["inputs"][k]["sha256"]) for k in ("spec", "environment")]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError.at(f"not a modelops provenance file ({exc}); render again", file) from None
     rendered = repo.git.log("-1", "--format=%H", rev, "--", file)
     source = _source(repo, rendered)
     subject, verified = "", None
     if source is not None:
         commit = repo.commit(source)
         subject = commit.summary if isinstance(commit.summary, str) else commit.summary.decode()
-        spec_file = meta["inputs"]["spec"]["file"]
-        try:
-            spec = yamlio.load((commit.tree / spec_file).data_stream.read(), spec_file).data
-            verified = data_hash(spec) == meta["inputs"]["spec"]["sha256"]
-        except (KeyError, InputError):
-            verified = False
+        verified = True
+        for name, digest in recorded:
+            try:
+                data = yamlio.load((commit.tree / name).data_stream.read(), name).data
+            except (KeyError, InputError):
+                data = None
+            verified = verified and data is not None and data_hash(data) == digest
     return Trace(environment, release, meta, rendered, source, subject, verified)

@@ -268,7 +268,7 @@ def _plan(
     if cache is None:
         return plan
     # One key per release (an entry holds every environment); the environments' part is hashed once.
-    environments_hash = provenance.data_hash({name: env.doc.data for name, env in environments.items()})
+    environments_hash = provenance.data_hash({name: [env.file, env.doc.data] for name, env in environments.items()})
     by_release: dict[str, str] = {}
     for env_name, items in plan.by_env.items():
         for item in items:
@@ -315,9 +315,9 @@ def render(
                     if cache is not None:
                         slot = plan.keys[env_name, item.name]
                         cache.stage(slot, env_name, [(t, o) for t, o, *_ in objects])
-                _emit_release(tree, item, objects, slot, kinds)
+                emitted = _emit_release(tree, item, objects, slot, kinds)
                 tree.metadata[provenance.path(env_name, item.name)] = provenance.text(
-                    provenance.metadata(item, templates)
+                    provenance.metadata(item, templates, {r.path: r.text for r in emitted})
                 )
             env_context = environment_context(env, plan.by_env[env_name], kinds)
             origin = env.doc.locate(("metadata", "name"))
@@ -331,9 +331,10 @@ def render(
 
 def _emit_release(
     tree: RenderedTree, item: Resolved, objects: list[Produced], slot: str | None, kinds: set[tuple[str, str]]
-) -> None:
+) -> list[RenderedObject]:
     directory = ctx.release_path(item.env.name, item.name)
     origin = item.release.doc.locate(("metadata", "name"))
+    emitted = []
     for index, (template, obj, text, findings) in enumerate(objects):
         rendered = _emit(
             tree, directory, template, obj, text, environment=item.env.name, release=item.name, origin=origin
@@ -341,6 +342,8 @@ def _emit_release(
         rendered.schema_findings = findings
         rendered.cache_slot = (slot, item.env.name, index) if slot else None
         kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
+        emitted.append(rendered)
+    return emitted
 
 
 def environment_context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]) -> dict[str, Any]:

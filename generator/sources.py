@@ -88,9 +88,16 @@ class WorkTree:
         return self._path(path).is_dir()
 
     def walk(self, directory: str) -> list[str]:
+        # Symlinked directories are followed, as the template loader follows them; each real
+        # directory once, so a link cycle ends.
         base = self._path(directory)
-        out = []
-        for dirpath, _, filenames in os.walk(base):
+        out, seen = [], set()
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in seen:
+                dirnames.clear()
+                continue
+            seen.add(real)
             out.extend(Path(dirpath, name).relative_to(self.root).as_posix() for name in filenames)
         return sorted(out)
 

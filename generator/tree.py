@@ -133,11 +133,17 @@ def clean_leftovers(root: Path) -> None:
                 _remove(entry)
 
 
-def _discard(backups: list[Path], staging: Path) -> None:
-    """This run's backups and staging directory: the swap succeeded, so they are no longer needed."""
+def _discard(backups: list[Path], staging: Path, token: str) -> None:
+    """This run's backups and staging directory: the swap succeeded, so they are no longer needed.
+
+    Each backup is first renamed to a trash name, atomically: a crash while deleting it then
+    leaves trash, which the next run deletes, never a half-deleted backup it would restore.
+    """
     for entry in [*backups, staging]:
         if entry.exists() and not entry.is_symlink():
-            _remove(entry)
+            trash = entry.parent / f"{_LEFTOVER_PREFIX}trash-{token}-{entry.name}"
+            os.rename(entry, trash)
+            _remove(trash)
 
 
 def _fsync(path: Path) -> None:
@@ -200,6 +206,16 @@ def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Pa
     _sync(written, staging)
 
 
+def _prefixes(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(2, len(parts) + 1)]
+
+
+def _outermost(units: set[str]) -> list[str]:
+    """Units not inside another unit (a stray file named like an environment holds that environment)."""
+    return sorted(u for u in units if not any(p in units for p in _prefixes(u)[:-1]))
+
+
 def _unit(path: str) -> str:
     """What is swapped as one: the directory rendered/<env>/<release> (or _argocd) holding `path`,
     or `path` itself for a stray file directly in rendered/ or in an environment's directory."""
@@ -233,8 +249,9 @@ def write(root: Path, tree: RenderedTree) -> Changes:
     made: list[Path] = []  # environment directories this run created
     desired = tree.files()
     rewritten = {*changes.added, *changes.changed}
-    units = sorted({_unit(p) for p in (*rewritten, *changes.removed)})
-    staged = {p: d for p, d in desired.items() if _unit(p) in units}
+    units = _outermost({_unit(p) for p in (*rewritten, *changes.removed)})
+    chosen = set(units)
+    staged = {p: d for p, d in desired.items() if any(prefix in chosen for prefix in _prefixes(p))}
     try:
         _stage(root, staged, {p for p in staged if p not in rewritten}, staging)
         for unit in units:
@@ -263,8 +280,9 @@ def write(root: Path, tree: RenderedTree) -> Changes:
         raise RepositoryError(
             f"could not write {RENDERED_DIR}/: {exc.strerror or exc}{where}; it is unchanged"
         ) from None
-    _fsync(rendered)
-    _discard([backup for _, _, backup in swapped], staging)
+    for parent in sorted({live.parent for _, live, _ in swapped}):  # the renames are durable before any delete
+        _fsync(parent)
+    _discard([backup for _, _, backup in swapped], staging, token)
     _remove_emptied(rendered, desired)
     return changes
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import time
@@ -82,6 +83,19 @@ def test_a_template_or_environment_change_renders_every_release_again(
     assert files_and_findings(built) == files_and_findings(build(example, None))
 
 
+def test_a_template_reached_through_a_symlinked_directory_is_part_of_the_key(example: Path, store: RenderCache) -> None:
+    shared = example / "shared/release"
+    shared.mkdir(parents=True)
+    write(shared / "note.yaml.j2", NOTE)
+    (example / "templates").mkdir()
+    (example / "templates/release").symlink_to("../shared/release")
+    again = warm(example, store)
+    write(shared / "note.yaml.j2", NOTE.replace("note: cached", "note: edited"))
+    built = build(example, again)
+    assert (again.hits, again.misses) == (0, RELEASES)
+    assert b"note: edited" in built.tree.files()["rendered/dev/bge-embeddings/configmap-bge-embeddings-note.yaml"]
+
+
 NOTE = (
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ names.workload ~ '-note' }}\n"
     "  namespace: {{ env.namespace }}\ndata:\n  note: cached\n"
@@ -107,17 +121,23 @@ def test_a_damaged_entry_counts_as_missing(example: Path, store: RenderCache) ->
     assert len(entries) == RELEASES
     entries[0].write_bytes(b"\x80\x05not a pickle")
     entries[1].write_bytes(b"")
+    entries[2].write_bytes(pickle.dumps({"dev": [("x",)]}))  # unpickles, but is no entry
     built = build(example, again)
-    assert (again.hits, again.misses) == (RELEASES - 2, 2)
+    assert (again.hits, again.misses) == (RELEASES - 3, 3)
     assert files_and_findings(built) == files_and_findings(build(example, None))
 
 
 def test_a_cache_directory_others_can_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shared = tmp_path / "shared-cache"
-    shared.mkdir()
+    shared.mkdir(mode=0o700)
     monkeypatch.setenv("MODELOPS_CACHE_DIR", str(shared))
     assert cache.default() is not None
+    monkeypatch.setenv("MODELOPS_CACHE_DIR", str(tmp_path / "new-cache"))
+    assert cache.default() is not None and (tmp_path / "new-cache").stat().st_mode & 0o777 == 0o700  # made private
+    monkeypatch.setenv("MODELOPS_CACHE_DIR", str(shared))
     os.chmod(shared, 0o777)
+    assert cache.default() is None
+    os.chmod(shared, 0o755)  # others could reach what a lax umask lets them write below it
     assert cache.default() is None
     os.chmod(shared, 0o700)
     monkeypatch.setenv("MODELOPS_NO_CACHE", "1")

@@ -74,7 +74,7 @@ def test_modelops_commit_names_the_spec_commit_and_provenance_follows_it(example
     old = run(example_repo, "provenance", RELEASE, "--env", "prod", "--rev", "HEAD~2", "-o", "json").json()
     assert old["releases"][0]["sourceCommit"] == spec_commit
     text = run(example_repo, "provenance", RELEASE, "--env", "prod").out
-    assert f"from specs of  {second[:12]} llama3-8b-chat 3.1.2  (spec hash verified)" in text
+    assert f"from specs of  {second[:12]} llama3-8b-chat 3.1.2  (spec and environment hashes verified)" in text
 
 
 def test_specs_and_output_committed_together_are_their_own_source(example_repo: Path, run: Runner) -> None:
@@ -92,6 +92,50 @@ def test_rendering_uncommitted_specs_records_no_source(example_repo: Path, run: 
     [prod] = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json").json()["releases"]
     assert prod["sourceCommit"] is None and prod["specVerified"] is None
     assert "not recorded" in run(example_repo, "provenance", RELEASE, "--env", "prod").out
+
+
+def test_a_git_ignored_template_means_the_source_is_not_recorded(example_repo: Path, run: Runner) -> None:
+    (example_repo / ".gitignore").write_text("templates/release/local-*\n")
+    git(example_repo, "add", ".gitignore")
+    git(example_repo, "commit", "-q", "-m", "ignore local templates")
+    (example_repo / "templates/release").mkdir(parents=True)
+    (example_repo / "templates/release/local-extra.yaml.j2").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ names.workload ~ '-extra' }}\n"
+        "  namespace: {{ env.namespace }}\n"
+    )
+    assert run(example_repo, "commit").exit_code == 0
+    assert "-dirty" in git(example_repo, "log", "-1", "--format=%B")
+    [prod] = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json").json()["releases"]
+    assert prod["sourceCommit"] is None
+
+
+def test_a_new_output_from_the_same_inputs_moves_the_rendering_commit(example_repo: Path, run: Runner) -> None:
+    assert run(example_repo, "commit").exit_code == 0
+    first = git(example_repo, "rev-parse", "HEAD")
+    # Same spec and environment, different output (as a new modelops would give): the metadata must change.
+    (example_repo / "templates/release").mkdir(parents=True)
+    (example_repo / "templates/release/extra.yaml.j2").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ names.workload ~ '-extra' }}\n"
+        "  namespace: {{ env.namespace }}\n"
+    )
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "an extra ConfigMap")
+    assert run(example_repo, "commit").exit_code == 0
+    [prod] = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json").json()["releases"]
+    assert prod["renderedCommit"] == git(example_repo, "rev-parse", "HEAD") != first
+    assert prod["manifests"]["count"] == len(list((example_repo / "rendered/prod" / RELEASE).glob("*.yaml")))
+
+
+def test_a_damaged_provenance_file_is_an_input_error(example_repo: Path, run: Runner) -> None:
+    assert run(example_repo, "commit").exit_code == 0
+    (example_repo / provenance.path("prod", RELEASE)).write_text("{}\n")
+    git(example_repo, "commit", "-q", "-am", "damaged by hand")
+    result = run(example_repo, "provenance", RELEASE, "--env", "prod")
+    assert result.exit_code == 1 and "Traceback" not in result.err
+    assert (
+        "rendered/prod/llama3-8b-chat/modelops.metadata" in result.err
+        and "not a modelops provenance file" in result.err
+    )
 
 
 def test_unknown_release_environment_or_revision_is_a_usage_error(example_repo: Path, run: Runner) -> None:

@@ -116,3 +116,23 @@ def test_a_stray_file_directly_under_rendered_is_removed(example: Path) -> None:
     write(example / "rendered/NOTES.md", "hand-written\n")
     assert render_into(example).removed == ["rendered/NOTES.md"]
     assert sorted(p.name for p in (example / "rendered").iterdir()) == ["dev", "prod", "staging"]
+
+
+def test_a_file_where_an_environment_directory_belongs_is_replaced_by_the_environment(example: Path) -> None:
+    (example / "rendered").mkdir()
+    (example / "rendered/dev").write_text("not a directory\n")
+    changes = render_into(example)
+    assert "rendered/dev" in changes.removed
+    assert (example / "rendered/dev").is_dir()
+    assert render_into(example).empty  # nothing missing: every dev release is in place
+
+
+def test_trash_from_an_interrupted_cleanup_is_deleted_not_restored(example: Path) -> None:
+    render_into(example)
+    release = example / "rendered/dev/bge-embeddings"
+    trash = example / "rendered/dev/.modelops-trash-0123456789ab-.modelops-old-0123456789ab-gone"
+    trash.mkdir()
+    (trash / "half.yaml").write_text("half deleted\n")
+    tree.clean_leftovers(example)
+    assert not trash.exists() and not (example / "rendered/dev/gone").exists()
+    assert release.is_dir()

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from generator import yamlio
+from generator import fastyaml, yamlio
 from generator.errors import InputError
 
 
@@ -140,3 +140,23 @@ def test_a_number_too_large_for_a_float_stays_the_text_written() -> None:
     assert doc.data["a"] == "1e999" and doc.data["b"] == "-1e999"
     assert doc.data["c"] == float("inf") and doc.data["d"] == 2.5
     assert ("a",) not in doc.raw and doc.raw[("d",)] == "2.5"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "team:\tsearch\n",  # a tab libyaml lets through
+        "team:\tsearch\n# owned by R&D\n",
+        "%YAML 1.1\n---\nflag: yes\nmode: 0o17\n",
+    ],
+)
+def test_the_fast_reader_and_the_careful_one_agree(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def outcome() -> object:
+        try:
+            return yamlio.load(text.encode(), "x.yaml").data
+        except InputError as exc:
+            return [d.format() for d in exc.diagnostics]
+
+    fast = outcome()
+    monkeypatch.setattr(fastyaml, "compose", lambda text: None)
+    assert fast == outcome()

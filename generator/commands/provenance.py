@@ -40,7 +40,7 @@ def run(root: Path, console: Console, release: str, environments: tuple[str, ...
         if t.source_commit is None:
             source = "not recorded (rendered from uncommitted specs)"
         else:
-            check = {True: "spec hash verified", False: "spec hash DOES NOT match"}[bool(t.verified)]
+            check = "spec and environment hashes verified" if t.verified else "hashes DO NOT match that commit"
             source = f"{t.source_commit[:12]} {t.source_subject}  ({check})"
         rows = [
             ("model version", deploys["modelVersion"]),
@@ -51,6 +51,7 @@ def run(root: Path, console: Console, release: str, environments: tuple[str, ...
             ("spec", f"{inputs['spec']['file']} {inputs['spec']['sha256']}"),
             ("environment", f"{inputs['environment']['file']} {inputs['environment']['sha256']}"),
             ("templates", inputs["templates"]["sha256"]),
+            ("manifests", f"{t.metadata['manifests']['count']} files {t.metadata['manifests']['sha256']}"),
             ("generator", t.metadata["generator"]),
         ]
         console.emit(f"{release} in {t.environment} (at {rev}):")
