@@ -19,8 +19,9 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator import __version__
+from generator import __version__, yamlio
 from generator.context import RENDERED_DIR
+from generator.errors import InputError
 
 if TYPE_CHECKING:
     import git
@@ -99,7 +100,7 @@ class Trace:
             "renderedCommit": self.rendered_commit,
             "sourceCommit": self.source_commit,
             "sourceSubject": self.source_subject,
-            "specVerified": self.verified,
+            "inputsVerified": self.verified,
             **self.metadata,
         }
 
@@ -117,9 +118,6 @@ def _source(repo: git.Repo, rendered: str) -> str | None:
 
 def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | None:
     """The provenance of `release` in `environment` as committed at `rev`; None if it is not rendered there."""
-    from generator import yamlio
-    from generator.errors import InputError
-
     file = path(environment, release)
     try:
         blob = repo.commit(rev).tree / file
@@ -134,7 +132,10 @@ def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | N
     source = _source(repo, rendered)
     subject, verified = "", None
     if source is not None:
-        commit = repo.commit(source)
+        try:
+            commit = repo.commit(source)
+        except ValueError:  # a shallow clone, or history rewritten since
+            return Trace(environment, release, meta, rendered, source, "(not in this repository)", False)
         subject = commit.summary if isinstance(commit.summary, str) else commit.summary.decode()
         verified = True
         for name, digest in recorded:

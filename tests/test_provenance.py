@@ -54,7 +54,7 @@ def test_modelops_commit_names_the_spec_commit_and_provenance_follows_it(example
     traced = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json")
     assert traced.exit_code == 0, traced.err
     [prod] = traced.json()["releases"]
-    assert prod["sourceCommit"] == spec_commit and prod["specVerified"] is True
+    assert prod["sourceCommit"] == spec_commit and prod["inputsVerified"] is True
     assert prod["renderedCommit"] == git(example_repo, "rev-parse", "HEAD")
     assert prod["deploys"]["artifact"]["digest"] == PROD_DIGEST
 
@@ -82,7 +82,7 @@ def test_specs_and_output_committed_together_are_their_own_source(example_repo: 
     git(example_repo, "add", "-A")
     git(example_repo, "commit", "-q", "-m", "specs and rendered together")
     [prod] = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json").json()["releases"]
-    assert prod["sourceCommit"] == git(example_repo, "rev-parse", "HEAD") and prod["specVerified"] is True
+    assert prod["sourceCommit"] == git(example_repo, "rev-parse", "HEAD") and prod["inputsVerified"] is True
 
 
 def test_rendering_uncommitted_specs_records_no_source(example_repo: Path, run: Runner) -> None:
@@ -90,7 +90,7 @@ def test_rendering_uncommitted_specs_records_no_source(example_repo: Path, run: 
     assert run(example_repo, "commit").exit_code == 0
     assert "-dirty" in git(example_repo, "log", "-1", "--format=%B")
     [prod] = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json").json()["releases"]
-    assert prod["sourceCommit"] is None and prod["specVerified"] is None
+    assert prod["sourceCommit"] is None and prod["inputsVerified"] is None
     assert "not recorded" in run(example_repo, "provenance", RELEASE, "--env", "prod").out
 
 
@@ -144,3 +144,12 @@ def test_unknown_release_environment_or_revision_is_a_usage_error(example_repo: 
         result = run(example_repo, "provenance", *args)
         assert result.exit_code == 2 and "Traceback" not in result.err
         assert result.err.strip()
+
+
+def test_a_source_commit_missing_from_the_repository_is_not_verified(example_repo: Path, run: Runner) -> None:
+    assert run(example_repo, "commit").exit_code == 0
+    git(example_repo, "commit", "-q", "--amend", "-m", "render\n\nSource-Commit: " + "1" * 40)
+    result = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json")
+    assert result.exit_code == 0, result.err
+    [prod] = result.json()["releases"]
+    assert prod["inputsVerified"] is False and prod["sourceSubject"] == "(not in this repository)"
