@@ -87,8 +87,9 @@ def _all_scopes(root: Path, tree: RenderedTree) -> list[str]:
     return sorted(scopes)
 
 
-def plan(root: Path, tree: RenderedTree) -> Changes:
-    desired = tree.files()
+def plan(root: Path, tree: RenderedTree, desired: dict[str, bytes] | None = None) -> Changes:
+    """What writing `tree` would add, change and remove; `desired` is `tree.files()` if already at hand."""
+    desired = tree.files() if desired is None else desired
     current = existing_files(root, _all_scopes(root, tree))
     changes = Changes()
     for path, data in desired.items():
@@ -237,7 +238,8 @@ def write(root: Path, tree: RenderedTree) -> Changes:
     root = root.resolve()
     clean_leftovers(root)
     _refuse_links(root, RENDERED_DIR)
-    changes = plan(root, tree)
+    desired = tree.files()  # encoded once, for the plan and the staging
+    changes = plan(root, tree, desired)
     if changes.empty:
         return changes
     rendered = root / RENDERED_DIR
@@ -247,7 +249,6 @@ def write(root: Path, tree: RenderedTree) -> Changes:
     staging = rendered / f"{_LEFTOVER_PREFIX}staging-{token}"
     swapped: list[tuple[Path, Path, Path]] = []
     made: list[Path] = []  # environment directories this run created
-    desired = tree.files()
     rewritten = {*changes.added, *changes.changed}
     units = _outermost({_unit(p) for p in (*rewritten, *changes.removed)})
     chosen = set(units)
