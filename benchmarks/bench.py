@@ -114,7 +114,7 @@ def peer_comparison(repo: Path, env: dict[str, str], repeat: int) -> dict[str, A
     import kubernetes_validate
     import yaml
 
-    from generator import kubeschema
+    from generator.schemas import kubernetes
 
     files = core_sample(repo)
     rel = [str(p.relative_to(repo)) for p in files]
@@ -125,8 +125,8 @@ def peer_comparison(repo: Path, env: dict[str, str], repeat: int) -> dict[str, A
         ["kubernetes-validate", "--strict", "--quiet", "-k", f"{PEER_VERSION}.0", *rel], env, repo, 1
     )[0]
     objects = [yaml.load(p.read_text(), Loader=yaml.CSafeLoader) for p in files]
-    kubeschema.validate(objects[0], PEER_VERSION)  # compile outside the timing, as the peer caches too
-    ours_api = median(lambda: [kubeschema.validate(o, PEER_VERSION) for o in objects], repeat)
+    kubernetes.validate(objects[0], PEER_VERSION)  # compile outside the timing, as the peer caches too
+    ours_api = median(lambda: [kubernetes.validate(o, PEER_VERSION) for o in objects], repeat)
     peer_api = median(lambda: [kubernetes_validate.validate(o, f"{PEER_VERSION}.0", strict=True) for o in objects], 1)
     return {
         "files": len(files),
@@ -138,8 +138,9 @@ def peer_comparison(repo: Path, env: dict[str, str], repeat: int) -> dict[str, A
 
 
 def bench(releases: int, repeat: int) -> dict[str, Any]:
-    from generator import pipeline, tree
-    from generator.sources import WorkTree
+    from generator.inputs.sources import WorkTree
+    from generator.pipeline import compose
+    from generator.repo import writer
 
     with tempfile.TemporaryDirectory() as tmp:
         repo = make_repo(Path(tmp) / "gitops", releases)
@@ -154,21 +155,23 @@ def bench(releases: int, repeat: int) -> dict[str, Any]:
 
         cold_cli, cold_rss = command_median(["modelops", "render", "-q"], env, repo, repeat, before=clear)
         source = WorkTree(repo)
-        built = pipeline.build(source, cache=None)
+        built = compose.build(source, cache=None)
         files = len(built.tree.objects)
-        build_s = median(lambda: pipeline.build(source, cache=None), repeat)
-        validate_s = median(lambda: pipeline.validate(built), repeat)
-        failed = pipeline.validate(built).failed()
-        write_s = median(lambda: tree.write(repo, built.tree), repeat, before=lambda: shutil.rmtree(repo / "rendered"))
+        build_s = median(lambda: compose.build(source, cache=None), repeat)
+        validate_s = median(lambda: compose.validate(built), repeat)
+        failed = compose.validate(built).failed()
+        write_s = median(
+            lambda: writer.write(repo, built.tree), repeat, before=lambda: shutil.rmtree(repo / "rendered")
+        )
         os.environ.pop("MODELOPS_NO_CACHE")
 
         command(["modelops", "render", "-q"], env, repo)  # warm: rendered/ and the cache are current
         render = ["modelops", "render", "-q"]
         change_cli = command_median(render, env, repo, repeat, before=lambda: toggle_one_release(repo))[0]
-        from generator.cache import RenderCache
+        from generator.pipeline.cache import RenderCache
 
         def change_in_process() -> None:
-            pipeline.validate(pipeline.build(source, cache=RenderCache(cache_dir)))
+            compose.validate(compose.build(source, cache=RenderCache(cache_dir)))
 
         change_s = median(change_in_process, repeat, before=lambda: toggle_one_release(repo))
         noop_cli = command_median(["modelops", "render", "-q"], env, repo, repeat)[0]

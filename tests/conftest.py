@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generator import cli as cli_module
+from generator.cli import main as cli_module
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLE_DIRS = ("environments", "releases", "policies")

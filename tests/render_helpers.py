@@ -6,14 +6,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator import pipeline
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.conftest import PROJECT
 
 
 def render(repo: Path) -> dict[str, dict[str, Any]]:
     """Rendered objects by repository path."""
-    return {path: obj.obj for path, obj in pipeline.build(WorkTree(repo)).tree.objects.items()}
+    return {path: obj.obj for path, obj in compose.build(WorkTree(repo)).tree.objects.items()}
 
 
 @cache

@@ -13,15 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import analysis, kubeschema, pipeline, runtimes
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.render import analysis
+from generator.render.runtimes import registry
+from generator.schemas import kubernetes
 from tests.conftest import Runner, copy_example, edit
 from tests.render_helpers import example as bundled
 from tests.render_helpers import obj, render
 
 HASH = 'rollouts_pod_template_hash="{{args.pod-hash}}"'
 CONDITION = "len(result) == 0 || isNaN(result[0]) || result[0] <= "
-POD_RUNTIMES = sorted(kind for kind, module in runtimes.RUNTIMES.items() if module.workload == "pods")
+POD_RUNTIMES = sorted(kind for kind, module in registry.RUNTIMES.items() if module.workload == "pods")
 
 # What each analysis metric must read, written down here independently of the runtime modules:
 # metric name -> (the threshold field bounding it, the runtime's own metric names in the query).
@@ -72,27 +75,27 @@ def parse(query: str) -> tuple[list[str], list[str]]:
 
 def documented(names: list[str], kind: str) -> set[str]:
     """The runtime's documented metric each series belongs to (a histogram's _bucket series to the histogram)."""
-    known = runtimes.get(kind).METRICS
+    known = registry.get(kind).METRICS
     return {n[: -len("_bucket")] if n.endswith("_bucket") and n[: -len("_bucket")] in known else n for n in names}
 
 
 @pytest.mark.parametrize("kind", POD_RUNTIMES)
 def test_queries_read_only_the_runtimes_documented_metrics(kind: str) -> None:
-    queries = runtimes.get(kind).analysis(f'namespace="ns",{HASH}', "5m")
+    queries = registry.get(kind).analysis(f'namespace="ns",{HASH}', "5m")
     assert {q.name: q.limit for q in queries} == {name: limit for name, (limit, _) in EXPECTED[kind].items()}
     for q in queries:
         names, words = parse(q.query)
         used = documented(names, kind)
-        assert used <= runtimes.get(kind).METRICS, (q.name, used)
+        assert used <= registry.get(kind).METRICS, (q.name, used)
         assert used == EXPECTED[kind][q.name][1], q.name
         assert set(words) <= PROMQL_WORDS, (q.name, words)
         if q.name.endswith("-p95") and kind != "triton":  # a histogram: p95 over the window's bucket rates
             assert q.query.startswith("histogram_quantile(0.95, sum by (le) (rate(") and "_bucket{" in q.query
-    assert runtimes.get("kserve").analysis("x", "5m") == []
+    assert registry.get("kserve").analysis("x", "5m") == []
 
 
 def test_triton_p95_comes_from_the_summary_the_server_is_told_to_keep() -> None:
-    (_, latency) = runtimes.get("triton").analysis(f'namespace="ns",{HASH}', "5m")
+    (_, latency) = registry.get("triton").analysis(f'namespace="ns",{HASH}', "5m")
     assert 'quantile="0.95"' in latency.query and latency.query.endswith(" / 1000000")  # microseconds
     server = obj(bundled(), "prod", "bge-embeddings", "Rollout")["spec"]["template"]["spec"]["containers"][0]
     assert "--metrics-config=summary_latencies=true" in server["args"]
@@ -154,8 +157,8 @@ def test_kserve_gets_no_analysis_template(analysed_objects: dict[str, dict[str, 
 
 
 def test_rendered_templates_and_rollouts_validate(analysed: Path) -> None:
-    built = pipeline.build(WorkTree(analysed))
-    report = pipeline.validate(built)
+    built = compose.build(WorkTree(analysed))
+    report = compose.validate(built)
     assert not report.failed(), [d.format() for d in report.diagnostics()]
     kinds = {o.obj["kind"] for o in built.tree.objects.values()}
     assert {"AnalysisTemplate", "Rollout"} <= kinds
@@ -240,19 +243,19 @@ def test_prometheus_scrapes_every_pod_with_its_pod_template_hash() -> None:
 
 def test_the_crd_schemas_stay_strict() -> None:
     at = copy.deepcopy(template(bundled(), "llama3-8b-chat"))
-    assert kubeschema.validate(at, "1.30") == []
+    assert kubernetes.validate(at, "1.30") == []
     at["spec"]["metrics"][0]["successCondtion"] = at["spec"]["metrics"][0].pop("successCondition")
-    assert kubeschema.validate(at, "1.30")
+    assert kubernetes.validate(at, "1.30")
     rollout = copy.deepcopy(obj(bundled(), "prod", "resnet50-classifier", "Rollout"))
-    assert kubeschema.validate(rollout, "1.30") == []
+    assert kubernetes.validate(rollout, "1.30") == []
     rollout["spec"]["strategy"]["blueGreen"]["prePromotionAnalysis"]["args"][0]["valueFrom"] = {
         "podTemplateHashValue": "Newest"
     }
-    assert kubeschema.validate(rollout, "1.30")
+    assert kubernetes.validate(rollout, "1.30")
 
 
 def findings(repo: Path) -> list[str]:
-    _, report = pipeline.evaluate(WorkTree(repo))
+    _, report = compose.evaluate(WorkTree(repo))
     return [d.format() for d in report.diagnostics()]
 
 
@@ -315,8 +318,8 @@ def test_any_valid_thresholds_reach_the_template_and_validate(thresholds: dict[s
         block = "".join(f"            {name}: {value!r}\n" for name, value in thresholds.items())
         # The analysis block ends the file: replace it whole.
         spec.write_text(text[: text.index("            enabled: true\n")] + "            enabled: true\n" + block)
-        built = pipeline.build(WorkTree(repo))
-        assert not pipeline.validate(built).failed()
+        built = compose.build(WorkTree(repo))
+        assert not compose.validate(built).failed()
         metrics = template({p: o.obj for p, o in built.tree.objects.items()}, "llama3-8b-chat")["spec"]["metrics"]
         limits = {name: limit for name, (limit, _) in EXPECTED["vllm"].items()}
         for metric in metrics:

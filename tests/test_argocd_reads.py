@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 import yaml as pyyaml
 
-from generator import pipeline, tree
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import writer
 
 KUBECTL = shutil.which("kubectl")
 
 
 def rendered_dirs(repo: Path) -> list[Path]:
-    tree.write(repo, pipeline.build(WorkTree(repo)).tree)
+    writer.write(repo, compose.build(WorkTree(repo)).tree)
     return sorted(d for d in (repo / "rendered").glob("*/*") if d.is_dir())
 
 

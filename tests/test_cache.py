@@ -11,21 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, pipeline
-from generator.cache import RenderCache
 from generator.errors import TemplateError
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import cache, compose
+from generator.pipeline.cache import RenderCache
 from tests.conftest import write
 
 RELEASES = 6
 
 
-def build(repo: Path, store: RenderCache | None) -> pipeline.Build:
-    return pipeline.build(WorkTree(repo), cache=store)
+def build(repo: Path, store: RenderCache | None) -> compose.Build:
+    return compose.build(WorkTree(repo), cache=store)
 
 
-def files_and_findings(built: pipeline.Build) -> tuple[dict[str, bytes], list[str]]:
-    report = pipeline.validate(built)
+def files_and_findings(built: compose.Build) -> tuple[dict[str, bytes], list[str]]:
+    report = compose.validate(built)
     findings = sorted(d.format() for r in report.resources for d in r.diagnostics)
     return built.tree.files(), findings
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.conftest import edit, write
 
 
 def findings(repo: Path) -> list[str]:
     """The report's findings as the CLI prints them (one line per finding, environments merged)."""
-    _, report = pipeline.evaluate(WorkTree(repo))
+    _, report = compose.evaluate(WorkTree(repo))
     return [d.format() for d in report.diagnostics()]
 
 

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from generator.console import Console, use_color
+from generator.cli.console import Console, use_color
 from generator.errors import Diagnostic, Location, Severity
 
 

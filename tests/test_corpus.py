@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import yamlio
+from generator.inputs import yamlio
 from tests.conftest import PROJECT, Runner, files_under, write
 
 CORPUS = PROJECT / "tests/corpus"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator import explain, resolve, spec
-from generator.sources import WorkTree
+from generator.inputs import origins, resolve, spec
+from generator.inputs.sources import WorkTree
 from tests.conftest import PROJECT, Runner, edit
 
 RELEASE = "releases/llama3-8b-chat.yaml"
@@ -174,7 +174,7 @@ def test_colour_only_when_asked(example: Path, run: Runner) -> None:
     assert coloured.out.replace("\x1b[33m", "").replace("\x1b[32m", "").replace("\x1b[0m", "") == plain.out
 
 
-def _rebuild(rows: list[explain.Row]) -> dict[str, Any]:
+def _rebuild(rows: list[origins.Row]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for row in rows:
         node = out
@@ -188,7 +188,7 @@ def test_rows_cover_the_effective_spec_and_point_at_their_key() -> None:
     """For every release and environment: the rows rebuild the effective spec, each on a line naming its key."""
     inputs = spec.load_inputs(WorkTree(PROJECT))
     for resolved in resolve.resolve_all(inputs):
-        rows = explain.explain(resolved)
+        rows = origins.explain(resolved)
         assert _rebuild(rows) == resolved.spec, (resolved.name, resolved.env.name)
         for row in rows:
             file = PROJECT / row.location.file

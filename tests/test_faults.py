@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import gitops, tree
+from generator.repo import commits, writer
 from tests.conftest import Runner, edit, files_under, git, modelops_subprocess, write
 
 FLEET = 14  # with the 6 example releases: 20
@@ -63,7 +63,7 @@ def test_disk_full_half_way_leaves_the_tree_and_git_as_they_were(
     # Only dev changed, so only dev's files are written; the rest stay as they are.
     half = len(list((fleet / "rendered/dev").rglob("*.yaml"))) // 2
     calls = {"n": 0}
-    real_write = tree._write_file
+    real_write = writer._write_file
 
     def write_file(target: Path, data: bytes) -> None:
         calls["n"] += 1
@@ -71,12 +71,13 @@ def test_disk_full_half_way_leaves_the_tree_and_git_as_they_were(
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(target, data)
 
-    monkeypatch.setattr(tree, "_write_file", write_file)
+    monkeypatch.setattr(writer, "_write_file", write_file)
     result = run(fleet, "commit", "-m", "move dev")
     assert result.exit_code == 3
     assert "could not write rendered/: No space left on device; it is unchanged" in result.err
     assert snapshot(fleet) == before
-    monkeypatch.undo()
+    # Put back only what this test patched: undo() would also drop the isolation fixture's HOME and git identity.
+    monkeypatch.setattr(writer, "_write_file", real_write)
     assert run(fleet, "commit", "-m", "move dev").exit_code == 0
 
 
@@ -86,7 +87,7 @@ def test_failure_between_environment_swaps_restores_every_environment(
     edit(fleet / "environments/prod.yaml", "namespace: models-prod", "namespace: models-prod2")
     before = snapshot(fleet)
     calls = {"n": 0}
-    real_rename = tree.os.rename
+    real_rename = writer.os.rename
 
     def rename(src: str, dst: str) -> None:
         calls["n"] += 1
@@ -94,7 +95,7 @@ def test_failure_between_environment_swaps_restores_every_environment(
             raise OSError(errno.EIO, "Input/output error", str(dst))
         real_rename(src, dst)
 
-    monkeypatch.setattr(tree.os, "rename", rename)
+    monkeypatch.setattr(writer.os, "rename", rename)
     result = run(fleet, "commit", "-m", "move dev and prod")
     assert result.exit_code == 3
     assert "could not write rendered/: Input/output error" in result.err
@@ -109,11 +110,12 @@ def test_kill_between_write_and_commit_is_repaired_by_the_next_run(
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gitops, "commit_rendered", killed)
+    real_commit = commits.commit_rendered
+    monkeypatch.setattr(commits, "commit_rendered", killed)
     assert run(fleet, "commit", "-m", "move dev").exit_code == 130
     assert git(fleet, "rev-parse", "HEAD") == head
     assert "rendered/dev/" in git(fleet, "status", "--porcelain")  # written, not committed
-    monkeypatch.undo()
+    monkeypatch.setattr(commits, "commit_rendered", real_commit)
     result = run(fleet, "commit", "-m", "move dev")
     assert result.exit_code == 0
     assert git(fleet, "rev-parse", "HEAD~1") == head

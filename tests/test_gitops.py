@@ -6,18 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from generator import gitops, pipeline, tree
 from generator.errors import RepositoryError
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import commits, writer
 from tests.conftest import edit, git, init_repo, write
 
 
-def render_and_commit(repo: Path, message: str | None = None) -> gitops.CommitResult:
-    built = pipeline.build(WorkTree(repo))
-    tree.write(repo, built.tree)
-    versions, order = pipeline.versions(built), list(built.inputs.environments)
-    repo_obj = gitops.open_repo(repo)
-    return gitops.commit_rendered(repo_obj, lambda files: gitops.commit_message(files, versions, message, order))
+def render_and_commit(repo: Path, message: str | None = None) -> commits.CommitResult:
+    built = compose.build(WorkTree(repo))
+    writer.write(repo, built.tree)
+    versions, order = compose.versions(built), list(built.inputs.environments)
+    repo_obj = commits.open_repo(repo)
+    return commits.commit_rendered(repo_obj, lambda files: commits.commit_message(files, versions, message, order))
 
 
 def test_commit_in_a_repository_without_commits(example: Path) -> None:
@@ -83,20 +84,20 @@ def test_gitignore_cannot_drop_rendered_files(example_repo: Path) -> None:
 
 
 def test_refuses_detached_head_locked_index_and_merges(example_repo: Path) -> None:
-    repo = gitops.open_repo(example_repo)
+    repo = commits.open_repo(example_repo)
     (Path(repo.git_dir) / "index.lock").write_text("")
     with pytest.raises(RepositoryError, match=r"index\.lock exists"):
-        gitops.check_can_commit(repo)
+        commits.check_can_commit(repo)
     (Path(repo.git_dir) / "index.lock").unlink()
     git(example_repo, "checkout", "-q", "--detach")
     with pytest.raises(RepositoryError, match="HEAD is detached"):
-        gitops.check_can_commit(repo)
+        commits.check_can_commit(repo)
     git(example_repo, "checkout", "-q", "main")
     (Path(repo.git_dir) / "MERGE_HEAD").write_text(git(example_repo, "rev-parse", "HEAD"))
     with pytest.raises(RepositoryError, match="a merge is in progress"):
-        gitops.check_can_commit(repo)
+        commits.check_can_commit(repo)
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(RepositoryError, match="is not a git repository"):
-        gitops.open_repo(tmp_path)
+        commits.open_repo(tmp_path)

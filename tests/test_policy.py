@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import policy
-from generator.policy import engine
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.validate.policy import engine, loader
 from tests.conftest import PROJECT, Runner, edit, write
 
-BUNDLED = policy.load(WorkTree(PROJECT))
+BUNDLED = loader.load(WorkTree(PROJECT))
 
 
 def test_the_bundled_policies_cover_security_supply_chain_and_reliability() -> None:
@@ -158,11 +157,11 @@ def test_an_expired_waiver_stops_applying(example: Path, run: Runner) -> None:
 
 
 def test_waivers_are_judged_on_the_date_given(example: Path) -> None:
-    from generator import pipeline
+    from generator.pipeline import compose
 
-    built = pipeline.build(WorkTree(example))
-    before = pipeline.validate(built, datetime.date(2027, 9, 30))
-    after = pipeline.validate(built, datetime.date(2027, 10, 1))
+    built = compose.build(WorkTree(example))
+    before = compose.validate(built, datetime.date(2027, 9, 30))
+    after = compose.validate(built, datetime.date(2027, 10, 1))
     assert not before.failed() and after.failed()
 
 
@@ -332,7 +331,7 @@ def test_a_fragment_that_would_fetch_a_document_is_refused(
     ],
 )
 def test_node_builtins_tolerate_any_node(node: object) -> None:
-    from generator.policy import builtins
+    from generator.validate.policy import builtins
 
     for check in builtins.NODE.values():
         for path, message in check(node, {}, {"registries": ["r.example.com/", 5]}):
@@ -340,7 +339,7 @@ def test_node_builtins_tolerate_any_node(node: object) -> None:
 
 
 def test_gpu_counts_compare_as_quantities() -> None:
-    from generator.policy import builtins
+    from generator.validate.policy import builtins
 
     equal = {"resources": {"requests": {"nvidia.com/gpu": "2"}, "limits": {"nvidia.com/gpu": 2}}}
     assert builtins.NODE["gpu-limits-equal-requests"](equal, {}, {}) == []
@@ -358,7 +357,7 @@ def _workload(name: str, gpus: object, replicas: object = None) -> dict[str, obj
 
 
 def test_the_gpu_budget_sums_every_workload_of_a_release() -> None:
-    from generator.policy import builtins
+    from generator.validate.policy import builtins
 
     budget = builtins.RELEASE["max-gpus-per-release"]
     env = {"policy": {"maxGpusPerRelease": 8}}

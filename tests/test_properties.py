@@ -13,8 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import pipeline, tree, yamlio
-from generator.sources import WorkTree
+from generator.inputs import yamlio
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import writer
 from tests.conftest import PROJECT, copy_example, write
 
 BASES = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((PROJECT / "releases").glob("*.yaml"))}
@@ -89,13 +91,13 @@ def _repo(root: Path, release: dict[str, Any]) -> Path:
 def test_valid_specs_render_validate_and_rerender_as_a_no_op(release: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = _repo(Path(tmp), release)
-        built = pipeline.build(WorkTree(root))
-        report = pipeline.validate(built, TODAY)
+        built = compose.build(WorkTree(root))
+        report = compose.validate(built, TODAY)
         assert not report.failed(), [d.format() for d in report.diagnostics()]
         files = built.tree.files()
-        assert pipeline.build(WorkTree(root)).tree.files() == files
-        tree.write(root, built.tree)
-        assert tree.plan(root, pipeline.build(WorkTree(root)).tree).empty
+        assert compose.build(WorkTree(root)).tree.files() == files
+        writer.write(root, built.tree)
+        assert writer.plan(root, compose.build(WorkTree(root)).tree).empty
         for path, data in files.items():
             if path.endswith(".yaml"):  # each release's modelops.metadata is JSON, not a manifest
                 assert yamlio.load(data, path).data["kind"]
@@ -151,7 +153,7 @@ def test_any_value_in_any_field_is_a_finding_not_a_crash(name: str, path: tuple[
         root = Path(tmp)
         copy_example(root, ("environments", "policies"))
         write(root / f"releases/{name}.yaml", yaml.safe_dump(release, sort_keys=False, allow_unicode=True))
-        built, report = pipeline.evaluate(WorkTree(root))  # raises only on a bug
+        built, report = compose.evaluate(WorkTree(root))  # raises only on a bug
         if built is None:
             assert report.failed() and all(d.location for d in report.diagnostics())
 
@@ -164,6 +166,6 @@ def test_any_bytes_as_a_release_file_is_a_finding_not_a_crash(raw: bytes) -> Non
         copy_example(root, ("environments", "policies"))
         (root / "releases").mkdir()
         (root / "releases/anything.yaml").write_bytes(raw)
-        built, report = pipeline.evaluate(WorkTree(root))
+        built, report = compose.evaluate(WorkTree(root))
         assert built is None and report.failed()
         assert all(d.location and d.location.file == "releases/anything.yaml" for d in report.diagnostics())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator import provenance, yamlio
+from generator.inputs import yamlio
+from generator.repo import provenance
 from tests.conftest import Runner, edit, git
 
 RELEASE = "llama3-8b-chat"

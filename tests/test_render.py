@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, yamlio
 from generator.errors import TemplateError
-from generator.sources import WorkTree
+from generator.inputs import yamlio
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.conftest import edit, write
 
 LLAMA = "releases/llama3-8b-chat.yaml"
@@ -20,7 +21,7 @@ LLAMA = "releases/llama3-8b-chat.yaml"
 
 def rendered(repo: Path) -> dict[str, bytes]:
     """The manifests by path (each release's modelops.metadata aside: tests/test_provenance.py)."""
-    return {p: data for p, data in pipeline.build(WorkTree(repo)).tree.files().items() if p.endswith(".yaml")}
+    return {p: data for p, data in compose.build(WorkTree(repo)).tree.files().items() if p.endswith(".yaml")}
 
 
 def test_same_input_same_bytes(example: Path, tmp_path: Path) -> None:

@@ -99,8 +99,8 @@ def test_machine_output_is_only_the_document(example: Path, run: Runner, output:
 
 
 def test_sarif_uris_are_escaped_uri_references() -> None:
+    from generator.cli.reporters import sarif
     from generator.errors import Location
-    from generator.reporters import sarif
 
     where = sarif._physical(Location("policies/waivers 2027.yaml", 3, 1))["physicalLocation"]["artifactLocation"]
     assert where["uri"] == "policies/waivers%202027.yaml"

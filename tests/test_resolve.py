@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import resolve, spec
 from generator.errors import InputError, Location
-from generator.merge import Layer, merge
-from generator.sources import WorkTree
+from generator.inputs import resolve, spec
+from generator.inputs.merge import Layer, merge
+from generator.inputs.sources import WorkTree
 from tests.conftest import PROJECT, edit
 
 

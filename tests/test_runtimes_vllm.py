@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator import yamlio
+from generator.inputs import yamlio
 from tests.conftest import edit
 from tests.render_helpers import container, example, obj, pod, render
 

@@ -13,9 +13,10 @@ import jsonschema
 import pytest
 import yaml
 
-from generator import cli as cli_module
-from generator import scaffolding, schema, schemabundle
-from generator.commands import init as init_command
+from generator.cli import main as cli_module
+from generator.cli import scaffolding
+from generator.cli.commands import init as init_command
+from generator.schemas import bundle, shipped
 from tests.conftest import PROJECT, Runner, git, write
 
 KIND_FILES = {
@@ -52,12 +53,12 @@ def refs(node: Any) -> list[str]:
 # ------------------------------------------------------------------------------ schema
 
 
-@pytest.mark.parametrize("kind", list(schemabundle.KINDS))
+@pytest.mark.parametrize("kind", list(bundle.KINDS))
 def test_printed_schema_is_self_contained_and_described(run: Runner, kind: str) -> None:
     document = printed(run, kind)
-    shipped = schema.schema(schemabundle.KINDS[kind])
-    assert document["$schema"] == shipped["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert document["$id"] == shipped["$id"]
+    original = shipped.schema(bundle.KINDS[kind])
+    assert document["$schema"] == original["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert document["$id"] == original["$id"]
     assert document["title"] and document["description"]
     jsonschema.Draft202012Validator.check_schema(document)
     for ref in refs(document):
@@ -65,7 +66,7 @@ def test_printed_schema_is_self_contained_and_described(run: Runner, kind: str) 
         assert ref.removeprefix("#/$defs/").split("/")[0] in document["$defs"]
 
 
-@pytest.mark.parametrize("kind", list(schemabundle.KINDS))
+@pytest.mark.parametrize("kind", list(bundle.KINDS))
 def test_printed_schema_accepts_every_bundled_file(run: Runner, kind: str) -> None:
     document = printed(run, kind)
     assert KIND_FILES[kind]
@@ -78,7 +79,7 @@ def test_printed_schema_rejects_what_modelops_rejects(run: Runner) -> None:
     spec = yaml.safe_load((PROJECT / "releases/llama3-8b-chat.yaml").read_text(encoding="utf-8"))
     spec["spec"]["scaling"]["minReplica"] = 1  # a typo
     assert errors(release, spec)
-    assert schema.validate("modelrelease.schema.json", spec)
+    assert shipped.validate("modelrelease.schema.json", spec)
     spec = yaml.safe_load((PROJECT / "releases/llama3-8b-chat.yaml").read_text(encoding="utf-8"))
     spec["spec"]["resources"]["gpu"]["count"] = "one"
     assert errors(release, spec)
@@ -98,14 +99,14 @@ def test_schema_usage_errors(run: Runner) -> None:
 def test_cli_choices_are_the_bundled_kinds() -> None:
     command = cli_module.cli.commands["schema"]
     kind = next(p for p in command.params if p.name == "kind")
-    assert list(kind.type.choices) == list(schemabundle.KINDS)
+    assert list(kind.type.choices) == list(bundle.KINDS)
 
 
 def test_write_gives_the_printed_bytes_every_time(run: Runner, tmp_path: Path) -> None:
     out = tmp_path / ".schemas"
     assert run(None, "schema", "--write", str(out)).exit_code == 0
     first = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
-    assert sorted(first) == sorted(f"{kind}.schema.json" for kind in schemabundle.KINDS)
+    assert sorted(first) == sorted(f"{kind}.schema.json" for kind in bundle.KINDS)
     for name, content in first.items():
         assert content == run(None, "schema", name.split(".")[0]).out.encode()
         assert content.endswith(b"}\n") and b"\r" not in content

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline
 from generator.errors import InputError
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.conftest import edit
 from tests.render_helpers import container, example, obj, pod
 
@@ -112,7 +112,7 @@ def test_plaintext_secret_values_are_refused(example: Path, name: str, value: st
         f"      - name: {name}\n        value: {value}\n",
     )
     with pytest.raises(InputError) as info:
-        pipeline.build(WorkTree(example))
+        compose.build(WorkTree(example))
     (diag,) = {d.format() for d in info.value.diagnostics}
     assert diag.startswith(
         f"releases/llama3-8b-chat.yaml:28:9: spec.runtime.env[0].value: env var {name} holds a "

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import spec
 from generator.errors import InputError
-from generator.sources import WorkTree
+from generator.inputs import spec
+from generator.inputs.sources import WorkTree
 from tests.conftest import Runner, edit, write
 
 LLAMA = "releases/llama3-8b-chat.yaml"

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, tree
 from generator.errors import InputError
-from generator.sources import WorkTree
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import writer
 from tests.conftest import files_under, write
 
 
-def render_into(repo: Path, environments: tuple[str, ...] = ()) -> tree.Changes:
-    return tree.write(repo, pipeline.build(WorkTree(repo), environments or None).tree)
+def render_into(repo: Path, environments: tuple[str, ...] = ()) -> writer.Changes:
+    return writer.write(repo, compose.build(WorkTree(repo), environments or None).tree)
 
 
 def test_first_write_then_no_op(example: Path) -> None:
@@ -133,6 +134,6 @@ def test_trash_from_an_interrupted_cleanup_is_deleted_not_restored(example: Path
     trash = example / "rendered/dev/.modelops-trash-0123456789ab-.modelops-old-0123456789ab-gone"
     trash.mkdir()
     (trash / "half.yaml").write_text("half deleted\n")
-    tree.clean_leftovers(example)
+    writer.clean_leftovers(example)
     assert not trash.exists() and not (example / "rendered/dev/gone").exists()
     assert release.is_dir()

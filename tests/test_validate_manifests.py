@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from generator import crdschema, kubeschema, manifestschema
+from generator.schemas import crd, kubernetes, lookup
 from tests.conftest import PROJECT, Runner, write
 from tests.test_pre_commit_hooks import REAL_HOME, hook_repo, pre_commit_home  # noqa: F401  (fixtures)
 
@@ -293,7 +293,7 @@ def test_kubernetes_version(cwd: Path, run: Runner) -> None:
     assert run(None, "validate", "--kubernetes-version", "1.33", "fs.yaml").exit_code == 1
     unsupported = run(None, "validate", "--kubernetes-version", "1.19", "fs.yaml")
     assert unsupported.exit_code == 2
-    supported = ", ".join(kubeschema.supported_versions())
+    supported = ", ".join(kubernetes.supported_versions())
     assert unsupported.err == (
         f"modelops: --kubernetes-version 1.19: not supported; the bundled schemas cover {supported}\n"
     )
@@ -301,8 +301,8 @@ def test_kubernetes_version(cwd: Path, run: Runner) -> None:
 
 
 def test_default_version_is_pinned_and_documented(run: Runner) -> None:
-    default = manifestschema.DEFAULT_KUBERNETES_VERSION
-    assert default in kubeschema.supported_versions()
+    default = lookup.DEFAULT_KUBERNETES_VERSION
+    assert default in kubernetes.supported_versions()
     assert f"(default {default})" in run(None, "validate", "--help").out.replace("\n", " ").replace("  ", "")
     assert f"`{default}`" in (PROJECT / "README.md").read_text(encoding="utf-8")
 
@@ -455,7 +455,7 @@ def test_crd_with_a_malformed_schema_is_a_finding_not_a_crash(
 
 
 def test_crd_conversion_is_a_pure_translation() -> None:
-    schemas = crdschema.convert(
+    schemas = crd.convert(
         {
             "apiVersion": "apiextensions.k8s.io/v1",
             "kind": "CustomResourceDefinition",
@@ -496,7 +496,7 @@ def test_crd_conversion_is_a_pure_translation() -> None:
     assert "additionalProperties" not in spec["properties"]["any"]
     assert "additionalProperties" not in spec["properties"]["alt"]["anyOf"][0]  # never closed inside anyOf
     assert doc["properties"]["kind"] == {"const": "Thing"}
-    assert doc["properties"]["metadata"] == crdschema.OBJECT_META
+    assert doc["properties"]["metadata"] == crd.OBJECT_META
 
 
 # ------------------------------------------------------------------ report formats

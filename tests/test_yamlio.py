@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from generator import fastyaml, yamlio
 from generator.errors import InputError
+from generator.inputs import fastyaml, yamlio
 
 
 def load_error(raw: bytes) -> str:

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.cli.console import Console
+from generator.errors import EXIT_INVALID, EXIT_OK
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import writer
+
+
+def run(root: Path, console: Console, output: str) -> int:
+    """Exit 1, listing the files, when rendered/ differs from what the specs render to today."""
+    if output != "text":
+        console.machine_output()
+    built = compose.build(WorkTree(root))
+    changes = writer.plan(root, built.tree)
+    if output == "json":
+        console.emit(json.dumps({"upToDate": changes.empty, **changes.to_json()}, indent=2))
+        return EXIT_OK if changes.empty else EXIT_INVALID
+    if changes.empty:
+        console.say(f"rendered/ is up to date ({changes.unchanged} files)")
+        return EXIT_OK
+    count = len(changes.added) + len(changes.changed) + len(changes.removed)
+    console.fail(f"rendered/ is out of date: {count} files differ from what the specs render to")
+    for label, paths in (("missing", changes.added), ("changed", changes.changed), ("stale", changes.removed)):
+        for path in paths:
+            console.fail(f"  {label:8} {path}")
+    console.fail("run `modelops render` (or `modelops commit`) and commit the result")
+    return EXIT_INVALID

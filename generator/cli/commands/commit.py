@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import git
+
+from generator.cli.console import Console
+from generator.cli.reporters import formats
+from generator.errors import EXIT_INVALID, EXIT_OK, RepositoryError
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import commits, writer
+from generator.repo import push as pushing
+
+_LISTED = 20
+
+
+def _render_and_commit(
+    root: Path, repo: git.Repo, console: Console, message: str | None
+) -> commits.CommitResult | None:
+    """One pass of render, validate, write, commit; None when validation failed (nothing written)."""
+    built, report = compose.evaluate(WorkTree(root), progress=console.progress)
+    if built is None or report.failed():
+        formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+        console.fail("nothing written or committed: fix the errors above")
+        return None
+    writer.write(root, built.tree)
+    versions, order = compose.versions(built), list(built.inputs.environments)
+    source = commits.source_commit(repo)
+    return commits.commit_rendered(repo, lambda files: commits.commit_message(files, versions, message, order, source))
+
+
+def _say(console: Console, result: commits.CommitResult) -> None:
+    if result.sha is None:
+        console.say("nothing to commit: rendered/ already matches the specs")
+        return
+    console.say(f"committed {result.sha[:12]} {result.message.splitlines()[0]}")
+    for change in result.files[:_LISTED]:
+        console.say(f"  {change.status} {change.path}")
+    if len(result.files) > _LISTED:
+        console.say(f"  ... and {len(result.files) - _LISTED} more files")
+
+
+def run(
+    root: Path,
+    console: Console,
+    message: str | None,
+    output: str,
+    *,
+    push: bool = False,
+    remote: str | None = None,
+    branch: str | None = None,
+    retries: int = 3,
+) -> int:
+    """Render, validate, write rendered/ and commit it (only when something changed); optionally push."""
+    if output != "text":
+        console.machine_output()
+    repo = commits.open_repo(root)
+    commits.check_can_commit(repo)
+    # Resolve the remote first: a missing remote is reported before anything is written.
+    dest = pushing.target(repo, remote, branch) if push else None
+    results: list[commits.CommitResult] = []
+    pushed = False
+    for attempt in range(retries + 1):
+        result = _render_and_commit(root, repo, console, message)
+        if result is None:
+            return EXIT_INVALID
+        results.append(result)
+        if output == "text":
+            _say(console, result)
+        if dest is None:
+            break
+        try:
+            pushing.push(repo, dest)
+            pushed = True
+            console.say(f"pushed to {dest}")
+            break
+        except pushing.PushRejected:
+            if attempt == retries:
+                raise RepositoryError(
+                    f"push to {dest} was rejected {retries + 1} times because the remote kept moving; "
+                    f"your commit stays on the local branch. Run modelops commit --push again."
+                ) from None
+            console.say(f"push rejected: {dest} has new commits; rebuilding on top of them and rendering again")
+            pushing.rebuild_on_remote(repo, dest)
+            time.sleep(min(0.2 * 2**attempt, 2.0))
+    if output == "json":
+        last = next((c for c in reversed(results) if c.sha), results[-1])
+        console.emit(
+            json.dumps(
+                {
+                    "commit": last.sha,
+                    "files": [{"status": f.status, "path": f.path} for f in last.files],
+                    "message": last.message or None,
+                    "pushed": pushed,
+                    "remote": str(dest) if dest else None,
+                    "attempts": len(results),
+                },
+                indent=2,
+            )
+        )
+    return EXIT_OK

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.cli.console import Console
+from generator.errors import EXIT_INVALID, EXIT_OK, InputError, TemplateError
+from generator.inputs.sources import GitTree, WorkTree
+from generator.pipeline import compose
+from generator.render.jinja import RenderedTree
+from generator.repo import commits, diff
+
+
+def run(root: Path, console: Console, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
+    """Render REF (read from git, the working tree untouched) and the working tree; show what differs."""
+    if output != "text":
+        console.machine_output()
+    repo = commits.open_repo(root)
+    base_source = GitTree(repo, base)
+    head_build = compose.build(WorkTree(root))
+    head = head_build.tree
+    try:
+        base_tree = compose.build(base_source).tree
+    except (InputError, TemplateError) as exc:
+        # A pull request may fix a broken base: compare with nothing rather than refuse.
+        console.say(
+            f"warning: {base_source.label} does not render ({len(exc.diagnostics)} errors); "
+            "comparing with an empty tree"
+        )
+        base_tree = RenderedTree()
+    unknown = [
+        e
+        for e in environments
+        if e not in {o.environment for o in (*head.objects.values(), *base_tree.objects.values())}
+    ]
+    if unknown:
+        console.say(f"warning: no objects for environment {', '.join(unknown)}")
+    result = diff.compare(base_tree, head, base, environments, order=list(head_build.inputs.environments))
+    if output == "json":
+        console.emit(json.dumps(diff.to_json(result), indent=2))
+    elif output == "markdown":
+        console.emit(diff.to_markdown(result))
+    else:
+        console.emit(diff.to_text(result))
+    return EXIT_INVALID if exit_code and not result.empty else EXIT_OK

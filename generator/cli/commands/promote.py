@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.cli.console import Console
+from generator.cli.reporters import formats
+from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
+from generator.inputs import spec
+from generator.inputs.pins import Pins, plan_promotion, previous_pins, release_path, set_pins, write_atomically
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import commits, writer
+
+
+def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bool:
+    """Write the pins, then validate and render; on any failure the spec file is put back."""
+    original = path.read_text(encoding="utf-8")
+    write_atomically(path, set_pins(original, env, pins))
+    restored = True
+    try:
+        built, report = compose.evaluate(WorkTree(root))
+        if built is None or report.failed():
+            formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+            console.fail(f"the result does not validate; {path.name} is unchanged and nothing was rendered")
+            return False
+        changes = writer.write(root, built.tree)
+        restored = False
+        console.say(
+            f"rendered: {len(changes.added)} added, {len(changes.changed)} changed, "
+            f"{len(changes.removed)} removed; review with `modelops diff --base HEAD`, then `modelops commit`"
+        )
+        return True
+    finally:
+        if restored:
+            write_atomically(path, original)
+
+
+def run_promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> int:
+    """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render."""
+    inputs = spec.load_inputs(WorkTree(root))
+    rel, before, pins = plan_promotion(inputs, release, source, target, force)
+    if before == pins:
+        console.say(f"{release} in {target} already runs what {source} runs ({pins.version}); nothing to do")
+        return EXIT_OK
+    lines = before.describe_change(pins) if before else [f"version: {pins.version} (new in {target})"]
+    console.say(f"promoting {release} from {source} to {target}:")
+    for line in lines:
+        console.say(f"  {line}")
+    return EXIT_OK if _apply(root, console, release_path(root, rel), target, pins) else EXIT_INVALID
+
+
+def run_rollback(root: Path, console: Console, release: str, environment: str) -> int:
+    """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
+    inputs = spec.load_inputs(WorkTree(root))
+    if release not in inputs.releases:
+        raise UsageError(f"unknown release {release!r}; releases/ defines: {', '.join(inputs.releases)}")
+    rel = inputs.releases[release]
+    if environment not in rel.environments:
+        raise UsageError(f"{release} is not deployed to {environment}")
+    current = Pins.of(rel.spec, environment)
+    pins, sha = previous_pins(commits.open_repo(root), rel, environment)
+    console.say(f"rolling {release} in {environment} back to the pins of commit {sha[:12]}:")
+    for line in current.describe_change(pins) if current else []:
+        console.say(f"  {line}")
+    return EXIT_OK if _apply(root, console, release_path(root, rel), environment, pins) else EXIT_INVALID

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.cli.console import Console
+from generator.cli.reporters import formats
+from generator.errors import EXIT_INVALID, EXIT_OK
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.repo import writer
+
+
+def run(root: Path, console: Console, environments: tuple[str, ...], output: str) -> int:
+    """Render every release for every environment into rendered/, after validating in memory."""
+    built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
+    if built is None or report.failed():
+        formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+        console.fail("nothing written: fix the errors above")
+        return EXIT_INVALID
+    changes = writer.write(root, built.tree)
+    files = len(built.tree.objects) + len(built.tree.metadata)
+    if output == "json":
+        console.emit(json.dumps({"files": files, **changes.to_json()}, indent=2))
+        return EXIT_OK
+    releases = len({(r.env.name, r.name) for r in built.resolved})
+    console.say(
+        f"rendered {releases} release deployments in {len(built.inputs.environments)} environments: "
+        f"{files} files ({len(changes.added)} added, {len(changes.changed)} changed, "
+        f"{len(changes.removed)} removed)"
+    )
+    return EXIT_OK

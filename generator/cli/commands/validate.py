@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.cli.console import Console
+from generator.cli.reporters import formats, text
+from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
+from generator.inputs.sources import WorkTree
+from generator.manifests import checker, reader
+from generator.pipeline import compose
+from generator.schemas import lookup
+
+
+@dataclass(frozen=True)
+class PathOptions:
+    """The options that only `modelops validate PATH...` takes (kubeconform's names)."""
+
+    kubernetes_version: str | None = None
+    summary: bool = False
+    skip: tuple[str, ...] = ()
+    ignore_missing_schemas: bool = False
+    schema_locations: tuple[Path, ...] = ()
+
+    def given(self) -> list[str]:
+        flags = [
+            ("--kubernetes-version", self.kubernetes_version is not None),
+            ("--summary", self.summary),
+            ("--skip", bool(self.skip)),
+            ("--ignore-missing-schemas", self.ignore_missing_schemas),
+            ("--schema-location", bool(self.schema_locations)),
+        ]
+        return [name for name, present in flags if present]
+
+
+def dispatch(
+    root: Path,
+    console: Console,
+    paths: Sequence[Path],
+    environments: tuple[str, ...],
+    output: str,
+    strict: bool,
+    options: PathOptions,
+) -> int:
+    """No PATH: the repository (specs → render → schemas → policies). PATHs: those manifests only."""
+    if paths:
+        if environments:
+            raise UsageError("--env selects environments of the repository; it does not apply to PATH arguments")
+        return run_paths(console, paths, output, strict, options)
+    if options.given():
+        raise UsageError(f"{options.given()[0]} applies only to PATH arguments (modelops validate PATH...)")
+    return run(root, console, environments, output, strict)
+
+
+def run(root: Path, console: Console, environments: tuple[str, ...], output: str, strict: bool) -> int:
+    """Spec schema, Kubernetes schemas, GPU capacity and policies; exit 1 on any error."""
+    _, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
+    report.strict = strict
+    formats.get(output)(report, console)
+    return EXIT_INVALID if report.failed() else EXIT_OK
+
+
+def run_paths(console: Console, paths: Sequence[Path], output: str, strict: bool, options: PathOptions) -> int:
+    """Any Kubernetes YAML, as kubeconform checks it; exit 1 when an object is invalid or cannot be checked."""
+    if sum(1 for p in paths if str(p) == reader.STDIN) > 1:
+        raise UsageError("- (standard input) can be given only once")
+    version = lookup.kubernetes_version(options.kubernetes_version)
+    schemas = lookup.Schemas(version, strict, options.schema_locations)
+    loaded = reader.load(paths, sys.stdin.buffer.read)
+    check_options = checker.Options(
+        strict=strict,
+        skip=checker.parse_skip(options.skip),
+        ignore_missing_schemas=options.ignore_missing_schemas,
+    )
+    report = checker.check(loaded, schemas, check_options, version)
+    if output == "text" and options.summary:
+        text.report(report, console)
+    elif output == "text":
+        text.diagnostics(report, console)  # silent on success, as kubeconform is without -summary
+    else:
+        console.machine_output()
+        formats.get(output)(report, console)
+        if options.summary:
+            console.say(report.summary())  # on stderr: stdout holds the document
+    return EXIT_INVALID if report.failed() else EXIT_OK

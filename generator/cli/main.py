@@ -1,0 +1,381 @@
+"""The `modelops` command line: click parsing only; each command runs a function in generator.commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import __version__
+from generator.cli.console import Console
+from generator.errors import EXIT_USAGE, ModelOpsError, UsageError, merge_environments, sort_key
+
+EXIT_INTERNAL = 70
+
+
+@dataclass
+class Settings:
+    root: Path
+    console: Console
+
+
+_pass_settings = click.make_pass_decorator(Settings)
+
+
+def pass_settings(fn: Callable[..., int]) -> Callable[..., int]:
+    """Hand the command its Settings and report its errors with the user's console settings."""
+
+    @functools.wraps(fn)
+    def wrapper(settings: Settings, *args: Any, quiet: bool = False, **kwargs: Any) -> int:
+        if quiet:
+            settings.console.quiet = True
+        try:
+            return fn(settings, *args, **kwargs)
+        except ModelOpsError as exc:
+            _report(settings.console, exc)
+            return exc.exit_code
+
+    # -q is accepted after the command name too, as most tools allow.
+    quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested reports.")
+    return quiet_option(_pass_settings(wrapper))
+
+
+env_option = click.option(
+    "--env", "environments", multiple=True, metavar="ENV", help="Only this environment (repeatable)."
+)
+
+
+def output_option(*choices: str) -> click.Option:
+    return click.option(
+        "-o", "--output", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="modelops")
+@click.option(
+    "--repo",
+    type=click.Path(path_type=Path),
+    default=".",
+    envvar="MODELOPS_REPO",
+    show_default=True,
+    help="The GitOps repository (releases/, environments/, rendered/).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested reports.")
+@click.option("--color/--no-color", default=None, help="Force or disable colour (NO_COLOR is honoured).")
+@click.pass_context
+def cli(ctx: click.Context, repo: Path, quiet: bool, color: bool | None) -> None:
+    """Render, validate and commit Kubernetes manifests for AI model releases."""
+    if not repo.is_dir():
+        raise UsageError(f"--repo {repo}: no such directory")
+    ctx.obj = Settings(repo.resolve(), Console(quiet=quiet, color=color))
+
+
+@cli.command()
+@env_option
+@output_option("text", "json")
+@pass_settings
+def render(settings: Settings, environments: tuple[str, ...], output: str) -> int:
+    """Render every release for every environment into rendered/.
+
+    Schema errors stop the run before anything is written.
+    """
+    from generator.cli.commands import render as command
+
+    return command.run(settings.root, settings.console, environments, output)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path, allow_dash=True))
+@env_option
+@output_option("text", "json", "junit", "sarif", "tap")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on warnings too. With PATHs: also reject unknown fields and duplicate keys (as kubeconform -strict).",
+)
+@click.option(
+    "--kubernetes-version",
+    metavar="X.Y[.Z]",
+    help="With PATHs: the Kubernetes version whose schemas apply (default 1.33).",
+)
+@click.option("--summary", is_flag=True, help="With PATHs: print a summary line (on stderr with -o other than text).")
+@click.option(
+    "--skip", multiple=True, metavar="KIND,...", help="With PATHs: skip these kinds or apiVersion/kinds (repeatable)."
+)
+@click.option("--ignore-missing-schemas", is_flag=True, help="With PATHs: skip objects no schema is known for.")
+@click.option(
+    "--schema-location",
+    "schema_locations",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="With PATHs: CRD YAML files or {kind}_{version}.json schemas for custom resources (repeatable).",
+)
+@pass_settings
+def validate(
+    settings: Settings,
+    paths: tuple[Path, ...],
+    environments: tuple[str, ...],
+    output: str,
+    strict: bool,
+    kubernetes_version: str | None,
+    summary: bool,
+    skip: tuple[str, ...],
+    ignore_missing_schemas: bool,
+    schema_locations: tuple[Path, ...],
+) -> int:
+    """Validate the repository, or with PATHs any Kubernetes YAML.
+
+    Without PATH: specs, rendered manifests (Kubernetes schemas, offline), GPU capacity and policies.
+    With PATHs (files, directories, - for stdin): each object against the schema of its apiVersion
+    and kind, offline, as kubeconform does.
+    """
+    from generator.cli.commands import validate as command
+
+    options = command.PathOptions(kubernetes_version, summary, skip, ignore_missing_schemas, schema_locations)
+    return command.dispatch(settings.root, settings.console, paths, environments, output, strict, options)
+
+
+@cli.command()
+@click.option("-m", "--message", help="Commit subject (the body still lists files and releases).")
+@click.option("--push", is_flag=True, help="Push the commit; on a rejected push, rebase and re-render, then retry.")
+@click.option("--remote", default=None, help="Remote to push to (default: the branch's upstream, else origin).")
+@click.option("--branch", default=None, help="Remote branch to push to (default: the current branch's name).")
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 20),
+    default=3,
+    show_default=True,
+    help="How many times to retry a rejected push.",
+)
+@output_option("text", "json")
+@pass_settings
+def commit(
+    settings: Settings,
+    message: str | None,
+    push: bool,
+    remote: str | None,
+    branch: str | None,
+    retries: int,
+    output: str,
+) -> int:
+    """Render, validate and commit rendered/ with GitPython, only if something changed."""
+    from generator.cli.commands import commit as command
+
+    return command.run(
+        settings.root, settings.console, message, output, push=push, remote=remote, branch=branch, retries=retries
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@output_option("text", "json")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@pass_settings
+def lint(settings: Settings, files: tuple[Path, ...], output: str, strict: bool) -> int:
+    """Check release specs and environment files (schema and spec policies) without rendering.
+
+    Fast and file-scoped: this is what the pre-commit hook runs on the files it is given.
+    """
+    from generator.cli.commands import lint as command
+
+    return command.run(settings.root, settings.console, files, output, strict)
+
+
+@cli.command()
+@output_option("text", "json")
+@pass_settings
+def check(settings: Settings, output: str) -> int:
+    """Fail when rendered/ is not exactly what the specs render to today."""
+    from generator.cli.commands import check as command
+
+    return command.run(settings.root, settings.console, output)
+
+
+@cli.command()
+@click.option("--base", required=True, metavar="REF", help="Git revision to compare against (e.g. origin/main).")
+@env_option
+@output_option("text", "markdown", "json")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@pass_settings
+def diff(settings: Settings, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
+    """Per-environment differences between the manifests of REF and of the working tree."""
+    from generator.cli.commands import diff as command
+
+    return command.run(settings.root, settings.console, base, environments, output, exit_code)
+
+
+@cli.group()
+def policy() -> None:
+    """Inspect the policy rules in policies/."""
+
+
+@policy.command("list")
+@env_option
+@output_option("text", "json")
+@pass_settings
+def policy_list(settings: Settings, environments: tuple[str, ...], output: str) -> int:
+    """The active rules of each environment."""
+    from generator.cli.commands import policy as command
+
+    return command.run_list(settings.root, settings.console, environments, output)
+
+
+@policy.command("explain")
+@click.argument("rule")
+@pass_settings
+def policy_explain(settings: Settings, rule: str) -> int:
+    """A rule, its rationale, and a passing and a failing example."""
+    from generator.cli.commands import policy as command
+
+    return command.run_explain(settings.root, settings.console, rule)
+
+
+@policy.command("test")
+@pass_settings
+def policy_test(settings: Settings) -> int:
+    """Check every rule against its own examples: the passing one must pass, the failing one must fail."""
+    from generator.cli.commands import policy as command
+
+    return command.run_test(settings.root, settings.console)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")
+@click.option("--to", "target_env", required=True, metavar="ENV", help="Environment to promote into.")
+@click.option("--force", is_flag=True, help="Allow skipping a stage of the promotion order.")
+@pass_settings
+def promote(settings: Settings, release: str, source_env: str, target_env: str, force: bool) -> int:
+    """Copy version, artifact and image pins from one environment to the next, then render."""
+    from generator.cli.commands import promote as command
+
+    return command.run_promote(settings.root, settings.console, release, source_env, target_env, force)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--env", "environment", required=True, metavar="ENV", help="Environment to roll back.")
+@pass_settings
+def rollback(settings: Settings, release: str, environment: str) -> int:
+    """Restore the previous pinned version of RELEASE in ENV from the spec's git history, then render."""
+    from generator.cli.commands import promote as command
+
+    return command.run_rollback(settings.root, settings.console, release, environment)
+
+
+@cli.command()
+@output_option("text", "json")
+@pass_settings
+def status(settings: Settings, output: str) -> int:
+    """Per environment: each release's version, digests, strategy and the commit that last changed it."""
+    from generator.cli.commands import status as command
+
+    return command.run(settings.root, settings.console, output)
+
+
+@cli.command("schema")
+@click.argument("kind", required=False, type=click.Choice(["release", "environment", "policy", "waivers"]))
+@click.option(
+    "--write",
+    "directory",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write the schemas (every kind, or only KIND) to DIR/<kind>.schema.json instead of printing.",
+)
+@pass_settings
+def schema_command(settings: Settings, kind: str | None, directory: Path | None) -> int:
+    """Print the self-contained JSON Schema of a file kind, for editors (yaml-language-server)."""
+    from generator.cli.commands import schema as command
+
+    return command.run(settings.console, kind, directory)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@pass_settings
+def init(settings: Settings, directory: Path) -> int:
+    """Create a new GitOps repository in DIRECTORY: environments, an example release, policies, hooks, CI.
+
+    DIRECTORY must be new or empty; it becomes a git repository unless it is inside one.
+    """
+    from generator.cli.commands import init as command
+
+    return command.run(settings.console, directory)
+
+
+@cli.command()
+@click.argument("release")
+@click.option(
+    "--env",
+    "environment",
+    metavar="ENV",
+    help="Environment to explain (required unless RELEASE is deployed to only one).",
+)
+@click.option("--field", metavar="PREFIX", help="Only fields at or below PREFIX (e.g. scaling, rollout.canary).")
+@output_option("text", "json")
+@pass_settings
+def explain(settings: Settings, release: str, environment: str | None, field: str | None, output: str) -> int:
+    """Each effective value of RELEASE in ENV and where it was set: default, environment, release or override."""
+    from generator.cli.commands import explain as command
+
+    return command.run(settings.root, settings.console, release, environment, output, field)
+
+
+@cli.command("provenance")
+@click.argument("release")
+@click.option("--env", "environments", multiple=True, metavar="ENV", help="Only this environment (repeatable).")
+@click.option("--rev", default="HEAD", show_default=True, metavar="REF", help="The commit to read rendered/ from.")
+@output_option("text", "json")
+@pass_settings
+def provenance_command(settings: Settings, release: str, environments: tuple[str, ...], rev: str, output: str) -> int:
+    """Which spec commit, image and model artifact each environment runs for RELEASE, from git alone."""
+    from generator.cli.commands import provenance as command
+
+    return command.run(settings.root, settings.console, release, environments, rev, output)
+
+
+def _report(console: Console, error: ModelOpsError) -> None:
+    for diag in sorted(merge_environments(error.diagnostics), key=sort_key):
+        console.error(diag)
+
+
+def main(argv: list[str] | None = None) -> int:
+    console = Console()
+    try:
+        result = cli.main(args=argv, prog_name="modelops", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        console.fail("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except ModelOpsError as exc:
+        _report(console, exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.fail("interrupted")
+        return 130
+    except Exception as exc:  # a bug in modelops, not bad input
+        if os.environ.get("MODELOPS_DEBUG"):
+            traceback.print_exc()
+        console.fail(
+            f"modelops: internal error: {type(exc).__name__}: {exc} "
+            "(set MODELOPS_DEBUG=1 for a traceback, and please report it)"
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

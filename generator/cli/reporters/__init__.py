@@ -1,0 +1,1 @@
+"""Report formats for --output, by name (`formats.get(name)`)."""

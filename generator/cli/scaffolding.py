@@ -1,0 +1,67 @@
+"""The files of a new GitOps repository (`modelops init`), gathered in memory from data.
+
+Nothing here is written as Python strings: the files come from
+
+- `generator/scaffold/`: environments, an example release, an empty waiver list, the
+  pre-commit config, .gitignore and a README, copied verbatim. Files whose name starts
+  with `dot-` become dotfiles: a real `.gitignore` in the package would apply to this
+  project's own checkout, and hidden files are easy to lose when packaging;
+- the bundled PolicySets in `policies/` (the rules this project ships and tests);
+- the example GitHub workflow in `examples/github-actions/`, so that there is one workflow
+  to maintain (tests/test_workflow_example.py runs its steps);
+- the editor schemas (generator.schemabundle) in `.schemas/`.
+
+`policies/` and `examples/` live at the top of the source checkout; wheels carry them in
+`generator/_builtin/` (see pyproject.toml), as they do the built-in templates.
+"""
+
+from __future__ import annotations
+
+from generator import builtin
+from generator.inputs import yamlio
+from generator.schemas import bundle
+
+SCAFFOLD_DIR = builtin.package_file("scaffold")
+SCHEMAS_DIR = ".schemas"
+WORKFLOW = "examples/github-actions/modelops.yml"
+WORKFLOW_TARGET = ".github/workflows/modelops.yml"
+_DOT_PREFIX = "dot-"
+
+
+def schema_line(kind: str, depth: int = 1) -> str:
+    """The comment that points the YAML language server at the schema, from a file `depth` levels down."""
+    return f"# yaml-language-server: $schema={'../' * depth}{SCHEMAS_DIR}/{bundle.file_name(kind)}\n"
+
+
+def _scaffold_files() -> dict[str, bytes]:
+    out = {}
+    for path in sorted(SCAFFOLD_DIR.rglob("*")):
+        if path.is_file():
+            parts = [
+                "." + part[len(_DOT_PREFIX) :] if part.startswith(_DOT_PREFIX) else part
+                for part in path.relative_to(SCAFFOLD_DIR).parts
+            ]
+            out["/".join(parts)] = path.read_bytes()
+    return out
+
+
+def _policy_sets() -> dict[str, bytes]:
+    """The shipped PolicySets (not the example's waivers), with the editor schema line on top."""
+    out = {}
+    for path in sorted(builtin.shipped("policies").glob("*.yaml")):
+        rel = f"policies/{path.name}"
+        raw = path.read_bytes()
+        data = yamlio.load(raw, rel).data
+        if isinstance(data, dict) and data.get("kind") == "PolicySet":
+            out[rel] = schema_line("policy").encode() + raw
+    return out
+
+
+def files() -> dict[str, bytes]:
+    """Repository-relative path -> content of every file of a new repository, sorted by path."""
+    out = _scaffold_files()
+    out.update(_policy_sets())
+    out[WORKFLOW_TARGET] = builtin.shipped(WORKFLOW).read_bytes()
+    for name, text in bundle.all_files().items():
+        out[f"{SCHEMAS_DIR}/{name}"] = text.encode()
+    return dict(sorted(out.items()))

@@ -1,0 +1,181 @@
+"""Promotion and rollback: move a release's pins (model version, artifact, image) between environments.
+
+Specs are edited with ruamel.yaml's round-trip mode, so comments, key order and quoting
+survive; only the pinned fields of one environment block change.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import git
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from generator.errors import InputError, UsageError
+from generator.inputs import yamlio
+from generator.inputs.spec import RELEASES_DIR, Environment, Inputs, Release
+
+# The fields a promotion carries, as paths below spec (and below spec.environments.<env>).
+PIN_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("model", "version"),
+    ("model", "artifact", "uri"),
+    ("model", "artifact", "digest"),
+    ("runtime", "image"),
+)
+
+
+@dataclass(frozen=True)
+class Pins:
+    version: str
+    uri: str
+    digest: str
+    image: str
+
+    @classmethod
+    def of(cls, spec: dict[str, Any], env: str) -> Pins | None:
+        """The pins `env` runs: its block's values over the release-wide ones (None if incomplete)."""
+        block = (spec.get("environments") or {}).get(env) or {}
+        values = []
+        for path in PIN_FIELDS:
+            value = _dig(block, path)
+            value = value if value is not None else _dig(spec, path)
+            if not isinstance(value, str):
+                return None
+            values.append(value)
+        return cls(*values)
+
+    def values(self) -> tuple[str, str, str, str]:
+        return (self.version, self.uri, self.digest, self.image)
+
+    def describe_change(self, new: Pins) -> list[str]:
+        names = ("version", "artifact", "artifact digest", "image")
+        pairs = zip(names, self.values(), new.values(), strict=True)
+        return [f"{name}: {old} -> {value}" for name, old, value in pairs if old != value]
+
+
+def _dig(node: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+# (mapping, sequence, dash offset): `key:\n  - item` (the examples' style), `key:\n- item`, wider styles.
+_STYLES = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 0), (4, 4, 2))
+
+
+def _yaml_for(text: str) -> tuple[YAML, Any]:
+    """A round-trip loader set to the file's own indentation: the style that reproduces it exactly."""
+    chosen = None
+    for mapping, sequence, offset in _STYLES:
+        y = YAML()
+        y.preserve_quotes = True
+        y.width = 4096
+        y.indent(mapping=mapping, sequence=sequence, offset=offset)
+        data = y.load(text)
+        out = io.StringIO()
+        y.dump(data, out)
+        if out.getvalue() == text:
+            return y, data
+        chosen = chosen or (y, data)
+    assert chosen is not None
+    return chosen  # no style reproduces the file byte for byte: the first one normalises it
+
+
+def _child(node: CommentedMap, key: str) -> CommentedMap:
+    value = node.get(key)
+    if not isinstance(value, CommentedMap):
+        value = CommentedMap()
+        node[key] = value
+    if value.fa.flow_style():
+        value.fa.set_block_style()  # `prod: {}` gains keys: write it as a block
+    return value
+
+
+def set_pins(text: str, env: str, pins: Pins) -> str:
+    """`text` of a release spec with `pins` written into spec.environments.<env>."""
+    y, data = _yaml_for(text)
+    block = _child(_child(_child(data, "spec"), "environments"), env)
+    for path, value in zip(PIN_FIELDS, pins.values(), strict=True):
+        node = block
+        for part in path[:-1]:
+            node = _child(node, part)
+        node[path[-1]] = value
+    out = io.StringIO()
+    y.dump(data, out)
+    return out.getvalue()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".modelops-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _release(inputs: Inputs, name: str) -> Release:
+    if name not in inputs.releases:
+        raise UsageError(f"unknown release {name!r}; releases/ defines: {', '.join(inputs.releases) or 'none'}")
+    return inputs.releases[name]
+
+
+def _environment(inputs: Inputs, name: str) -> Environment:
+    if name not in inputs.environments:
+        raise UsageError(f"unknown environment {name!r}; known: {', '.join(inputs.environments)}")
+    return inputs.environments[name]
+
+
+def plan_promotion(
+    inputs: Inputs, release: str, source: str, target: str, force: bool
+) -> tuple[Release, Pins | None, Pins]:
+    """(release, pins of target now, pins to write); refuses a skipped stage unless forced."""
+    rel = _release(inputs, release)
+    src, dst = _environment(inputs, source), _environment(inputs, target)
+    if src.name == dst.name:
+        raise UsageError("--from and --to name the same environment")
+    if src.name not in rel.environments:
+        raise UsageError(f"{release} is not deployed to {source}; nothing to promote")
+    if dst.promotes_from != src.name and not force:
+        order = f"{dst.name} promotes from {dst.promotes_from}" if dst.promotes_from else f"{dst.name} is a first stage"
+        raise UsageError(f"{order}, not from {src.name}; promoting would skip a stage (use --force to do it anyway)")
+    source_pins = Pins.of(rel.spec, src.name)
+    assert source_pins is not None  # a loaded spec has passed its schema
+    current = Pins.of(rel.spec, dst.name) if dst.name in rel.environments else None
+    return rel, current, source_pins
+
+
+def previous_pins(repo: git.Repo, release: Release, env: str) -> tuple[Pins, str]:
+    """The most recent pins of `release` in `env` in the spec's git history that differ from today's."""
+    current = Pins.of(release.spec, env)
+    for commit in repo.iter_commits(paths=release.file):
+        try:
+            blob = commit.tree / release.file
+            data = yamlio.load(blob.data_stream.read(), f"{release.file}@{commit.hexsha[:12]}").data
+        except (KeyError, InputError):
+            continue
+        spec = data.get("spec") if isinstance(data, dict) else None
+        if not isinstance(spec, dict) or env not in (spec.get("environments") or {}):
+            continue
+        pins = Pins.of(spec, env)
+        if pins is not None and pins != current:
+            return pins, commit.hexsha
+    raise UsageError(f"the git history of {release.file} has no earlier pins for {release.name} in {env}")
+
+
+def release_path(root: Path, release: Release) -> Path:
+    path = root / release.file
+    if path.parent.name != RELEASES_DIR:
+        raise UsageError(f"{release.file} is not in {RELEASES_DIR}/")
+    return path

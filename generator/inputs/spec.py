@@ -1,0 +1,226 @@
+"""Loading release specs and environment files: parse, schema-check, cross-check.
+
+Every error in every file is collected before anything is raised, so one run shows a
+user all that is wrong, each as `file:line:col: field: message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from generator.errors import Diagnostic, InputError, Path, format_path, sort_key
+from generator.inputs import yamlio
+from generator.inputs.sources import Source
+from generator.inputs.yamlio import Document
+from generator.schemas import kubernetes, shipped
+
+RELEASES_DIR = "releases"
+ENVIRONMENTS_DIR = "environments"
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    doc: Document
+    depth: int = 0  # position in the promotion order (0: first stage)
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = self.doc.data["spec"]
+        return spec
+
+    def get(self, *path: str, default: Any = None) -> Any:
+        node: Any = self.spec
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    @property
+    def namespace(self) -> str:
+        return str(self.spec["namespace"])
+
+    @property
+    def kubernetes_version(self) -> str:
+        return str(self.spec["kubernetesVersion"])
+
+    @property
+    def promotes_from(self) -> str | None:
+        return self.get("promotion", "from")
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    doc: Document
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.doc.data["metadata"]
+        return meta
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = self.doc.data["spec"]
+        return spec
+
+    @property
+    def environments(self) -> list[str]:
+        return list(self.spec["environments"])
+
+
+@dataclass(frozen=True)
+class Inputs:
+    environments: dict[str, Environment]  # in promotion order
+    releases: dict[str, Release]  # by name
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, error: InputError) -> None:
+        self.diagnostics.extend(error.diagnostics)
+
+    def findings(self, doc: Document, findings: Iterable[tuple[Path, str]], **extra: Any) -> bool:
+        found = False
+        for path, message in findings:
+            found = True
+            loc = doc.locate(path)
+            self.diagnostics.append(Diagnostic(message, loc, format_path(path), rule="spec-schema", **extra))
+        return found
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise InputError(sorted(self.diagnostics, key=sort_key))
+
+
+def _load_document(source: Source, path: str, collector: _Collector, schema_name: str, kind: str) -> Document | None:
+    try:
+        doc = yamlio.load(source.read(path), path)
+    except InputError as exc:
+        collector.add(exc)
+        return None
+    if not isinstance(doc.data, dict):
+        collector.add(doc.error((), f"expected a {kind} mapping at the top of the file"))
+        return None
+    if collector.findings(doc, shipped.validate(schema_name, doc.data, doc.raw)):
+        return None
+    stem = PurePosixPath(path).stem
+    name = doc.data["metadata"]["name"]
+    if name != stem:
+        collector.add(doc.error(("metadata", "name"), f"name {name!r} must match the file name {stem!r}"))
+        return None
+    return doc
+
+
+def _promotion_depths(docs: dict[str, Document], failed: set[str], collector: _Collector) -> dict[str, int]:
+    depths: dict[str, int] = {}
+    cycles: set[frozenset[str]] = set()
+    for name, doc in sorted(docs.items()):
+        chain = [name]
+        current = doc.data["spec"].get("promotion", {}).get("from")
+        while current is not None:
+            if current not in docs:
+                if len(chain) == 1 and current not in failed:  # reported once, on the file that names it
+                    known = ", ".join(sorted(docs))
+                    message = f"unknown environment {current!r}; environments/ defines: {known}"
+                    collector.add(doc.error(("spec", "promotion", "from"), message))
+                break
+            if current in chain:
+                loop = chain[chain.index(current) :]
+                if frozenset(loop) not in cycles:  # report each cycle once, not once per member
+                    cycles.add(frozenset(loop))
+                    cycle = " -> ".join([*loop, current])
+                    collector.add(doc.error(("spec", "promotion", "from"), f"promotion order has a cycle: {cycle}"))
+                break
+            chain.append(current)
+            current = docs[current].data["spec"].get("promotion", {}).get("from")
+        depths[name] = len(chain) - 1
+    return depths
+
+
+def load_environments(source: Source) -> dict[str, Environment]:
+    collector = _Collector()
+    docs: dict[str, Document] = {}
+    # A promotion link to a file that failed to load would only repeat that file's error.
+    failed: set[str] = set()
+    for path in source.list(ENVIRONMENTS_DIR):
+        doc = _load_document(source, path, collector, "environment.schema.json", "Environment")
+        if doc is None:
+            failed.add(PurePosixPath(path).stem)
+            continue
+        name = doc.data["metadata"]["name"]
+        if name in docs:
+            collector.add(doc.error(("metadata", "name"), f"environment {name!r} is also defined in {docs[name].file}"))
+            continue
+        version = doc.data["spec"]["kubernetesVersion"]
+        if kubernetes.minor(version) not in kubernetes.supported_versions():
+            known = kubernetes.supported_versions()
+            collector.add(
+                doc.error(
+                    ("spec", "kubernetesVersion"),
+                    f"Kubernetes {version} has no bundled schemas; supported: {known[0]} to {known[-1]}",
+                )
+            )
+        docs[name] = doc
+    depths = _promotion_depths(docs, failed, collector)
+    collector.raise_if_any()
+    if not docs:
+        raise InputError.at(f"no environment files found in {ENVIRONMENTS_DIR}/", ENVIRONMENTS_DIR)
+    ordered = sorted(docs, key=lambda n: (depths[n], n))
+    return {n: Environment(n, docs[n], depths[n]) for n in ordered}
+
+
+def load_release(source: Source, path: str, environments: dict[str, Environment]) -> Release:
+    collector = _Collector()
+    doc = _load_document(source, path, collector, "modelrelease.schema.json", "ModelRelease")
+    collector.raise_if_any()
+    assert doc is not None
+    release = Release(doc.data["metadata"]["name"], doc)
+    for env in release.environments:
+        if env not in environments:
+            known = ", ".join(environments) or "none"
+            collector.add(
+                doc.error(("spec", "environments", env), f"unknown environment {env!r}; environments/ defines: {known}")
+            )
+    collector.raise_if_any()
+    return release
+
+
+def release_paths(source: Source) -> list[str]:
+    return source.list(RELEASES_DIR)
+
+
+def load_inputs(source: Source, release_files: Iterable[str] | None = None) -> Inputs:
+    """Environments and releases (all of releases/, or just `release_files`)."""
+    environments = load_environments(source)
+    collector = _Collector()
+    releases: dict[str, Release] = {}
+    for path in release_files if release_files is not None else release_paths(source):
+        try:
+            release = load_release(source, path, environments)
+        except InputError as exc:
+            collector.add(exc)
+            continue
+        if release.name in releases:
+            other = releases[release.name].file
+            collector.add(
+                release.doc.error(("metadata", "name"), f"release {release.name!r} is also defined in {other}")
+            )
+            continue
+        releases[release.name] = release
+    collector.raise_if_any()
+    return Inputs(environments, dict(sorted(releases.items())))

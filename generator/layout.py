@@ -1,0 +1,35 @@
+"""Where things live in a GitOps repository: the input directories and the rendered/ layout.
+
+Every stage that names a path of the repository takes it from here, so the layout Argo CD
+syncs (rendered/<env>/<release>, rendered/<env>/_argocd) is written down once.
+"""
+
+from __future__ import annotations
+
+RELEASES_DIR = "releases"
+ENVIRONMENTS_DIR = "environments"
+POLICIES_DIR = "policies"
+TEMPLATES_DIR = "templates"
+# What a render reads: a change below any of these makes a rendered tree out of date.
+INPUT_DIRS = (RELEASES_DIR, ENVIRONMENTS_DIR, TEMPLATES_DIR, POLICIES_DIR)
+
+RENDERED_DIR = "rendered"
+ARGOCD_DIR = "_argocd"
+# Provenance beside each release's manifests; not *.yaml or *.json, so Argo CD's directory source skips it.
+METADATA_FILE = "modelops.metadata"
+
+
+def environment_path(env: str) -> str:
+    return f"{RENDERED_DIR}/{env}"
+
+
+def release_path(env: str, release: str) -> str:
+    return f"{RENDERED_DIR}/{env}/{release}"
+
+
+def argocd_path(env: str) -> str:
+    return f"{RENDERED_DIR}/{env}/{ARGOCD_DIR}"
+
+
+def metadata_path(env: str, release: str) -> str:
+    return f"{release_path(env, release)}/{METADATA_FILE}"

@@ -1,0 +1,167 @@
+"""A content-addressed cache of rendered releases, so that a run after a one-release change
+re-renders and re-validates only that release.
+
+An entry holds what one release renders to in each environment, with the schema findings
+of each object.  Its key is a hash of everything that result depends on: the code of this
+package (an upgrade or a local edit never reuses old output), every template the renderer
+can load, the data of the environments rendered and the release's data.  A changed
+template or environment file therefore changes the key of every release it touches;
+nothing is ever invalidated by hand.
+
+The cache lives in the user's cache directory, never in the repository, so nothing
+committed to a GitOps repository can plant an entry that hides a finding.  Entries are
+pickles (as black's cache is: several times faster to read than JSON); they are read only
+from a directory that the user owns and that is closed to everyone else (mode 700).  An entry that
+cannot be read counts as missing, and one that cannot be written only costs speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator import builtin
+
+FORMAT = "2"
+
+# (template, object, text, schema findings); text and findings are None until known.
+Produced = tuple[str, dict[str, Any], str | None, list[tuple[tuple[str | int, ...], str]] | None]
+
+
+# Libraries whose behaviour reaches the output or the findings: templates, YAML, schemas and their messages.
+_LIBRARIES = ("jinja2", "ruamel.yaml", "pyyaml", "jsonschema-rs", "kubernetes-validate")
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash of this package's own files and its libraries' versions: an upgrade or a local edit gets fresh entries."""
+    package = builtin.PACKAGE
+    digest = hashlib.sha256(FORMAT.encode())
+    for library in _LIBRARIES:
+        try:
+            digest.update(f"{library}=={metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} missing\0".encode())
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json", ".yaml", ".j2") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def default_directory() -> Path:
+    base = os.environ.get("MODELOPS_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "modelops"
+
+
+def _private(directory: Path) -> bool:
+    """Ours alone: owned by this user and closed to everyone else (mode 700), so nobody else can
+    reach, let alone plant, an entry anywhere below it, whatever the umask made of its subdirectories."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+@dataclass
+class RenderCache:
+    """Entries below `directory`; `hits` and `misses` count this run's lookups of releases."""
+
+    directory: Path
+    hits: int = 0
+    misses: int = 0
+    _read: dict[str, dict[str, list[Produced]] | None] = field(default_factory=dict)
+    _pending: dict[str, dict[str, list[Produced]]] = field(default_factory=dict)
+
+    def key(self, *parts: Any) -> str:
+        digest = hashlib.sha256(f"{code_fingerprint()}\0".encode())
+        digest.update(json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str).encode())
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / "render" / key[:2] / f"{key}.pickle"
+
+    def lookup(self, key: str, environment: str) -> list[Produced] | None:
+        """The objects one release renders to in `environment`, if an entry has them."""
+        if key not in self._read:
+            try:
+                entry = pickle.loads(self._path(key).read_bytes())
+                if not _well_formed(entry):
+                    raise ValueError("not an entry")
+            except Exception:  # missing, truncated or from another format: render instead
+                entry = None
+            self._read[key] = entry
+            if entry is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+        entry = self._read[key]
+        return entry.get(environment) if entry is not None else None
+
+    def stage(self, key: str, environment: str, objects: list[tuple[str, dict[str, Any]]]) -> None:
+        """Start an entry for freshly rendered objects; `fill` completes each, `flush` writes it."""
+        self._pending.setdefault(key, {})[environment] = [(t, o, None, None) for t, o in objects]
+
+    def fill(self, slot: tuple[str, str, int], text: str, findings: list[tuple[tuple[str | int, ...], str]]) -> None:
+        key, environment, index = slot
+        objects = self._pending.get(key, {}).get(environment)
+        if objects is not None:
+            template, obj, _, _ = objects[index]
+            objects[index] = (template, obj, text, [(tuple(p), m) for p, m in findings])
+
+    def flush(self) -> None:
+        """Write every complete pending entry."""
+        for key, entry in self._pending.items():
+            if any(found is None for objects in entry.values() for *_, found in objects):
+                continue
+            path = self._path(key)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(pickle.dumps(entry, protocol=5))
+                    os.replace(tmp, path)
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
+            except OSError:
+                continue
+        self._pending.clear()
+
+
+def _well_formed(entry: Any) -> bool:
+    return isinstance(entry, dict) and all(
+        isinstance(objects, list)
+        and all(
+            isinstance(o, tuple)
+            and len(o) == 4
+            and isinstance(o[0], str)
+            and isinstance(o[1], dict)
+            and isinstance(o[2], str)
+            and isinstance(o[3], list)
+            for o in objects
+        )
+        for objects in entry.values()
+    )
+
+
+def default() -> RenderCache | None:
+    """The user's cache; None with MODELOPS_NO_CACHE set, or when the directory is not private."""
+    if os.environ.get("MODELOPS_NO_CACHE", "") not in ("", "0"):
+        return None
+    directory = default_directory()
+    return RenderCache(directory) if _private(directory) else None

@@ -1,0 +1,392 @@
+"""What templates see: an effective release spec turned into Kubernetes-shaped pieces.
+
+Templates hold the structure of each object; this module holds the logic (names,
+labels, container arguments, scheduling, security) so that templates stay declarative.
+Free-form maps (labels, node selectors) are sorted so that output never depends on the
+order keys were written in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from generator.inputs.resolve import Resolved
+from generator.inputs.spec import Environment
+from generator.render import analysis
+from generator.render.runtimes import registry
+from generator.render.runtimes.base import CONFIG_DIR, MODEL_DIR, Port, Server
+
+MANAGED_BY = "modelops"
+RENDERED_DIR = "rendered"
+ARGOCD_DIR = "_argocd"
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+RUN_AS = 1000
+
+# Argo CD sync waves: configuration and policy first, workloads next, then what watches them.
+WAVES = {"config": "-1", "workload": "0", "post": "1"}
+
+
+def label_value(text: str) -> str:
+    """`meta-llama/Llama-3.1-8B` -> `meta-llama-Llama-3.1-8B`, valid as a label value."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:63]
+    return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", cleaned)
+
+
+def release_path(env: str, release: str) -> str:
+    return f"{RENDERED_DIR}/{env}/{release}"
+
+
+def argocd_path(env: str) -> str:
+    return f"{RENDERED_DIR}/{env}/{ARGOCD_DIR}"
+
+
+def application_name(release: str, env: str) -> str:
+    return f"{release}-{env}"
+
+
+def _sorted(mapping: dict[str, Any]) -> dict[str, Any]:
+    return dict(sorted(mapping.items()))
+
+
+def names(r: Resolved) -> dict[str, str]:
+    n = r.name
+    return {
+        "app": n,
+        "workload": n,
+        "service": n,
+        "previewService": f"{n}-preview",
+        "serviceAccount": n,
+        "configMap": f"{n}-runtime",
+        "metricsService": f"{n}-metrics",
+        "analysisTemplate": f"{n}-analysis",
+        "application": application_name(n, r.env.name),
+    }
+
+
+def labels(r: Resolved) -> tuple[dict[str, str], dict[str, str]]:
+    """(all labels, the immutable selector subset: never the version)."""
+    team = r.release.metadata["team"]
+    version = r.get("model", "version")
+    selector = {"app.kubernetes.io/name": r.name, "app.kubernetes.io/instance": application_name(r.name, r.env.name)}
+    every = {
+        **selector,
+        "app.kubernetes.io/version": version,
+        "app.kubernetes.io/component": "model-server",
+        "app.kubernetes.io/part-of": team,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "modelops.io/environment": r.env.name,
+        "modelops.io/model-name": label_value(r.get("model", "name")),
+        "modelops.io/model-version": version,
+        "modelops.io/runtime": r.get("runtime", "kind"),
+        "modelops.io/team": team,
+    }
+    return _sorted(every), _sorted(selector)
+
+
+def annotations(r: Resolved) -> dict[str, str]:
+    return _sorted(
+        {
+            "modelops.io/model-name": r.get("model", "name"),
+            "modelops.io/artifact-uri": r.get("model", "artifact", "uri"),
+            "modelops.io/artifact-digest": r.get("model", "artifact", "digest"),
+            "modelops.io/image": r.get("runtime", "image"),
+            "modelops.io/owner": r.release.metadata["owner"],
+            "modelops.io/rollout-strategy": r.get("rollout", "strategy"),
+            "modelops.io/source": r.release.file,
+        }
+    )
+
+
+def pod_annotations(r: Resolved, server: Server) -> dict[str, str]:
+    """The workload's annotations, plus a hash of the runtime config so that a config change rolls the pods."""
+    extra = {"modelops.io/config-hash": config_hash(server.config_files)} if server.config_files else {}
+    return _sorted({**annotations(r), **extra})
+
+
+def resources(r: Resolved) -> dict[str, dict[str, Any]]:
+    spec = r.spec["resources"]
+    requests: dict[str, Any] = {"cpu": spec["cpu"], "memory": spec["memory"]}
+    limits: dict[str, Any] = {
+        "cpu": spec.get("cpuLimit", spec["cpu"]),
+        "memory": spec.get("memoryLimit", spec["memory"]),
+    }
+    if "ephemeralStorage" in spec:
+        requests["ephemeral-storage"] = limits["ephemeral-storage"] = spec["ephemeralStorage"]
+    gpus = spec["gpu"]["count"]
+    if gpus:
+        # An extended resource: the request must equal the limit.
+        requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = gpus
+    return {"requests": requests, "limits": limits}
+
+
+def security(server: Server) -> dict[str, dict[str, Any]]:
+    return {
+        "pod": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "fsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "container": {
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "readOnlyRootFilesystem": server.read_only_root,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+
+
+def _volume_name(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
+
+
+def volumes(r: Resolved, server: Server) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(pod volumes, server mounts, fetcher mounts)."""
+    vols: list[dict[str, Any]] = [{"name": "model", "emptyDir": {"sizeLimit": r.get("model", "artifact", "size")}}]
+    server_mounts = [{"name": "model", "mountPath": MODEL_DIR, "readOnly": True}]
+    fetch_mounts = [{"name": "model", "mountPath": MODEL_DIR}]
+    if server.config_files:
+        vols.append({"name": "config", "configMap": {"name": names(r)["configMap"]}})
+        server_mounts.append({"name": "config", "mountPath": CONFIG_DIR, "readOnly": True})
+    for path in server.writable_paths:
+        name = _volume_name(path)
+        vols.append({"name": name, "emptyDir": {}})
+        server_mounts.append({"name": name, "mountPath": path})
+        if path == "/tmp":
+            fetch_mounts.append({"name": name, "mountPath": path})
+    if server.shm_size:
+        # NCCL exchanges tensors between the GPUs of one pod through /dev/shm.
+        vols.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": server.shm_size}})
+        server_mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+    return vols, server_mounts, fetch_mounts
+
+
+def env_vars(r: Resolved, server: Server) -> list[dict[str, Any]]:
+    out = list(server.env)
+    for var in r.get("runtime", "env"):
+        if "value" in var:
+            out.append({"name": var["name"], "value": var["value"]})
+        else:
+            source = "secretKeyRef" if "secretKeyRef" in var else "configMapKeyRef"
+            out.append({"name": var["name"], "valueFrom": {source: dict(var[source])}})
+    return out
+
+
+def fetcher(r: Resolved, server: Server, mounts: list[dict[str, Any]]) -> dict[str, Any]:
+    artifacts = r.env.spec["artifacts"]
+    container: dict[str, Any] = {
+        "name": "fetch-model",
+        "image": artifacts["fetcherImage"],
+        "args": [
+            "--uri",
+            r.get("model", "artifact", "uri"),
+            "--digest",
+            r.get("model", "artifact", "digest"),
+            "--dest",
+            MODEL_DIR,
+        ],
+    }
+    if "credentialsSecret" in artifacts:
+        container["envFrom"] = [{"secretRef": {"name": artifacts["credentialsSecret"]}}]
+    container["resources"] = {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+    container["securityContext"] = {**security(server)["container"], "readOnlyRootFilesystem": True}
+    container["volumeMounts"] = mounts
+    return container
+
+
+def scheduling(r: Resolved, selector: dict[str, str]) -> dict[str, Any]:
+    spec = r.spec["scheduling"]
+    node_selector = dict(spec["nodeSelector"])
+    tolerations = list(spec["tolerations"])
+    affinity = None
+    gpu = r.get("resources", "gpu")
+    if gpu["count"]:
+        gpu_type = r.env.spec["gpuTypes"][gpu["type"]]
+        node_selector.update(gpu_type.get("nodeSelector", {}))
+        tolerations = [GPU_TOLERATION, *gpu_type.get("tolerations", []), *tolerations]
+        if "products" in gpu_type:
+            term = {"key": "nvidia.com/gpu.product", "operator": "In", "values": sorted(gpu_type["products"])}
+            affinity = {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [{"matchExpressions": [term]}]
+                    }
+                }
+            }
+    unique: list[dict[str, Any]] = []
+    for tol in tolerations:
+        if tol not in unique:
+            unique.append(tol)
+    spread = []
+    if spec["topologySpread"]["enabled"]:
+        ts = spec["topologySpread"]
+        spread.append(
+            {
+                "maxSkew": ts["maxSkew"],
+                "topologyKey": ts["topologyKey"],
+                "whenUnsatisfiable": ts["whenUnsatisfiable"],
+                "labelSelector": {"matchLabels": selector},
+            }
+        )
+    return {
+        "nodeSelector": _sorted(node_selector),
+        "tolerations": unique,
+        "affinity": affinity,
+        "priorityClassName": spec.get("priorityClassName"),
+        "topologySpreadConstraints": spread,
+    }
+
+
+def _from_namespaces(namespaces: list[str]) -> list[dict[str, Any]]:
+    return [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in namespaces]
+
+
+def ingress_rules(r: Resolved, server: Server) -> list[dict[str, Any]]:
+    """Serving ports from the ingress namespaces, the metrics port from the monitoring namespace."""
+    network = r.env.spec.get("network", {})
+    rules: list[dict[str, Any]] = []
+    serving = [{"port": p.name, "protocol": "TCP"} for p in server.ports if p.serve]
+    if network.get("ingressNamespaces"):
+        rule: dict[str, Any] = {"from": _from_namespaces(network["ingressNamespaces"])}
+        if serving:  # kserve: KServe owns the pod ports, so admit the namespaces on any port
+            rule["ports"] = serving
+        rules.append(rule)
+    if server.metrics and network.get("monitoringNamespace"):
+        rules.append(
+            {
+                "from": _from_namespaces([network["monitoringNamespace"]]),
+                "ports": [{"port": server.metrics[0], "protocol": "TCP"}],
+            }
+        )
+    return rules
+
+
+def hpa_metrics(r: Resolved) -> list[dict[str, Any]]:
+    metric = r.get("scaling", "metric")
+    if metric["type"] == "pods":
+        return [
+            {
+                "type": "Pods",
+                "pods": {
+                    "metric": {"name": metric["name"]},
+                    "target": {"type": "AverageValue", "averageValue": metric["averageValue"]},
+                },
+            }
+        ]
+    return [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": metric["type"],
+                "target": {"type": "Utilization", "averageUtilization": metric["target"]},
+            },
+        }
+    ]
+
+
+def service_port(p: Port) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "port": p.port,
+        "targetPort": p.name,
+        "protocol": "TCP",
+        **({"appProtocol": p.app_protocol} if p.app_protocol else {}),
+    }
+
+
+def canary_steps(r: Resolved) -> list[dict[str, Any]]:
+    return [dict(step) for step in r.get("rollout", "canary", "steps")]
+
+
+def config_hash(files: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def sync_policy(env: Environment) -> dict[str, Any]:
+    sync = env.spec.get("sync", {})
+    policy: dict[str, Any] = {}
+    if sync.get("automated", False):
+        policy["automated"] = {"prune": sync.get("prune", True), "selfHeal": sync.get("selfHeal", True)}
+    policy["syncOptions"] = ["CreateNamespace=true", "PruneLast=true"]
+    policy["retry"] = {
+        "limit": sync.get("retryLimit", 5),
+        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
+    }
+    return policy
+
+
+def destination(env: Environment) -> dict[str, str]:
+    cluster = env.spec["cluster"]
+    key = "server" if "server" in cluster else "name"
+    return {key: cluster[key], "namespace": env.namespace}
+
+
+def gitops(env: Environment) -> dict[str, Any]:
+    spec = env.spec["gitops"]
+    return {
+        "repoURL": spec["repoURL"],
+        "targetRevision": spec.get("targetRevision", "HEAD"),
+        "argocdNamespace": spec.get("argocdNamespace", "argocd"),
+        "bootstrapProject": spec.get("bootstrapProject", "default"),
+        "applicationSet": spec.get("applicationSet", False),
+        "project": f"modelops-{env.name}",
+    }
+
+
+def environment(env: Environment) -> dict[str, Any]:
+    return {"name": env.name, "namespace": env.namespace, "spec": env.spec, "file": env.file}
+
+
+def release_context(r: Resolved) -> dict[str, Any]:
+    runtime = registry.get(r.get("runtime", "kind"))
+    server = runtime.server(r)
+    every, selector = labels(r)
+    if runtime.workload == "kserve":
+        selector = {"serving.kserve.io/inferenceservice": r.name}
+    vols, server_mounts, fetch_mounts = volumes(r, server)
+    strategy = r.get("rollout", "strategy")
+    service_ports = [p for p in server.ports if p.serve]
+    metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
+    return {
+        "release": {"name": r.name, "file": r.release.file, **r.release.metadata},
+        "env": environment(r.env),
+        "spec": r.spec,
+        "model": r.spec["model"],
+        "runtime": {"kind": runtime.kind, "workload": runtime.workload, "image": r.get("runtime", "image")},
+        "names": names(r),
+        "labels": every,
+        "selector": selector,
+        "annotations": annotations(r),
+        "pod_annotations": pod_annotations(r, server),
+        "server": server,
+        "container_ports": [p.container_port() for p in server.ports],
+        "service_ports": [service_port(p) for p in service_ports],
+        # The metrics Service exposes the metrics port only: it exists for Prometheus.
+        "metrics_service_ports": [service_port(metrics_port)] if metrics_port else [],
+        "ingress_rules": ingress_rules(r, server),
+        "metrics_port": metrics_port.name if metrics_port else None,
+        "env_vars": env_vars(r, server),
+        "resources": resources(r),
+        "security": security(server),
+        "volumes": vols,
+        "server_mounts": server_mounts,
+        "init_containers": [] if runtime.workload == "kserve" else [fetcher(r, server, fetch_mounts)],
+        "scheduling": scheduling(r, selector),
+        "scaling": {**r.spec["scaling"], "metrics": hpa_metrics(r)},
+        "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},
+        "analysis": analysis.context(r, names(r)["analysisTemplate"]),
+        "strategy": strategy,
+        "monitoring": r.spec["monitoring"],
+        "secrets": r.spec["secrets"],
+        "waves": WAVES,
+        "gitops": gitops(r.env),
+        "network": r.env.spec.get("network", {}),
+        "env_monitoring": r.env.spec.get("monitoring", {}),
+    }

@@ -1,0 +1,1 @@
+"""Serving runtimes: what each contributes to a pod (`registry.get(kind)`)."""

@@ -1,0 +1,92 @@
+"""What a serving runtime contributes to a pod, and the interface every runtime implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from generator.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from generator.inputs.resolve import Resolved
+
+MODEL_DIR = "/mnt/models"
+CONFIG_DIR = "/etc/modelops"
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    port: int
+    # Whether the Service (and the ingress rule of the NetworkPolicy) exposes the port.
+    serve: bool = True
+    app_protocol: str | None = None
+
+    def container_port(self) -> dict[str, Any]:
+        return {"name": self.name, "containerPort": self.port, "protocol": "TCP"}
+
+
+@dataclass(frozen=True)
+class Server:
+    """The serving container of a runtime, independent of the workload kind around it."""
+
+    args: list[str]
+    ports: list[Port]
+    readiness: dict[str, Any]
+    liveness: dict[str, Any]
+    startup: dict[str, Any]
+    command: list[str] | None = None
+    metrics: tuple[str, str] | None = None  # (port name, path)
+    config_files: dict[str, str] = field(default_factory=dict)
+    env: list[dict[str, Any]] = field(default_factory=list)
+    writable_paths: tuple[str, ...] = ("/tmp",)
+    read_only_root: bool = True
+    shm_size: str | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisQuery:
+    """One metric of the release's AnalysisTemplate: a PromQL query and the spec field that bounds it."""
+
+    name: str  # the metric's name in the AnalysisTemplate, e.g. "latency-p95"
+    limit: str  # the field of rollout.<strategy>.analysis holding the upper bound, e.g. "maxLatencySeconds"
+    query: str
+
+
+class Runtime(Protocol):
+    kind: str
+    # "pods": a Deployment or Rollout with Services; "kserve": an InferenceService.
+    workload: Literal["pods", "kserve"]
+    # The runtime's own metric names that its analysis queries may read, each cited in the module.
+    METRICS: frozenset[str]
+
+    def server(self, release: Resolved) -> Server: ...
+
+    def check(self, release: Resolved) -> list[Diagnostic]: ...
+
+    def analysis(self, selector: str, window: str) -> list[AnalysisQuery]:
+        """The canary-analysis queries over the pods matching the PromQL label matchers `selector`."""
+        ...
+
+
+def http_get(path: str, port: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
+    return {
+        "httpGet": {"path": path, "port": port},
+        "periodSeconds": period,
+        "timeoutSeconds": timeout,
+        "failureThreshold": failures,
+    }
+
+
+def tcp(port: str, period: int, failures: int) -> dict[str, Any]:
+    return {"tcpSocket": {"port": port}, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": failures}
+
+
+# Loading weights can take many minutes; the startup probe gives a server 30 minutes
+# before liveness checks begin.
+STARTUP_PERIOD = 10
+STARTUP_FAILURES = 180
+
+
+def served_model_name(release: Resolved) -> str:
+    return str(release.get("runtime", "args", "servedModelName", default=release.get("model", "name")))

@@ -1,0 +1,132 @@
+"""vLLM's OpenAI-compatible server (image vllm/vllm-openai)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import Diagnostic
+from generator.inputs import yamlio
+from generator.render.runtimes import promql
+from generator.render.runtimes.base import (
+    CONFIG_DIR,
+    MODEL_DIR,
+    STARTUP_FAILURES,
+    STARTUP_PERIOD,
+    AnalysisQuery,
+    Port,
+    Server,
+    http_get,
+    served_model_name,
+)
+
+if TYPE_CHECKING:
+    from generator.inputs.resolve import Resolved
+
+kind = "vllm"
+workload = "pods"
+HOME = "/home/modelops"
+
+# Metric names, as vLLM's OpenAI server exposes them on /metrics.
+# vllm/v1/metrics/loggers.py (PrometheusStatLogger), see docs.vllm.ai "Production Metrics":
+E2E_LATENCY = "vllm:e2e_request_latency_seconds"  # histogram, seconds
+TIME_TO_FIRST_TOKEN = "vllm:time_to_first_token_seconds"  # histogram, seconds
+# Deprecated in vLLM 0.11, hidden in 0.12 and removed later in favour of ITL, which 0.11
+# records with the same observations; the query falls back to ITL when TPOT is missing.
+TIME_PER_OUTPUT_TOKEN = "vllm:time_per_output_token_seconds"  # histogram, seconds
+INTER_TOKEN_LATENCY = "vllm:inter_token_latency_seconds"  # histogram, seconds (vLLM >= 0.11)
+# prometheus-fastapi-instrumentator's default counter, mounted by vLLM's API server
+# (vllm/entrypoints/openai/api_server.py, mount_metrics); status is grouped (2xx, 4xx, 5xx)
+# and /health and /metrics are excluded, so it counts API requests only.
+HTTP_REQUESTS = "http_requests_total"
+METRICS = frozenset({E2E_LATENCY, TIME_TO_FIRST_TOKEN, TIME_PER_OUTPUT_TOKEN, INTER_TOKEN_LATENCY, HTTP_REQUESTS})
+
+# spec field -> vLLM long option, as written in its --config file
+_OPTIONS = {
+    "dtype": "dtype",
+    "maxModelLen": "max-model-len",
+    "quantization": "quantization",
+    "gpuMemoryUtilization": "gpu-memory-utilization",
+    "maxNumSeqs": "max-num-seqs",
+    "enablePrefixCaching": "enable-prefix-caching",
+    "trustRemoteCode": "trust-remote-code",
+}
+
+
+def config(release: Resolved) -> dict[str, Any]:
+    args = release.get("runtime", "args")
+    out: dict[str, Any] = {
+        "model": MODEL_DIR,
+        "served-model-name": served_model_name(release),
+        "host": "0.0.0.0",
+        "port": 8000,
+        "tensor-parallel-size": args.get("tensorParallelSize", release.get("resources", "gpu", "count")),
+    }
+    for field, option in _OPTIONS.items():
+        value = args.get(field)
+        # vLLM's config file turns `flag: true` into `--flag`; false means leave the flag out.
+        if value is None or value is False:
+            continue
+        out[option] = value
+    return out
+
+
+def server(release: Resolved) -> Server:
+    gpus = release.get("resources", "gpu", "count")
+    return Server(
+        args=["--config", f"{CONFIG_DIR}/vllm.yaml", *release.get("runtime", "extraArgs")],
+        ports=[Port("http", 8000, app_protocol="http")],
+        readiness=http_get("/health", "http", period=10, failures=3),
+        liveness=http_get("/health", "http", period=15, failures=4),
+        startup=http_get("/health", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
+        metrics=("http", "/metrics"),
+        config_files={"vllm.yaml": yamlio.dump(config(release))[0]},
+        env=[
+            {"name": "HOME", "value": HOME},
+            # Weights come from the pinned artifact; the server must never fetch from a hub.
+            {"name": "HF_HUB_OFFLINE", "value": "1"},
+            {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
+        ],
+        writable_paths=("/tmp", HOME),
+        shm_size=release.get("runtime", "args", "shmSize", default="8Gi") if gpus > 1 else None,
+    )
+
+
+def analysis(selector: str, window: str) -> list[AnalysisQuery]:
+    """Server errors (HTTP 5xx) per API request, and p95 of request latency, TTFT and TPOT."""
+    tpot = (
+        f"{promql.histogram_p95(TIME_PER_OUTPUT_TOKEN, selector, window)}"
+        f" or {promql.histogram_p95(INTER_TOKEN_LATENCY, selector, window)}"
+    )
+    return [
+        AnalysisQuery(
+            "error-rate",
+            "maxErrorRate",
+            promql.ratio(
+                promql.rate_sum(HTTP_REQUESTS, selector, window, 'status="5xx"'),
+                promql.rate_sum(HTTP_REQUESTS, selector, window),
+            ),
+        ),
+        AnalysisQuery("latency-p95", "maxLatencySeconds", promql.histogram_p95(E2E_LATENCY, selector, window)),
+        AnalysisQuery(
+            "time-to-first-token-p95",
+            "maxTimeToFirstTokenSeconds",
+            promql.histogram_p95(TIME_TO_FIRST_TOKEN, selector, window),
+        ),
+        AnalysisQuery("time-per-output-token-p95", "maxTimePerOutputTokenSeconds", tpot),
+    ]
+
+
+def check(release: Resolved) -> list[Diagnostic]:
+    out = []
+    gpus = release.get("resources", "gpu", "count")
+    if gpus < 1:
+        out.append(release.diagnostic(("resources", "gpu", "count"), "the vllm runtime needs at least one GPU"))
+    tp = release.get("runtime", "args", "tensorParallelSize")
+    if tp is not None and gpus >= 1 and tp != gpus:
+        out.append(
+            release.diagnostic(
+                ("runtime", "args", "tensorParallelSize"),
+                f"tensorParallelSize {tp} must equal the GPU count {gpus} (resources.gpu.count)",
+            )
+        )
+    return out

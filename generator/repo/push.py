@@ -1,0 +1,110 @@
+"""Pushing rendered commits when other writers push to the same branch.
+
+A rejected push is never forced.  Instead the local branch is rebuilt on the remote tip:
+the user's own commits are replayed (cherry-picked) and the rendered commits are dropped,
+because the caller renders again on top — the new tree then reflects both writers' specs.
+If the user's commits do not apply cleanly, everything is put back as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import git
+
+from generator.errors import RepositoryError
+from generator.render.context import RENDERED_DIR
+from generator.repo.commits import RENDERED_BY
+
+_REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "stale info")
+
+
+class PushRejected(Exception):
+    """The remote has commits the local branch lacks."""
+
+
+@dataclass(frozen=True)
+class Target:
+    remote: str
+    branch: str
+
+    def __str__(self) -> str:
+        return f"{self.remote}/{self.branch}"
+
+
+def target(repo: git.Repo, remote: str | None, branch: str | None) -> Target:
+    """The remote and branch to push to: the options, else the upstream, else origin/<current>."""
+    local = repo.active_branch
+    tracking = local.tracking_branch()
+    name = remote or (tracking.remote_name if tracking else "origin")
+    if name not in {r.name for r in repo.remotes}:
+        known = ", ".join(r.name for r in repo.remotes) or "none"
+        raise RepositoryError(f"no git remote named {name!r} (remotes: {known}); add one with `git remote add`")
+    if branch is None:
+        branch = tracking.remote_head if tracking is not None and tracking.remote_name == name else local.name
+    return Target(name, branch)
+
+
+def _detail(exc: git.GitCommandError) -> str:
+    return " ".join(str(exc.stderr or exc).split())
+
+
+def push(repo: git.Repo, dest: Target) -> None:
+    """Push HEAD to dest; PushRejected on a non-fast-forward, RepositoryError on anything else."""
+    try:
+        repo.git.push("--porcelain", dest.remote, f"HEAD:refs/heads/{dest.branch}")
+    except git.GitCommandError as exc:
+        text = f"{exc.stdout or ''} {exc.stderr or ''}"
+        if any(marker in text for marker in _REJECTED):
+            raise PushRejected(_detail(exc)) from None
+        raise RepositoryError(f"git push to {dest} failed: {_detail(exc)}") from None
+
+
+def _is_rendered_commit(repo: git.Repo, sha: str) -> bool:
+    commit = repo.commit(sha)
+    if f"\n{RENDERED_BY}: modelops" not in "\n" + str(commit.message):
+        return False
+    paths = repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "--root", sha).splitlines()
+    return all(p.startswith(RENDERED_DIR + "/") for p in paths)
+
+
+def rebuild_on_remote(repo: git.Repo, dest: Target) -> list[str]:
+    """Move the branch onto the fetched remote tip, replaying the user's commits; returns their new ids."""
+    try:
+        repo.git.fetch("--quiet", dest.remote, f"refs/heads/{dest.branch}")
+        tip = repo.git.rev_parse("FETCH_HEAD")
+    except git.GitCommandError as exc:
+        raise RepositoryError(f"git fetch from {dest} failed: {_detail(exc)}") from None
+    original = repo.head.commit.hexsha
+    local = repo.git.rev_list("--reverse", f"{tip}..{original}").split()
+    replay = [sha for sha in local if not _is_rendered_commit(repo, sha)]
+    try:
+        repo.git.reset("--keep", tip)
+    except git.GitCommandError as exc:
+        raise RepositoryError(
+            f"cannot move onto {dest} without touching your uncommitted changes ({_detail(exc)}); "
+            "commit or stash them and retry"
+        ) from None
+    try:
+        for sha in replay:
+            repo.git.cherry_pick("--allow-empty", sha)
+    except git.GitCommandError as exc:
+        with contextlib.suppress(git.GitCommandError):
+            repo.git.cherry_pick("--abort")
+        repo.git.reset("--keep", original)
+        raise RepositoryError(
+            f"your commits do not apply on top of {dest} ({_detail(exc)}); nothing was pushed and your branch "
+            f"is back at {original[:12]}. Rebase by hand (git pull --rebase), then run modelops commit --push again."
+        ) from None
+    return repo.git.rev_list("--reverse", f"{tip}..HEAD").split()
+
+
+def ahead(repo: git.Repo, dest: Target) -> bool:
+    """Whether HEAD has commits the remote-tracking branch lacks (or there is no tracking ref yet)."""
+    ref = f"refs/remotes/{dest.remote}/{dest.branch}"
+    try:
+        remote_sha = repo.git.rev_parse("--verify", "--quiet", ref)
+    except git.GitCommandError:
+        return True
+    return bool(repo.git.rev_list(f"{remote_sha}..HEAD").strip())

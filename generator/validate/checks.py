@@ -1,0 +1,162 @@
+"""Cross-field rules on an effective release spec that JSON Schema cannot state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from generator.errors import Diagnostic, InputError
+from generator.inputs.resolve import Resolved
+from generator.render import analysis
+from generator.render.runtimes import registry
+from generator.validate import quantity
+from generator.validate.plaintext import plaintext_secret
+
+_ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
+
+
+def _env_vars(r: Resolved) -> Iterable[Diagnostic]:
+    seen: set[str] = set()
+    reserved = {var["name"] for var in registry.get(r.get("runtime", "kind")).server(r).env}
+    for index, var in enumerate(r.get("runtime", "env")):
+        path = ("runtime", "env", index)
+        name = var["name"]
+        sources = [s for s in _ENV_SOURCES if s in var]
+        if len(sources) != 1:
+            yield r.diagnostic(path, f"env var {name} needs exactly one of value, secretKeyRef, configMapKeyRef")
+        if name in seen:
+            yield r.diagnostic((*path, "name"), f"env var {name} is set twice")
+        if name in reserved:
+            yield r.diagnostic((*path, "name"), f"env var {name} is set by modelops and cannot be overridden")
+        seen.add(name)
+        if plaintext_secret(name, var.get("value")):
+            yield r.diagnostic(
+                (*path, "value"),
+                f"env var {name} holds a plaintext secret; reference a Secret with secretKeyRef "
+                "(or declare an ExternalSecret under spec.secrets)",
+                rule="no-plaintext-secrets",
+            )
+
+
+def _scaling(r: Resolved) -> Iterable[Diagnostic]:
+    low, high = r.get("scaling", "minReplicas"), r.get("scaling", "maxReplicas")
+    if low > high:
+        yield r.diagnostic(("scaling", "minReplicas"), f"minReplicas {low} is greater than maxReplicas {high}")
+    if low < 1 and registry.get(r.get("runtime", "kind")).workload != "kserve":
+        yield r.diagnostic(("scaling", "minReplicas"), "minReplicas must be at least 1 (only kserve scales to zero)")
+    metric = r.get("scaling", "metric")
+    if metric["type"] == "pods":
+        for field in ("name", "averageValue"):
+            if field not in metric:
+                yield r.diagnostic(("scaling", "metric", field), f"a pods metric needs {field}")
+    else:
+        if "target" not in metric:
+            yield r.diagnostic(("scaling", "metric", "target"), f"a {metric['type']} metric needs target (percent)")
+        for field in ("name", "averageValue"):
+            if field in metric:
+                yield r.diagnostic(("scaling", "metric", field), f"{field} applies only to type: pods")
+
+
+def _resources(r: Resolved) -> Iterable[Diagnostic]:
+    for request, limit in (("cpu", "cpuLimit"), ("memory", "memoryLimit")):
+        if limit in r.spec["resources"]:
+            low, high = r.get("resources", request), r.get("resources", limit)
+            if quantity.parse(high) < quantity.parse(low):
+                yield r.diagnostic(("resources", limit), f"{limit} {high} is below the request {request} {low}")
+    gpu = r.get("resources", "gpu")
+    if gpu["count"] > 0:
+        types = r.env.get("gpuTypes", default={})
+        if "type" not in gpu:
+            yield r.diagnostic(("resources", "gpu"), "a GPU request needs resources.gpu.type")
+        elif gpu["type"] not in types:
+            known = ", ".join(types) or "none"
+            yield r.diagnostic(
+                ("resources", "gpu", "type"),
+                f"GPU type {gpu['type']!r} is not among the environment's gpuTypes ({known})",
+            )
+
+
+def _rollout(r: Resolved) -> Iterable[Diagnostic]:
+    strategy = r.get("rollout", "strategy")
+    required = r.env.get("policy", "requiredStrategies")
+    if required and strategy not in required:
+        yield r.diagnostic(
+            ("rollout", "strategy"),
+            f"environment {r.env.name} requires rollout strategy {' or '.join(required)}, not {strategy}",
+            rule="required-strategy",
+        )
+    if strategy == "canary" and registry.get(r.get("runtime", "kind")).workload == "pods":
+        steps = r.get("rollout", "canary", "steps")
+        if not any("setWeight" in step for step in steps):
+            yield r.diagnostic(("rollout", "canary", "steps"), "canary steps need at least one setWeight")
+    blue_green = r.get("rollout", "blueGreen")
+    if "autoPromotionSeconds" in blue_green and not blue_green["autoPromotionEnabled"]:
+        yield r.diagnostic(
+            ("rollout", "blueGreen", "autoPromotionSeconds"), "autoPromotionSeconds needs autoPromotionEnabled: true"
+        )
+
+
+def _analysis(r: Resolved) -> Iterable[Diagnostic]:
+    found = analysis.settings(r)
+    if found is None:
+        return
+    block, spec = found
+    path = ("rollout", block, "analysis")
+    what = "canary" if block == "canary" else "blue-green"
+    if not r.env.get("monitoring", "prometheusURL"):
+        yield r.diagnostic(
+            (*path, "enabled"), f"{what} analysis needs monitoring.prometheusURL in environment {r.env.name}"
+        )
+    if not r.get("monitoring", "enabled"):
+        yield r.diagnostic(
+            (*path, "enabled"),
+            f"{what} analysis reads the metrics the ServiceMonitor collects: it needs monitoring.enabled true",
+        )
+    if "count" in spec and spec["count"] < spec["failureLimit"]:
+        # Argo Rollouts rejects such a metric ("count must be >= failureLimit").
+        yield r.diagnostic((*path, "count"), f"count {spec['count']} is below failureLimit {spec['failureLimit']}")
+
+
+def _scheduling(r: Resolved) -> Iterable[Diagnostic]:
+    for index, tol in enumerate(r.get("scheduling", "tolerations")):
+        operator = tol.get("operator", "Equal")
+        if operator == "Exists" and "value" in tol:
+            yield r.diagnostic(
+                ("scheduling", "tolerations", index, "value"), "a toleration with operator Exists takes no value"
+            )
+        if operator == "Equal" and "key" not in tol:
+            yield r.diagnostic(("scheduling", "tolerations", index), "a toleration with operator Equal needs a key")
+
+
+def _monitoring(r: Resolved) -> Iterable[Diagnostic]:
+    def seconds(text: str) -> float:
+        units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+        return sum(float(n) * units[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h)", text))
+
+    interval, timeout = r.get("monitoring", "interval"), r.get("monitoring", "scrapeTimeout")
+    if seconds(timeout) > seconds(interval):
+        yield r.diagnostic(
+            ("monitoring", "scrapeTimeout"), f"scrapeTimeout {timeout} is longer than interval {interval}"
+        )
+
+
+def _secrets(r: Resolved) -> Iterable[Diagnostic]:
+    seen: set[str] = set()
+    for index, secret in enumerate(r.get("secrets")):
+        if secret["name"] in seen:
+            yield r.diagnostic(("secrets", index, "name"), f"secret {secret['name']} is declared twice")
+        seen.add(secret["name"])
+
+
+def check(r: Resolved) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for rule in (_env_vars, _scaling, _resources, _rollout, _analysis, _scheduling, _monitoring, _secrets):
+        out.extend(rule(r))
+    out.extend(registry.get(r.get("runtime", "kind")).check(r))
+    return out
+
+
+def check_all(resolved: Iterable[Resolved]) -> None:
+    diagnostics = [d for r in resolved for d in check(r)]
+    if diagnostics:
+        raise InputError(diagnostics)

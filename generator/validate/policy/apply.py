@@ -1,0 +1,39 @@
+"""Policies as data, applied: both layers of rules with their waivers.
+
+policies = loader.load(source)                                        # PolicyError on a malformed file
+findings = apply.all_layers(policies, tree, environments, resolved, today)
+findings = apply.spec_layer(policies, resolved, today)                # spec layer only (pre-commit)
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from generator.errors import Diagnostic
+from generator.inputs.resolve import Resolved
+from generator.inputs.spec import Environment
+from generator.validate.policy import engine
+from generator.validate.policy.model import Policies
+
+if TYPE_CHECKING:  # rendering pulls in Jinja; the pre-commit hook checks specs without it
+    from generator.render.jinja import RenderedTree
+
+
+def all_layers(
+    policies: Policies,
+    tree: RenderedTree,
+    environments: dict[str, Environment],
+    resolved: list[Resolved],
+    today: datetime.date,
+) -> list[Diagnostic]:
+    """Both layers, waivers applied."""
+    found = engine.evaluate_manifests(policies, tree, environments, resolved)
+    found += engine.evaluate_specs(policies, resolved)
+    return engine.apply_waivers(policies, found, today)
+
+
+def spec_layer(policies: Policies, resolved: Iterable[Resolved], today: datetime.date) -> list[Diagnostic]:
+    """The spec layer only, waivers applied (unused-waiver warnings are left to a full validate)."""
+    return engine.apply_waivers(policies, engine.evaluate_specs(policies, resolved), today, report_unused=False)

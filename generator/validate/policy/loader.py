@@ -1,0 +1,178 @@
+"""Reading policies/: PolicySet files with rules, WaiverList files with exceptions.
+
+A malformed policy is a PolicyError naming the file, line and field, like any other input.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import jsonschema_rs
+
+from generator.errors import Diagnostic, InputError, PolicyError, Severity, format_path, sort_key
+from generator.inputs import yamlio
+from generator.inputs.sources import Source
+from generator.inputs.yamlio import Document
+from generator.schemas import shipped
+from generator.validate.policy import builtins
+from generator.validate.policy.jsonpath import JsonPathError, parse
+from generator.validate.policy.model import SPEC, Policies, Rule, Waiver
+
+POLICIES_DIR = "policies"
+_SCHEMAS = {"PolicySet": "policyset.schema.json", "WaiverList": "waiverlist.schema.json"}
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.found: list[Diagnostic] = []
+
+    def add(self, doc: Document, path: tuple[str | int, ...], message: str) -> None:
+        self.found.append(Diagnostic(message, doc.locate(path), format_path(path), rule="policy-file"))
+
+
+def _outside_reference(node: Any) -> str | None:
+    """A `$schema` or non-local `$ref` in a fragment: either would mean fetching a document."""
+    if isinstance(node, dict):
+        if "$schema" in node:
+            return "fragments are JSON Schema 2020-12; remove $schema"
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            return f"$ref {ref!r} points outside the fragment; only local references (#/...) are allowed"
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    return next((found for child in children if (found := _outside_reference(child))), None)
+
+
+def _compile_schema(fragment: dict[str, Any]) -> tuple[Any, str | None]:
+    """The compiled fragment, or why it is not a valid JSON Schema (never fetched from the network)."""
+    problem = _outside_reference(fragment)
+    if problem:
+        return None, problem
+    try:
+        jsonschema_rs.meta.validate(fragment)
+        return jsonschema_rs.validator_for(fragment, offline=True), None
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+        return None, str(getattr(exc, "message", exc)).splitlines()[0]
+
+
+def _rule(doc: Document, index: int, raw: dict[str, Any], set_name: str, errors: _Errors) -> Rule | None:
+    base = ("rules", index)
+    ok = True
+    if ("assert" in raw) == ("check" in raw):
+        errors.add(doc, base, "a rule needs exactly one of assert (a JSON Schema fragment) or check (a built-in)")
+        return None
+    selects = raw.get("select", "$")
+    texts = [selects] if isinstance(selects, str) else list(selects)
+    compiled = []
+    for i, text in enumerate(texts):
+        try:
+            compiled.append(parse(text))
+        except JsonPathError as exc:
+            where = (*base, "select") if isinstance(selects, str) else (*base, "select", i)
+            errors.add(doc, where, f"invalid path: {exc}")
+            ok = False
+    validator = None
+    if "assert" in raw:
+        validator, problem = _compile_schema(raw["assert"])
+        if problem:
+            errors.add(doc, (*base, "assert"), f"not a valid JSON Schema: {problem}")
+            ok = False
+    check = raw.get("check", {})
+    if check:
+        problem = builtins.check_arguments(check["builtin"], check.get("with", {}), raw["layer"], "select" in raw)
+        if problem:
+            errors.add(doc, (*base, "check"), problem)
+            ok = False
+    if raw["layer"] == SPEC and "kinds" in raw.get("match", {}):
+        errors.add(doc, (*base, "match", "kinds"), "kinds apply to the manifest layer only")
+        ok = False
+    if not ok:
+        return None
+    match = raw.get("match", {})
+    return Rule(
+        id=raw["id"],
+        title=raw["title"],
+        severity=Severity(raw["severity"]),
+        layer=raw["layer"],
+        selects=tuple(compiled),
+        rationale=raw["rationale"],
+        location=doc.locate((*base, "id")),
+        kinds=tuple(match["kinds"]) if "kinds" in match else None,
+        environments=tuple(match["environments"]) if "environments" in match else None,
+        levels=tuple(match["levels"]) if "levels" in match else None,
+        schema=raw.get("assert"),
+        validator=validator,
+        builtin=check.get("builtin"),
+        args=dict(check.get("with", {})),
+        message=raw.get("message"),
+        source=tuple(raw["source"].split(".")) if "source" in raw else None,
+        examples=raw["examples"],
+        policy_set=set_name,
+    )
+
+
+def _waiver(doc: Document, index: int, raw: dict[str, Any], errors: _Errors) -> Waiver | None:
+    try:
+        expires = datetime.date.fromisoformat(raw["expires"])
+    except ValueError:
+        errors.add(doc, ("waivers", index, "expires"), f"{raw['expires']!r} is not a date (YYYY-MM-DD)")
+        return None
+    return Waiver(
+        raw["rule"],
+        raw["release"],
+        raw.get("environment"),
+        raw["reason"],
+        raw["owner"],
+        expires,
+        doc.locate(("waivers", index)),
+    )
+
+
+def load(source: Source) -> Policies:
+    """Every rule and waiver in policies/; raises PolicyError listing every problem."""
+    errors = _Errors()
+    policies = Policies()
+    waiver_docs: list[tuple[Document, dict[str, Any]]] = []
+    for path in source.list(POLICIES_DIR):
+        try:
+            doc = yamlio.load(source.read(path), path)
+        except InputError as exc:  # reported as the policy stage's own error type
+            errors.found.extend(exc.diagnostics)
+            continue
+        data = doc.data
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if kind not in _SCHEMAS:
+            errors.add(doc, ("kind",), "a policy file holds kind: PolicySet or kind: WaiverList")
+            continue
+        findings = shipped.validate(_SCHEMAS[kind], data, doc.raw)
+        for finding_path, message in findings:
+            errors.add(doc, finding_path, message)
+        if findings:
+            continue
+        if kind == "WaiverList":
+            waiver_docs.append((doc, data))
+            continue
+        for index, raw in enumerate(data["rules"]):
+            rule = _rule(doc, index, raw, data["metadata"]["name"], errors)
+            if rule is None:
+                continue
+            if rule.id in policies.rules:
+                other = policies.rules[rule.id].location
+                errors.add(doc, ("rules", index, "id"), f"rule {rule.id} is also defined at {other}")
+                continue
+            policies.rules[rule.id] = rule
+    for doc, data in waiver_docs:
+        for index, raw in enumerate(data["waivers"]):
+            if raw["rule"] not in policies.rules:
+                errors.add(doc, ("waivers", index, "rule"), f"unknown rule {raw['rule']!r}")
+                continue
+            waiver = _waiver(doc, index, raw, errors)
+            if waiver is not None:
+                policies.waivers.append(waiver)
+    if errors.found:
+        raise PolicyError(sorted(errors.found, key=sort_key))
+    return policies
