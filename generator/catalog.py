@@ -1,10 +1,41 @@
-"""What every rule id in a report means: the tool's own checks plus the policy rules of policies/."""
+"""Every rule id the tool itself reports, and what each means.
+
+Policy rules from policies/ bring their own ids and descriptions; these are the tool's own
+checks.  Modules name a rule by its constant here, never by a string literal, so an id is
+spelt once and `modelops validate -o sarif` can describe every rule a finding may carry.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from generator.errors import Severity
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+SPEC_SCHEMA = "spec-schema"
+SPEC = "spec"
+REQUIRED_STRATEGY = "required-strategy"
+NO_PLAINTEXT_SECRETS = "no-plaintext-secrets"
+KUBERNETES_SCHEMA = "kubernetes-schema"
+GPU_CAPACITY = "gpu-capacity"
+POLICY_FILE = "policy-file"
+POLICY_WAIVER = "policy-waiver"
+TEMPLATE = "template"
+# validate PATH (generator.manifests)
+MISSING_SCHEMA = "missing-schema"
+MANIFEST = "manifest"
+YAML = "yaml"
+DUPLICATE_KEY = "duplicate-key"
+SCHEMA_LOCATION = "schema-location"
 
 
 @dataclass(frozen=True)
@@ -19,53 +50,79 @@ TOOL_RULES = {
     r.id: r
     for r in (
         RuleInfo(
-            "spec-schema",
+            SPEC_SCHEMA,
             "Specs and environments follow their JSON Schema",
             "Release specs, environment files and their effective (merged) specs are checked against the "
             "schemas in generator/schemas/; unknown fields are errors.",
         ),
         RuleInfo(
-            "spec",
+            SPEC,
             "Effective specs are consistent",
             "Cross-field rules: replica bounds, GPU type offered by the environment, tensor parallelism "
             "equal to the GPU count, runtime-specific settings.",
         ),
         RuleInfo(
-            "required-strategy",
+            REQUIRED_STRATEGY,
             "The environment's required rollout strategy is used",
             "An environment can require canary or blue-green rollouts (spec.policy.requiredStrategies).",
         ),
         RuleInfo(
-            "no-plaintext-secrets",
+            NO_PLAINTEXT_SECRETS,
             "No plaintext secrets in specs",
             "Environment variables that hold credentials must reference a Secret or an ExternalSecret.",
         ),
         RuleInfo(
-            "kubernetes-schema",
+            KUBERNETES_SCHEMA,
             "Rendered objects are valid for the pinned Kubernetes version",
             "Core kinds against the strict OpenAPI schemas of the environment's Kubernetes version; custom "
             "resources against the project's strict schemas. Checked offline.",
         ),
         RuleInfo(
-            "gpu-capacity",
+            GPU_CAPACITY,
             "Releases fit the environment's GPU capacity",
             "GPUs per pod times max replicas, summed per GPU type, must not exceed the environment's capacity.",
         ),
         RuleInfo(
-            "policy-file",
+            POLICY_FILE,
             "Policy files are well formed",
             "Policy and waiver files follow their schemas; paths, schema fragments and built-ins are valid.",
         ),
         RuleInfo(
-            "policy-waiver",
+            POLICY_WAIVER,
             "Waivers are current and used",
             "An expired waiver stops applying; a waiver that matches no finding should be removed.",
             Severity.WARNING,
         ),
         RuleInfo(
-            "template",
+            TEMPLATE,
             "Templates render valid manifests",
             "Templates must render, reference only defined values and produce Kubernetes objects.",
+        ),
+    )
+}
+
+MANIFEST_RULES = {
+    r.id: r
+    for r in (
+        RuleInfo(
+            KUBERNETES_SCHEMA,
+            "Manifests are valid for the chosen Kubernetes version",
+            "Each object against the schema of its apiVersion and kind: core kinds from kubernetes-validate, "
+            "custom resources from --schema-location or the project's own schemas. Checked offline.",
+        ),
+        RuleInfo(
+            MISSING_SCHEMA, "Every object has a schema", "No schema is known for the object's apiVersion and kind."
+        ),
+        RuleInfo(MANIFEST, "Every document is a Kubernetes object", "A document needs apiVersion and kind."),
+        RuleInfo(YAML, "Files are readable YAML", "The file could not be read or parsed as YAML or JSON."),
+        RuleInfo(
+            DUPLICATE_KEY,
+            "No key is written twice",
+            "The later value silently wins; an error with --strict, a warning without.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            SCHEMA_LOCATION, "Schema locations are usable", "A --schema-location file could not be read or compiled."
         ),
     )
 }

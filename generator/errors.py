@@ -9,10 +9,12 @@ only place that catches them.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+
+from generator import catalog
+from generator.catalog import Severity
 
 Path = tuple[str | int, ...]
 
@@ -20,16 +22,6 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_REPOSITORY = 3
-
-
-class Severity(enum.StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -172,13 +164,13 @@ class InputError(ModelOpsError):
 class TemplateError(ModelOpsError):
     """A template failed to render or rendered something that is not a manifest."""
 
-    rule = "template"
+    rule = catalog.TEMPLATE
 
 
 class PolicyError(ModelOpsError):
     """A policy or waiver file is malformed."""
 
-    rule = "policy-file"
+    rule = catalog.POLICY_FILE
 
 
 class UsageError(ModelOpsError):

@@ -17,7 +17,7 @@ from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
 from generator.render import analysis
 from generator.render.runtimes import registry
-from generator.schemas import kubernetes
+from generator.schemas import lookup
 from tests.conftest import Runner, copy_example, edit
 from tests.render_helpers import example as bundled
 from tests.render_helpers import obj, render
@@ -243,15 +243,15 @@ def test_prometheus_scrapes_every_pod_with_its_pod_template_hash() -> None:
 
 def test_the_crd_schemas_stay_strict() -> None:
     at = copy.deepcopy(template(bundled(), "llama3-8b-chat"))
-    assert kubernetes.validate(at, "1.30") == []
+    assert lookup.rendered("1.30").validate(at) == []
     at["spec"]["metrics"][0]["successCondtion"] = at["spec"]["metrics"][0].pop("successCondition")
-    assert kubernetes.validate(at, "1.30")
+    assert lookup.rendered("1.30").validate(at)
     rollout = copy.deepcopy(obj(bundled(), "prod", "resnet50-classifier", "Rollout"))
-    assert kubernetes.validate(rollout, "1.30") == []
+    assert lookup.rendered("1.30").validate(rollout) == []
     rollout["spec"]["strategy"]["blueGreen"]["prePromotionAnalysis"]["args"][0]["valueFrom"] = {
         "podTemplateHashValue": "Newest"
     }
-    assert kubernetes.validate(rollout, "1.30")
+    assert lookup.rendered("1.30").validate(rollout)
 
 
 def findings(repo: Path) -> list[str]:

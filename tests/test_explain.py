@@ -112,7 +112,7 @@ def test_json_output(example: Path, run: Runner) -> None:
     ("args", "message"),
     [
         (("no-such-model", "--env", "prod"), "unknown release 'no-such-model'; releases/ defines: bge-embeddings,"),
-        (("llama3-8b-chat", "--env", "qa"), "unknown environment 'qa'; known: dev, staging, prod"),
+        (("llama3-8b-chat", "--env", "qa"), "unknown environment 'qa'; environments/ defines: dev, staging, prod"),
         (("llama3-8b-chat",), "llama3-8b-chat is deployed to dev, staging, prod; choose one with --env ENV"),
         (("llama3-8b-chat", "--env", "prod", "-o", "yaml"), "Invalid value for '-o'"),
     ],

@@ -8,6 +8,7 @@ from ruamel.yaml import YAML
 
 from generator.errors import InputError
 from generator.inputs import fastyaml, yamlio
+from generator.render import emitter
 
 
 def load_error(raw: bytes) -> str:
@@ -108,13 +109,13 @@ def test_oversized_file_is_refused() -> None:
     ],
 )
 def test_emitted_strings_read_back_as_the_same_string(text: str) -> None:
-    out, _ = yamlio.dump({"k": text, "l": [text]})
+    out, _ = emitter.dump({"k": text, "l": [text]})
     for reader in (pyyaml.safe_load, YAML(typ="safe", pure=True).load):
         assert reader(out) == {"k": text, "l": [text]}
 
 
 def test_emitter_layout_is_block_style_with_indented_sequences() -> None:
-    out, lines = yamlio.dump({"a": {"b": [{"c": 1, "d": "500m"}], "e": {}, "f": []}, "cfg": "x: 1\ny: 2\n"})
+    out, lines = emitter.dump({"a": {"b": [{"c": 1, "d": "500m"}], "e": {}, "f": []}, "cfg": "x: 1\ny: 2\n"})
     assert out == ('a:\n  b:\n    - c: 1\n      d: "500m"\n  e: {}\n  f: []\ncfg: |\n  x: 1\n  y: 2\n')
     assert lines[("a", "b", 0, "d")] == (4, 7)
     assert lines[("a", "b", 0)] == (3, 5)
@@ -130,7 +131,7 @@ json_values = st.recursive(
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(min_size=1), json_values, min_size=1, max_size=5))
 def test_any_json_data_round_trips_through_yaml_11_and_12_readers(data: dict[str, object]) -> None:
-    out, _ = yamlio.dump(data)
+    out, _ = emitter.dump(data)
     assert pyyaml.safe_load(out) == data
     assert YAML(typ="safe", pure=True).load(out) == data
 

@@ -18,8 +18,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from generator.errors import InputError, UsageError
-from generator.inputs import yamlio
-from generator.inputs.spec import RELEASES_DIR, Environment, Inputs, Release
+from generator.inputs import spec, yamlio
+from generator.inputs.spec import Inputs, Release
+from generator.layout import RELEASES_DIR
 
 # The fields a promotion carries, as paths below spec (and below spec.environments.<env>).
 PIN_FIELDS: tuple[tuple[str, ...], ...] = (
@@ -125,24 +126,12 @@ def write_atomically(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
-def _release(inputs: Inputs, name: str) -> Release:
-    if name not in inputs.releases:
-        raise UsageError(f"unknown release {name!r}; releases/ defines: {', '.join(inputs.releases) or 'none'}")
-    return inputs.releases[name]
-
-
-def _environment(inputs: Inputs, name: str) -> Environment:
-    if name not in inputs.environments:
-        raise UsageError(f"unknown environment {name!r}; known: {', '.join(inputs.environments)}")
-    return inputs.environments[name]
-
-
 def plan_promotion(
     inputs: Inputs, release: str, source: str, target: str, force: bool
 ) -> tuple[Release, Pins | None, Pins]:
     """(release, pins of target now, pins to write); refuses a skipped stage unless forced."""
-    rel = _release(inputs, release)
-    src, dst = _environment(inputs, source), _environment(inputs, target)
+    rel = spec.release(inputs, release)
+    src, dst = spec.environment(inputs, source), spec.environment(inputs, target)
     if src.name == dst.name:
         raise UsageError("--from and --to name the same environment")
     if src.name not in rel.environments:

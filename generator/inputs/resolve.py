@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from generator import builtin
+from generator import builtin, catalog
 from generator.errors import Diagnostic, InputError, Location, Path, Severity, format_path
 from generator.inputs import yamlio
 from generator.inputs.merge import Layer, Merged, merge
@@ -52,7 +52,7 @@ class Resolved:
         return loc
 
     def diagnostic(
-        self, path: Path, message: str, rule: str = "spec", severity: Severity = Severity.ERROR
+        self, path: Path, message: str, rule: str = catalog.SPEC, severity: Severity = Severity.ERROR
     ) -> Diagnostic:
         return Diagnostic(
             message,
@@ -81,7 +81,7 @@ def resolve(release: Release, env: Environment) -> Resolved:
     resolved = Resolved(release, env, merge(layers, ATOMIC))
     findings = shipped.validate("resolved.schema.json", resolved.spec)
     if findings:
-        raise InputError([resolved.diagnostic(path, message, rule="spec-schema") for path, message in findings])
+        raise InputError([resolved.diagnostic(path, message, rule=catalog.SPEC_SCHEMA) for path, message in findings])
     return resolved
 
 

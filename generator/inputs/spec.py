@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from generator.errors import Diagnostic, InputError, Path, format_path, sort_key
+from generator import catalog
+from generator.errors import Diagnostic, InputError, Path, UsageError, format_path, sort_key
 from generator.inputs import yamlio
 from generator.inputs.sources import Source
 from generator.inputs.yamlio import Document
+from generator.layout import ENVIRONMENTS_DIR, RELEASES_DIR
 from generator.schemas import kubernetes, shipped
-
-RELEASES_DIR = "releases"
-ENVIRONMENTS_DIR = "environments"
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class _Collector:
         for path, message in findings:
             found = True
             loc = doc.locate(path)
-            self.diagnostics.append(Diagnostic(message, loc, format_path(path), rule="spec-schema", **extra))
+            self.diagnostics.append(Diagnostic(message, loc, format_path(path), rule=catalog.SPEC_SCHEMA, **extra))
         return found
 
     def raise_if_any(self) -> None:
@@ -135,8 +134,7 @@ def _promotion_depths(docs: dict[str, Document], failed: set[str], collector: _C
         while current is not None:
             if current not in docs:
                 if len(chain) == 1 and current not in failed:  # reported once, on the file that names it
-                    known = ", ".join(sorted(docs))
-                    message = f"unknown environment {current!r}; environments/ defines: {known}"
+                    message = unknown("environment", current, sorted(docs))
                     collector.add(doc.error(("spec", "promotion", "from"), message))
                 break
             if current in chain:
@@ -192,10 +190,7 @@ def load_release(source: Source, path: str, environments: dict[str, Environment]
     release = Release(doc.data["metadata"]["name"], doc)
     for env in release.environments:
         if env not in environments:
-            known = ", ".join(environments) or "none"
-            collector.add(
-                doc.error(("spec", "environments", env), f"unknown environment {env!r}; environments/ defines: {known}")
-            )
+            collector.add(doc.error(("spec", "environments", env), unknown("environment", env, environments)))
     collector.raise_if_any()
     return release
 
@@ -224,3 +219,23 @@ def load_inputs(source: Source, release_files: Iterable[str] | None = None) -> I
         releases[release.name] = release
     collector.raise_if_any()
     return Inputs(environments, dict(sorted(releases.items())))
+
+
+def unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    """`unknown environment 'qa'; environments/ defines: dev, staging, prod` (kind: environment or release)."""
+    directory = ENVIRONMENTS_DIR if kind == "environment" else RELEASES_DIR
+    return f"unknown {kind} {name!r}; {directory}/ defines: {', '.join(known) or 'none'}"
+
+
+def environment(inputs: Inputs, name: str) -> Environment:
+    """The environment a user named on the command line."""
+    if name not in inputs.environments:
+        raise UsageError(unknown("environment", name, inputs.environments))
+    return inputs.environments[name]
+
+
+def release(inputs: Inputs, name: str) -> Release:
+    """The release a user named on the command line."""
+    if name not in inputs.releases:
+        raise UsageError(unknown("release", name, inputs.releases))
+    return inputs.releases[name]

@@ -12,42 +12,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from generator.catalog import RuleInfo
+from generator import catalog
 from generator.errors import Diagnostic, ModelOpsError, Path, Severity, format_path
 from generator.manifests.reader import READ_RULE, Loaded, Manifest
 from generator.schemas import kubernetes
-from generator.schemas.lookup import SCHEMA_RULE
-from generator.schemas.shipped import Finding
+from generator.schemas.messages import Finding
 from generator.validate.report import Report, ResourceResult
 
-SCHEMA_FINDING_RULE = "kubernetes-schema"
-MISSING_RULE = "missing-schema"
-OBJECT_RULE = "manifest"
-DUPLICATE_RULE = "duplicate-key"
+SCHEMA_FINDING_RULE = catalog.KUBERNETES_SCHEMA
+MISSING_RULE = catalog.MISSING_SCHEMA
+OBJECT_RULE = catalog.MANIFEST
+DUPLICATE_RULE = catalog.DUPLICATE_KEY
+SCHEMA_RULE = catalog.SCHEMA_LOCATION
 # Findings that mean "could not be checked" rather than "checked and invalid".
 ERROR_RULES = frozenset({MISSING_RULE, OBJECT_RULE, READ_RULE, SCHEMA_RULE})
-
-MANIFEST_RULES = {
-    r.id: r
-    for r in (
-        RuleInfo(
-            SCHEMA_FINDING_RULE,
-            "Manifests are valid for the chosen Kubernetes version",
-            "Each object against the schema of its apiVersion and kind: core kinds from kubernetes-validate, "
-            "custom resources from --schema-location or the project's own schemas. Checked offline.",
-        ),
-        RuleInfo(MISSING_RULE, "Every object has a schema", "No schema is known for the object's apiVersion and kind."),
-        RuleInfo(OBJECT_RULE, "Every document is a Kubernetes object", "A document needs apiVersion and kind."),
-        RuleInfo(READ_RULE, "Files are readable YAML", "The file could not be read or parsed as YAML or JSON."),
-        RuleInfo(
-            DUPLICATE_RULE,
-            "No key is written twice",
-            "The later value silently wins; an error with --strict, a warning without.",
-            Severity.WARNING,
-        ),
-        RuleInfo(SCHEMA_RULE, "Schema locations are usable", "A --schema-location file could not be read or compiled."),
-    )
-}
 
 
 class SchemaLookup(Protocol):
@@ -206,7 +184,7 @@ def _check_one(manifest: Manifest, schemas: SchemaLookup, options: Options, repo
 def check(loaded: Loaded, schemas: SchemaLookup, options: Options, kubernetes_version: str = "") -> ManifestReport:
     """Validate every loaded manifest; what could not be read is reported as an error of its file."""
     report = ManifestReport(files=len(loaded.files), kubernetes_version=kubernetes_version)
-    report.rules = dict(MANIFEST_RULES)  # the repository's spec and policy rules do not apply here
+    report.rules = dict(catalog.MANIFEST_RULES)  # the repository's spec and policy rules do not apply here
     report.strict = options.strict
     report.findings.extend(loaded.errors)
     for manifest in loaded.manifests:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from generator import catalog
 from generator.errors import Diagnostic, InputError, Location, Path, UsageError
 from generator.inputs import yamlio
 
@@ -27,7 +28,7 @@ STDIN_NAME = "stdin"  # what diagnostics call standard input, as kubeconform doe
 EXTENSIONS = (".yaml", ".yml", ".json")
 MAX_BYTES = 16 * 1024 * 1024
 MAX_NODES = 1_000_000
-READ_RULE = "yaml"  # the rule id of a file or document that could not be read
+READ_RULE = catalog.YAML  # a file or document that could not be read
 
 
 @dataclass

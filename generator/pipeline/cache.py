@@ -1,12 +1,12 @@
 """A content-addressed cache of rendered releases, so that a run after a one-release change
 re-renders and re-validates only that release.
 
-An entry holds what one release renders to in each environment, with the schema findings
-of each object.  Its key is a hash of everything that result depends on: the code of this
-package (an upgrade or a local edit never reuses old output), every template the renderer
-can load, the data of the environments rendered and the release's data.  A changed
-template or environment file therefore changes the key of every release it touches;
-nothing is ever invalidated by hand.
+An entry holds what one release renders to in each environment (see generator.pipeline.units):
+each object with its YAML text and its schema findings.  Its key is a hash of everything that
+result depends on: the code of this package (an upgrade or a local edit never reuses old
+output), every template the renderer can load, the data of the environments rendered and the
+release's data.  A changed template or environment file therefore changes the key of every
+release it touches; nothing is ever invalidated by hand.
 
 The cache lives in the user's cache directory, never in the repository, so nothing
 committed to a GitOps repository can plant an entry that hides a finding.  Entries are
@@ -33,8 +33,8 @@ from generator import builtin
 
 FORMAT = "2"
 
-# (template, object, text, schema findings); text and findings are None until known.
-Produced = tuple[str, dict[str, Any], str | None, list[tuple[tuple[str | int, ...], str]] | None]
+# What one object of a unit is made of: (template, object, YAML text, schema findings).
+Produced = tuple[str, dict[str, Any], str, list[tuple[tuple[str | int, ...], str]]]
 
 
 # Libraries whose behaviour reaches the output or the findings: templates, YAML, schemas and their messages.
@@ -111,22 +111,16 @@ class RenderCache:
         entry = self._read[key]
         return entry.get(environment) if entry is not None else None
 
-    def stage(self, key: str, environment: str, objects: list[tuple[str, dict[str, Any]]]) -> None:
-        """Start an entry for freshly rendered objects; `fill` completes each, `flush` writes it."""
-        self._pending.setdefault(key, {})[environment] = [(t, o, None, None) for t, o in objects]
-
-    def fill(self, slot: tuple[str, str, int], text: str, findings: list[tuple[tuple[str | int, ...], str]]) -> None:
-        key, environment, index = slot
-        objects = self._pending.get(key, {}).get(environment)
-        if objects is not None:
-            template, obj, _, _ = objects[index]
-            objects[index] = (template, obj, text, [(tuple(p), m) for p, m in findings])
+    def store(self, key: str, environment: str, objects: list[Produced]) -> None:
+        """Add what a release rendered to in `environment` to its entry; `flush` writes it."""
+        entry = self._pending.get(key)
+        if entry is None:  # keep the environments the entry already holds (a run with --env renders fewer)
+            entry = self._pending[key] = dict(self._read.get(key) or {})
+        entry[environment] = objects
 
     def flush(self) -> None:
-        """Write every complete pending entry."""
+        """Write every pending entry."""
         for key, entry in self._pending.items():
-            if any(found is None for objects in entry.values() for *_, found in objects):
-                continue
             path = self._path(key)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

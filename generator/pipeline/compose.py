@@ -1,7 +1,10 @@
-"""The stages composed: load -> resolve -> check -> render -> validate.
+"""The stages composed: inputs -> resolve -> check -> render -> validate.
 
-Each stage is a plain function; commands call `build` and `validate` and decide what to
-write or commit.  Nothing here touches the disk except through the Source it is given.
+`build` loads, resolves and checks the inputs, then renders every unit (one release in one
+environment; see units) and each environment's Argo CD objects, and computes each release's
+provenance from what it rendered.  `validate` turns a Build into a Report.  Commands call
+these two and decide what to write or commit; nothing here touches the disk except through
+the Source it is given and the render cache.
 """
 
 from __future__ import annotations
@@ -11,36 +14,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import Diagnostic, InputError, PolicyError, TemplateError, UsageError, format_path
+from generator import clock, layout
+from generator.errors import InputError, PolicyError, TemplateError
 from generator.inputs import resolve, spec
 from generator.inputs.resolve import Resolved
 from generator.inputs.sources import Source
 from generator.inputs.spec import Inputs
 from generator.pipeline import cache as render_cache
-from generator.render.jinja import RenderedTree, render
-from generator.schemas import kubernetes
-from generator.validate import capacity, checks
-from generator.validate.policy import apply, loader, model
-from generator.validate.report import Report, ResourceResult
+from generator.pipeline import units
+from generator.pipeline.cache import Produced
+from generator.render import argocd
+from generator.render.jinja import Renderer
+from generator.render.objects import RenderedTree
+from generator.repo import provenance
+from generator.schemas import lookup
+from generator.schemas.messages import Finding
+from generator.validate import checks, repository
+from generator.validate.policy import loader, model
+from generator.validate.report import Report
 
 
 @dataclass
 class Build:
+    """Everything one render produced, ready to validate, write or compare."""
+
     inputs: Inputs
     resolved: list[Resolved]
     tree: RenderedTree
     policies: model.Policies
-    cache: render_cache.RenderCache | None = None
+    schema_findings: dict[str, list[Finding]]  # by rendered path
 
 
 def select_environments(inputs: Inputs, names: tuple[str, ...] | None) -> Inputs:
     if not names:
         return inputs
-    unknown = [n for n in names if n not in inputs.environments]
-    if unknown:
-        raise UsageError(f"unknown environment {unknown[0]!r}; known: {', '.join(inputs.environments)}")
-    kept = {n: e for n, e in inputs.environments.items() if n in names}
-    return Inputs(kept, inputs.releases)
+    kept = {spec.environment(inputs, name).name: inputs.environments[name] for name in names}
+    return Inputs({n: e for n, e in inputs.environments.items() if n in kept}, inputs.releases)
 
 
 _DEFAULT_CACHE: Any = object()
@@ -62,55 +71,70 @@ def build(
     policies = loader.load(source)
     resolved = resolve.resolve_all(inputs)
     checks.check_all(resolved)
-    tree = render(source, resolved, inputs.environments, progress=progress, cache=cache)
+    renderer = Renderer(source)
+    templates = renderer.loader.fingerprint()
+    by_env: dict[str, list[Resolved]] = {env: [] for env in inputs.environments}
+    for item in resolved:
+        by_env[item.env.name].append(item)
+    ordered = [item for items in by_env.values() for item in items]
+    tree = RenderedTree(scopes=[layout.environment_path(env) for env in inputs.environments])
     tree.complete = not environments
-    return Build(inputs, resolved, tree, policies, cache)
+    findings: dict[str, list[Finding]] = {}
+    produced = units.produce(renderer, ordered, inputs.environments, cache, templates)
+    done = 0
+    try:
+        for env_name, env in inputs.environments.items():
+            kinds: set[tuple[str, str]] = set()
+            for item in by_env[env_name]:
+                done += 1
+                if progress:
+                    progress(f"{env_name}/{item.name}", done, len(ordered))
+                _add_unit(tree, findings, item, next(produced), templates, kinds)
+            origin = env.doc.locate(("metadata", "name"))
+            for template, obj in renderer.render_environment(argocd.context(env, by_env[env_name], kinds)):
+                added = tree.add(layout.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
+                findings[added.path] = lookup.rendered(env.kubernetes_version).findings(obj)
+    finally:
+        produced.close()
+    tree.objects = dict(sorted(tree.objects.items()))
+    if cache is not None:
+        cache.flush()
+    return Build(inputs, resolved, tree, policies, findings)
 
 
-def _resource_result(obj_path: str, built: Build) -> ResourceResult:
-    rendered = built.tree.objects[obj_path]
-    env = built.inputs.environments[rendered.environment]
-    result = ResourceResult(
-        obj_path, rendered.obj["kind"], rendered.obj["metadata"]["name"], rendered.environment, rendered.release
-    )
-    findings = rendered.schema_findings
-    if findings is None:
-        findings = rendered.schema_findings = kubernetes.findings(rendered.obj, env.kubernetes_version)
-    if built.cache is not None and rendered.cache_slot is not None:
-        built.cache.fill(rendered.cache_slot, rendered.text, findings)
-    for path, message in findings:
-        result.diagnostics.append(
-            Diagnostic(
-                message,
-                rendered.locate(path),
-                format_path(path),
-                rule="kubernetes-schema",
-                environment=rendered.environment,
-                release=rendered.release,
-                resource=rendered.resource,
-                origin=rendered.origin,
-            )
+def _add_unit(
+    tree: RenderedTree,
+    findings: dict[str, list[Finding]],
+    item: Resolved,
+    produced: list[Produced],
+    templates: str,
+    kinds: set[tuple[str, str]],
+) -> None:
+    """File one unit's objects in the tree, then its provenance, computed from what it rendered."""
+    directory = layout.release_path(item.env.name, item.name)
+    origin = item.release.doc.locate(("metadata", "name"))
+    texts: dict[str, str] = {}
+    for template, obj, text, found in produced:
+        added = tree.add(
+            directory, template, obj, text or None, environment=item.env.name, release=item.name, origin=origin
         )
-    return result
+        findings[added.path] = found
+        texts[added.path] = added.text
+        kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
+    meta = provenance.metadata(item, templates, texts)
+    tree.metadata[layout.metadata_path(item.env.name, item.name)] = provenance.text(meta)
 
 
 def validate(built: Build, today: datetime.date | None = None) -> Report:
     """Kubernetes and CRD schemas, GPU capacity, and both policy layers (waivers as of `today`)."""
-    report = Report()
-    report.describe(built.policies)
-    report.resources = [_resource_result(path, built) for path in built.tree.objects]
-    report.capacity = capacity.table(built.resolved, built.inputs.environments)
-    report.findings.extend(capacity.findings(report.capacity, built.inputs.environments))
-    by_path = {r.path: r for r in report.resources}
-    found = apply.all_layers(
-        built.policies, built.tree, built.inputs.environments, built.resolved, today or datetime.date.today()
+    return repository.report(
+        built.tree,
+        built.schema_findings,
+        built.resolved,
+        built.inputs.environments,
+        built.policies,
+        today or clock.today(),
     )
-    for diag in found:
-        target = by_path.get(diag.location.file) if diag.location else None
-        (target.diagnostics if target else report.findings).append(diag)
-    if built.cache is not None:
-        built.cache.flush()
-    return report
 
 
 def evaluate(

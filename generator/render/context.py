@@ -14,38 +14,20 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.inputs.spec import Environment
-from generator.render import analysis
+from generator.render import analysis, argocd
+from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, MODEL_DIR, Port, Server
 
-MANAGED_BY = "modelops"
-RENDERED_DIR = "rendered"
-ARGOCD_DIR = "_argocd"
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
 RUN_AS = 1000
-
-# Argo CD sync waves: configuration and policy first, workloads next, then what watches them.
-WAVES = {"config": "-1", "workload": "0", "post": "1"}
 
 
 def label_value(text: str) -> str:
     """`meta-llama/Llama-3.1-8B` -> `meta-llama-Llama-3.1-8B`, valid as a label value."""
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:63]
     return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", cleaned)
-
-
-def release_path(env: str, release: str) -> str:
-    return f"{RENDERED_DIR}/{env}/{release}"
-
-
-def argocd_path(env: str) -> str:
-    return f"{RENDERED_DIR}/{env}/{ARGOCD_DIR}"
-
-
-def application_name(release: str, env: str) -> str:
-    return f"{release}-{env}"
 
 
 def _sorted(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -309,41 +291,6 @@ def config_hash(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def sync_policy(env: Environment) -> dict[str, Any]:
-    sync = env.spec.get("sync", {})
-    policy: dict[str, Any] = {}
-    if sync.get("automated", False):
-        policy["automated"] = {"prune": sync.get("prune", True), "selfHeal": sync.get("selfHeal", True)}
-    policy["syncOptions"] = ["CreateNamespace=true", "PruneLast=true"]
-    policy["retry"] = {
-        "limit": sync.get("retryLimit", 5),
-        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
-    }
-    return policy
-
-
-def destination(env: Environment) -> dict[str, str]:
-    cluster = env.spec["cluster"]
-    key = "server" if "server" in cluster else "name"
-    return {key: cluster[key], "namespace": env.namespace}
-
-
-def gitops(env: Environment) -> dict[str, Any]:
-    spec = env.spec["gitops"]
-    return {
-        "repoURL": spec["repoURL"],
-        "targetRevision": spec.get("targetRevision", "HEAD"),
-        "argocdNamespace": spec.get("argocdNamespace", "argocd"),
-        "bootstrapProject": spec.get("bootstrapProject", "default"),
-        "applicationSet": spec.get("applicationSet", False),
-        "project": f"modelops-{env.name}",
-    }
-
-
-def environment(env: Environment) -> dict[str, Any]:
-    return {"name": env.name, "namespace": env.namespace, "spec": env.spec, "file": env.file}
-
-
 def release_context(r: Resolved) -> dict[str, Any]:
     runtime = registry.get(r.get("runtime", "kind"))
     server = runtime.server(r)
@@ -356,7 +303,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
     metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
     return {
         "release": {"name": r.name, "file": r.release.file, **r.release.metadata},
-        "env": environment(r.env),
+        "env": argocd.environment(r.env),
         "spec": r.spec,
         "model": r.spec["model"],
         "runtime": {"kind": runtime.kind, "workload": runtime.workload, "image": r.get("runtime", "image")},
@@ -386,7 +333,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "monitoring": r.spec["monitoring"],
         "secrets": r.spec["secrets"],
         "waves": WAVES,
-        "gitops": gitops(r.env),
+        "gitops": argocd.gitops(r.env),
         "network": r.env.spec.get("network", {}),
         "env_monitoring": r.env.spec.get("monitoring", {}),
     }

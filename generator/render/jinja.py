@@ -1,4 +1,4 @@
-"""Rendering: Jinja2 templates + contexts -> manifests in memory.  No file is written here.
+"""Running the Jinja2 templates: a context in, Kubernetes objects out.  No file is written here.
 
 Every `{{ expression }}` in a template is a *typed value*, never text spliced into YAML:
 Jinja's `finalize` hook swaps each value for an opaque token, the template's YAML
@@ -11,11 +11,8 @@ StrictUndefined, and can only load other templates from the templates directorie
 from __future__ import annotations
 
 import hashlib
-import re
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -23,18 +20,14 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from generator import builtin
-from generator.errors import InputError, Location, Path, TemplateError
+from generator.errors import InputError, TemplateError
 from generator.inputs import yamlio
 from generator.inputs.resolve import Resolved
 from generator.inputs.sources import Source
-from generator.inputs.spec import Environment
-from generator.pipeline import workers
-from generator.pipeline.cache import Produced, RenderCache
+from generator.layout import TEMPLATES_DIR
 from generator.render import context as ctx
 from generator.render import skeleton
-from generator.repo import provenance
 
-TEMPLATES_DIR = "templates"
 TEMPLATE_SUFFIX = ".yaml.j2"
 SCOPES = ("release", "environment")
 _TOP_ORDER = ("apiVersion", "kind", "metadata", "spec", "data", "stringData", "type")
@@ -44,51 +37,6 @@ _META_ORDER = ("name", "generateName", "namespace", "labels", "annotations", "fi
 def builtin_templates_dir() -> FsPath:
     """Templates shipped with the tool (see generator.builtin)."""
     return builtin.shipped(TEMPLATES_DIR)
-
-
-@dataclass
-class RenderedObject:
-    path: str  # repository-relative, e.g. rendered/dev/llama/deployment-llama.yaml
-    obj: dict[str, Any]
-    text: str
-    environment: str
-    template: str
-    release: str | None = None
-    origin: Location | None = None  # the release spec (or environment file) that produced it
-    schema_findings: list[tuple[Path, str]] | None = None  # known already when it came from the cache
-    cache_slot: tuple[str, str, int] | None = None  # (entry key, environment, index) awaiting schema findings
-
-    @property
-    def resource(self) -> str:
-        return f"{self.obj['kind']}/{self.obj['metadata']['name']}"
-
-    @cached_property
-    def lines(self) -> dict[Path, tuple[int, int]]:
-        """(line, column) of every field in `text`; emitted again only when a finding needs a line."""
-        return yamlio.dump(self.obj)[1]
-
-    def locate(self, path: Path) -> Location:
-        probe = tuple(path)
-        while probe and probe not in self.lines:
-            probe = probe[:-1]
-        line, column = self.lines.get(probe, (1, 1))
-        return Location(self.path, line, column)
-
-
-@dataclass
-class RenderedTree:
-    objects: dict[str, RenderedObject] = field(default_factory=dict)
-    # Directories this render owns entirely: anything else found in them is stale.
-    scopes: list[str] = field(default_factory=list)
-    # Every environment was rendered, so directories of environments that no longer exist are stale.
-    complete: bool = True
-    # Files beside the manifests that are not Kubernetes objects: each release's provenance.
-    metadata: dict[str, str] = field(default_factory=dict)
-
-    def files(self) -> dict[str, bytes]:
-        out = {path: obj.text.encode() for path, obj in self.objects.items()}
-        out.update((path, text.encode()) for path, text in self.metadata.items())
-        return dict(sorted(out.items()))
 
 
 class _Loader(jinja2.BaseLoader):
@@ -214,161 +162,6 @@ class Renderer:
         context = ctx.release_context(resolved)
         return [(name, obj) for name in self.templates["release"] for obj in self._run(name, context)]
 
-    def render_environment(self, env: Environment, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    def render_environment(self, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """The environment templates' objects for `context` (generator.render.argocd.context)."""
         return [(name, obj) for name in self.templates["environment"] for obj in self._run(name, context)]
-
-
-def _file_name(obj: dict[str, Any]) -> str:
-    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
-
-
-def _emit(
-    tree: RenderedTree, directory: str, template: str, obj: dict[str, Any], text: str | None = None, **provenance: Any
-) -> RenderedObject:
-    meta = obj.get("metadata")
-    name = meta.get("name") if isinstance(meta, dict) else None
-    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", name):
-        raise TemplateError.at(
-            f"rendered a {obj['kind']} without a valid metadata.name ({name!r})", f"{TEMPLATES_DIR}/{template}"
-        )
-    path = f"{directory}/{_file_name(obj)}"
-    if path in tree.objects:
-        raise TemplateError.at(
-            f"two objects render to {path} (also from {tree.objects[path].template})", f"{TEMPLATES_DIR}/{template}"
-        )
-    if text is None:
-        try:
-            text, _ = yamlio.dump(obj, track=False)
-        except (TypeError, ValueError) as exc:
-            raise TemplateError.at(f"cannot write {path}: {exc}", f"{TEMPLATES_DIR}/{template}") from None
-    rendered = RenderedObject(path, obj, text, template=template, **provenance)
-    tree.objects[path] = rendered
-    return rendered
-
-
-@dataclass
-class _Plan:
-    """Which releases come from the cache, and the rendered rest, in the order they are emitted."""
-
-    by_env: dict[str, list[Resolved]]
-    keys: dict[tuple[str, str], str] = field(default_factory=dict)
-    cached: dict[tuple[str, str], list[Produced]] = field(default_factory=dict)
-
-    def misses(self) -> list[Resolved]:
-        return [i for items in self.by_env.values() for i in items if (i.env.name, i.name) not in self.cached]
-
-
-def _plan(
-    resolved: Iterable[Resolved], environments: dict[str, Environment], cache: RenderCache | None, templates: str
-) -> _Plan:
-    plan = _Plan({env: [] for env in environments})
-    for item in resolved:
-        plan.by_env[item.env.name].append(item)
-    if cache is None:
-        return plan
-    # One key per release (an entry holds every environment); the environments' part is hashed once.
-    environments_hash = provenance.data_hash({name: [env.file, env.doc.data] for name, env in environments.items()})
-    by_release: dict[str, str] = {}
-    for env_name, items in plan.by_env.items():
-        for item in items:
-            key = by_release.get(item.name)
-            if key is None:
-                key = by_release[item.name] = cache.key(
-                    templates, item.release.file, item.release.doc.data, environments_hash
-                )
-            plan.keys[env_name, item.name] = key
-            found = cache.lookup(key, env_name)
-            if found is not None:
-                plan.cached[env_name, item.name] = found
-    return plan
-
-
-def render(
-    source: Source | None,
-    resolved: Iterable[Resolved],
-    environments: dict[str, Environment],
-    progress: Callable[[str, int, int], None] | None = None,
-    cache: RenderCache | None = None,
-) -> RenderedTree:
-    """Render every resolved release and every environment's Argo CD objects.
-
-    Releases the cache holds are taken from it; the others are rendered, on several cores
-    when there are many (see `workers`), and staged in the cache.
-    """
-    renderer = Renderer(source)
-    templates = renderer.loader.fingerprint()
-    plan = _plan(resolved, environments, cache, templates)
-    tree = RenderedTree(scopes=[f"{ctx.RENDERED_DIR}/{env}" for env in environments])
-    fresh = workers.produce(renderer.render_release, plan.misses())
-    total, done = sum(len(items) for items in plan.by_env.values()), 0
-    try:
-        for env_name, env in environments.items():
-            kinds: set[tuple[str, str]] = set()
-            for item in plan.by_env[env_name]:
-                done += 1
-                if progress:
-                    progress(f"{env_name}/{item.name}", done, total)
-                objects, slot = plan.cached.get((env_name, item.name)), None
-                if objects is None:
-                    objects = next(fresh)
-                    if cache is not None:
-                        slot = plan.keys[env_name, item.name]
-                        cache.stage(slot, env_name, [(t, o) for t, o, *_ in objects])
-                emitted = _emit_release(tree, item, objects, slot, kinds)
-                tree.metadata[provenance.path(env_name, item.name)] = provenance.text(
-                    provenance.metadata(item, templates, {r.path: r.text for r in emitted})
-                )
-            env_context = environment_context(env, plan.by_env[env_name], kinds)
-            origin = env.doc.locate(("metadata", "name"))
-            for template, obj in renderer.render_environment(env, env_context):
-                _emit(tree, ctx.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
-    finally:
-        fresh.close()  # stops the worker pool when an error ends the run early
-    tree.objects = dict(sorted(tree.objects.items()))
-    return tree
-
-
-def _emit_release(
-    tree: RenderedTree, item: Resolved, objects: list[Produced], slot: str | None, kinds: set[tuple[str, str]]
-) -> list[RenderedObject]:
-    directory = ctx.release_path(item.env.name, item.name)
-    origin = item.release.doc.locate(("metadata", "name"))
-    emitted = []
-    for index, (template, obj, text, findings) in enumerate(objects):
-        rendered = _emit(
-            tree, directory, template, obj, text, environment=item.env.name, release=item.name, origin=origin
-        )
-        rendered.schema_findings = findings
-        rendered.cache_slot = (slot, item.env.name, index) if slot else None
-        kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
-        emitted.append(rendered)
-    return emitted
-
-
-def environment_context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]) -> dict[str, Any]:
-    return {
-        "env": ctx.environment(env),
-        "gitops": ctx.gitops(env),
-        "destination": ctx.destination(env),
-        "sync_policy": ctx.sync_policy(env),
-        "waves": ctx.WAVES,
-        "argocd_path": ctx.argocd_path(env.name),
-        "rendered_dir": ctx.RENDERED_DIR,
-        "argocd_dir": ctx.ARGOCD_DIR,
-        "resource_kinds": [{"group": g, "kind": k} for g, k in sorted(kinds)],
-        "releases": [
-            {
-                "name": r.name,
-                "team": r.release.metadata["team"],
-                "application": ctx.application_name(r.name, env.name),
-                "path": ctx.release_path(env.name, r.name),
-                "labels": {
-                    "app.kubernetes.io/managed-by": ctx.MANAGED_BY,
-                    "modelops.io/environment": env.name,
-                    "modelops.io/release": r.name,
-                    "modelops.io/team": r.release.metadata["team"],
-                },
-            }
-            for r in releases
-        ],
-    }

@@ -18,7 +18,7 @@ import git
 
 from generator import __version__
 from generator.errors import RepositoryError
-from generator.render.context import RENDERED_DIR
+from generator.layout import RENDERED_DIR
 from generator.repo import provenance
 
 RENDERED_BY = "Rendered-By"

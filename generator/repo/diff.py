@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from generator.render.jinja import RenderedObject, RenderedTree
+from generator.render.objects import RenderedObject, RenderedTree
 
 MAX_DIFF_LINES = 300  # per object in Markdown; PR comments are limited to 65536 characters
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from generator import __version__
 from generator.errors import InputError
 from generator.inputs import yamlio
-from generator.render.context import RENDERED_DIR
+from generator.layout import RENDERED_DIR
 
 if TYPE_CHECKING:
     import git

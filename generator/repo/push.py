@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import git
 
 from generator.errors import RepositoryError
-from generator.render.context import RENDERED_DIR
+from generator.layout import RENDERED_DIR
 from generator.repo.commits import RENDERED_BY
 
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "stale info")

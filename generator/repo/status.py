@@ -8,7 +8,7 @@ import git
 
 from generator.errors import InputError
 from generator.inputs import yamlio
-from generator.render.context import ARGOCD_DIR, RENDERED_DIR
+from generator.layout import ARGOCD_DIR, RENDERED_DIR
 
 WORKLOAD_KINDS = ("Deployment", "Rollout", "InferenceService")
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import InputError, RepositoryError
-from generator.render.context import RENDERED_DIR
-from generator.render.jinja import RenderedTree
+from generator.layout import RENDERED_DIR
+from generator.render.objects import RenderedTree
 
 _LEFTOVER_PREFIX = ".modelops-"
 _BACKUP = re.compile(r"^\.modelops-old-[0-9a-f]{12}-(?P<name>[^/]+)$")

@@ -1,11 +1,9 @@
-"""Offline schema validation of rendered manifests, as kubeconform does it.
+"""The Kubernetes JSON Schemas bundled in the `kubernetes-validate` package, read offline.
 
-Core kinds are checked against the strict (no unknown fields) JSON schemas of the
-environment's pinned Kubernetes version, bundled in the `kubernetes-validate` package.
-Custom resources the tool emits (Argo CD, Argo Rollouts, KServe, Prometheus Operator,
-External Secrets) are checked against the project's own strict schemas in
-`generator/schemas/crds/`, which reuse the Kubernetes definitions of the same version for
-embedded pod templates.  Nothing is downloaded.
+One directory per Kubernetes minor version, strict (no unknown fields) and not; one file
+per kind, named kind-group-version.json; `_definitions.json` holds the shared definitions
+that the project's CRD schemas also refer to (for embedded pod templates and ObjectMeta).
+Nothing is downloaded.  Which schema applies to an object is generator.schemas.lookup's job.
 """
 
 from __future__ import annotations
@@ -17,10 +15,7 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any
 
-import jsonschema_rs
-
-from generator.schemas import shipped
-from generator.schemas.shipped import Finding
+from generator.schemas.messages import Finding
 
 K8S_DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 
@@ -67,70 +62,27 @@ def definitions(version: str, strict: bool = True) -> dict[str, Any]:
     return data
 
 
-@cache
-def _registry(version: str) -> jsonschema_rs.Registry:
-    pairs = [*shipped.documents().items(), (K8S_DEFINITIONS_ID, definitions(version))]
-    return jsonschema_rs.Registry(pairs)
-
-
 def core_file(api_version: str, kind: str) -> str:
     """kubernetes-validate's file name for a kind: kind-group-version.json, the group cut at its first dot."""
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     return f"{kind.lower()}-{group_version}.json"
 
 
-@cache
-def _crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    """Project CRD schemas keyed by (apiVersion, kind), read from their x-kubernetes-group-version-kind."""
-    out = {}
-    for doc in shipped.documents().values():
-        for gvk in doc.get("x-kubernetes-group-version-kind", []):
-            out[(f"{gvk['group']}/{gvk['version']}", gvk["kind"])] = doc
-    return out
-
-
-@cache
-def _validator(version: str, api_version: str, kind: str) -> tuple[Any, tuple[dict[str, Any], ...]]:
-    crd = _crd_schemas().get((api_version, kind))
-    if crd is not None:
-        doc = crd
-    else:
-        path = version_dir(version) / core_file(api_version, kind)
-        if not path.is_file():
-            raise NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {minor(version)}")
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    compiled = jsonschema_rs.validator_for(doc, registry=_registry(version), offline=True)
-    return compiled, (doc, definitions(version), *shipped.documents().values())
-
-
-def has_schema(version: str, api_version: str, kind: str) -> bool:
-    try:
-        _validator(version, api_version, kind)
-    except NoSchema:
-        return False
-    return True
-
-
-def validate(obj: dict[str, Any], version: str) -> list[Finding]:
-    """Schema findings for one manifest; raises NoSchema for an unknown kind."""
-    api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    if not isinstance(api_version, str) or not isinstance(kind, str):
-        return [((), "a manifest needs string apiVersion and kind fields")]
-    compiled, candidates = _validator(version, api_version, kind)
-    findings = shipped.explain_all(compiled.iter_errors(obj), candidates)
-    return findings + metadata_findings(obj)
-
-
-def findings(obj: dict[str, Any], version: str) -> list[Finding]:
-    """Schema findings, where a kind no schema knows is itself a finding."""
-    try:
-        return validate(obj, version)
-    except NoSchema as exc:
-        return [((), f"{exc}; refusing to emit an object no schema checks")]
+def core_schema(version: str, strict: bool, api_version: str, kind: str) -> dict[str, Any]:
+    """The bundled schema of a core kind; raises NoSchema when the version has none."""
+    path = version_dir(version, strict) / core_file(api_version, kind)
+    if not path.is_file():
+        raise NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {minor(version)}")
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
 
 
 def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
-    """What the API server would reject in metadata but the OpenAPI schemas do not say."""
+    """What the API server would reject in metadata but the OpenAPI schemas do not say.
+
+    Labels or annotations that are no mapping of string keys (the schema findings already say
+    so) are not read, so that any input, not only rendered objects, can be checked.
+    """
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         return [(("metadata",), "missing required field")]
@@ -141,7 +93,12 @@ def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
     elif len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
         out.append((("metadata", "name"), f"invalid name {name!r}: must be a DNS-1123 subdomain"))
     for field in ("labels", "annotations"):
-        for key, value in (meta.get(field) or {}).items():
+        entries = meta.get(field)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            if not isinstance(key, str):
+                continue
             prefix, _, local = key.rpartition("/")
             if (prefix and not _DNS_SUBDOMAIN.fullmatch(prefix)) or len(local) > 63 or not _LABEL_NAME.fullmatch(local):
                 out.append((("metadata", field, key), f"invalid {field[:-1]} key {key!r}"))

@@ -1,16 +1,24 @@
-"""Where `modelops validate PATH...` finds the schema of an object, in this order:
+"""Which schema an object is checked against: the one lookup of repository mode and `validate PATH`.
 
-1. `--schema-location` files and directories: JSON Schema files named `{kind}_{version}.json`
-   (or `{group}_{kind}_{version}.json`, or `{group}/{kind}_{version}.json` as in the usual
-   CRD catalogs; lowercase), and CRD YAML files, converted on load (see crdschema);
+In this order:
+
+1. `--schema-location` files and directories (validate PATH only): JSON Schema files named
+   `{kind}_{version}.json` (or `{group}_{kind}_{version}.json`, or `{group}/{kind}_{version}.json`
+   as in the usual CRD catalogs; lowercase), and CRD YAML files, converted on load (see crd);
 2. the project's own custom resource schemas (`generator/schemas/crds/`);
 3. the Kubernetes schemas of the chosen version bundled in `kubernetes-validate`.
 
-Strict mode (--strict) uses for 2 and 3 the very schemas the rendered tree is checked
-against (kubernetes-validate's strict ones and the project's CRD schemas as written).
-Non-strict mode uses kubernetes-validate's non-strict schemas and the project's CRD
-schemas with their `additionalProperties: false` taken out, so unknown fields pass, as
-kubeconform without -strict lets them.  User JSON Schema files are used as written.
+The trust rule: the project's CRD schemas describe only the fields modelops writes, so they
+apply only to objects labelled `app.kubernetes.io/managed-by: modelops`.  Every object the
+built-in templates render carries that label; anyone else's Application or Rollout (a
+multi-source Application, a Rollout with workloadRef) would be called invalid by them, so it
+needs its schema from --schema-location, and without one is reported as having no schema.
+
+Strict mode uses the schemas as written: kubernetes-validate's strict ones and the project's
+CRD schemas, which is what rendered objects are always checked against.  Non-strict mode
+(`validate PATH` without --strict) uses kubernetes-validate's non-strict schemas and the
+project's CRD schemas with their `additionalProperties: false` taken out, so unknown fields
+pass, as kubeconform without -strict lets them.  User JSON Schema files are used as written.
 """
 
 from __future__ import annotations
@@ -24,19 +32,20 @@ from typing import Any
 
 import jsonschema_rs
 
+from generator import catalog
 from generator.errors import InputError, UsageError, format_path
 from generator.manifests import reader
 from generator.schemas import crd, kubernetes, shipped
-from generator.schemas.shipped import Finding
+from generator.schemas.messages import Finding, explain_all
 
 # Pinned, not "the newest bundled", so that a kubernetes-validate upgrade never changes a verdict.
 DEFAULT_KUBERNETES_VERSION = "1.33"
-SCHEMA_RULE = "schema-location"  # the rule id of a --schema-location file that cannot be used
+SCHEMA_RULE = catalog.SCHEMA_LOCATION
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")
 
-
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "modelops"
 
 
 def kubernetes_version(text: str | None) -> str:
@@ -60,9 +69,6 @@ def relax(doc: Any) -> Any:
     return doc
 
 
-# ------------------------------------------------------------------ the built-in schemas
-
-
 @cache
 def _project_documents(strict: bool) -> dict[str, dict[str, Any]]:
     docs = shipped.documents()
@@ -79,7 +85,7 @@ def _registry(version: str, strict: bool) -> jsonschema_rs.Registry:
 
 
 def _candidates(doc: dict[str, Any], version: str, strict: bool) -> tuple[dict[str, Any], ...]:
-    """Where shipped.explain looks up the schema an error came from (for "did you mean")."""
+    """Where messages.explain looks up the schema an error came from (for "did you mean")."""
     return (doc, kubernetes.definitions(version, strict), *_project_documents(strict).values())
 
 
@@ -88,57 +94,39 @@ def _compile(doc: Any, version: str, strict: bool) -> Any:
 
 
 @cache
+def _project_crds(strict: bool) -> dict[tuple[str, str], dict[str, Any]]:
+    """The project's CRD schemas by (apiVersion, kind), read from their x-kubernetes-group-version-kind."""
+    out = {}
+    for doc in _project_documents(strict).values():
+        for gvk in doc.get("x-kubernetes-group-version-kind", []):
+            out.setdefault((f"{gvk['group']}/{gvk['version']}", gvk["kind"]), doc)
+    return out
+
+
+@cache
 def _builtin(
     version: str, strict: bool, api_version: str, kind: str, ours: bool
 ) -> tuple[Any, tuple[dict[str, Any], ...]]:
-    """The schema of a core kind, or of a custom resource modelops rendered (`ours`).
-
-    The project's CRD schemas describe only the fields modelops writes; applied to anyone's
-    Application or Rollout they would call valid objects invalid (a multi-source Application,
-    a Rollout with workloadRef), so other custom resources need --schema-location.
-    """
-    doc = None
-    for candidate in _project_documents(strict).values():
-        gvks = candidate.get("x-kubernetes-group-version-kind", [])
-        if any(f"{g['group']}/{g['version']}" == api_version and g["kind"] == kind for g in gvks):
-            if not ours:
-                raise kubernetes.NoSchema(
-                    f"no schema for {kind} ({api_version}) not rendered by modelops (the built-in one covers "
-                    f"only objects labelled {MANAGED_BY_LABEL}: modelops)"
-                )
-            doc = candidate
-            break
+    """The schema of a core kind, or of a custom resource modelops rendered (`ours`: the trust rule)."""
+    doc = _project_crds(strict).get((api_version, kind))
+    if doc is not None and not ours:
+        raise kubernetes.NoSchema(
+            f"no schema for {kind} ({api_version}) not rendered by modelops (the built-in one covers "
+            f"only objects labelled {MANAGED_BY_LABEL}: {MANAGED_BY})"
+        )
     if doc is None:
-        path = kubernetes.version_dir(version, strict) / kubernetes.core_file(api_version, kind)
-        if not path.is_file():
-            raise kubernetes.NoSchema(f"no schema for {kind} ({api_version}) in Kubernetes {version}")
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = kubernetes.core_schema(version, strict, api_version, kind)
     return _compile(doc, version, strict), _candidates(doc, version, strict)
-
-
-def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
-    """kubeschema's metadata checks on any input: labels or annotations that are no mapping of
-    string keys (the schema findings already say so) are not read, instead of crashing the check."""
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        view = dict(meta)
-        for field in ("labels", "annotations"):
-            value = meta.get(field)
-            if value is not None:
-                readable = isinstance(value, dict)
-                view[field] = {k: v for k, v in value.items() if isinstance(k, str)} if readable else {}
-        obj = {**obj, "metadata": view}
-    return kubernetes.metadata_findings(obj)
 
 
 # ------------------------------------------------------------------ --schema-location
 
 
-class Schemas:
+class SchemaLookup:
     """The schema lookup of one run: a Kubernetes version, strictness and the user's locations."""
 
     def __init__(self, version: str, strict: bool, locations: Sequence[FsPath | str] = ()):
-        self.version = version
+        self.version = kubernetes.minor(version)
         self.strict = strict
         self._converted: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # from CRD YAML
         self._named: dict[tuple[str | None, str, str], str] = {}  # (group, kind, version) -> JSON file
@@ -226,6 +214,21 @@ class Schemas:
         user = self._user(api_version, kind)
         meta = obj.get("metadata")
         labels = meta.get("labels") if isinstance(meta, dict) else None
-        ours = isinstance(labels, dict) and labels.get(MANAGED_BY_LABEL) == "modelops"
+        ours = isinstance(labels, dict) and labels.get(MANAGED_BY_LABEL) == MANAGED_BY
         compiled, candidates = user or _builtin(self.version, self.strict, api_version, kind, ours)
-        return shipped.explain_all(compiled.iter_errors(obj), candidates) + metadata_findings(obj)
+        return explain_all(compiled.iter_errors(obj), candidates) + kubernetes.metadata_findings(obj)
+
+    def findings(self, obj: dict[str, Any]) -> list[Finding]:
+        """Schema findings of an object modelops is about to emit: an unknown kind is itself a finding."""
+        if not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
+            return [((), "a manifest needs string apiVersion and kind fields")]
+        try:
+            return self.validate(obj)
+        except kubernetes.NoSchema as exc:
+            return [((), f"{exc}; refusing to emit an object no schema checks")]
+
+
+@cache
+def rendered(version: str) -> SchemaLookup:
+    """The lookup for rendered objects: strict, no --schema-location (one per Kubernetes version)."""
+    return SchemaLookup(version, strict=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from generator import catalog
 from generator.errors import Diagnostic, format_path
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
@@ -63,7 +64,7 @@ def findings(rows: Iterable[CapacityRow], environments: dict[str, Environment]) 
                 f"{row.capacity} ({users})",
                 env.doc.locate(path),
                 format_path(path),
-                rule="gpu-capacity",
+                rule=catalog.GPU_CAPACITY,
                 environment=env.name,
             )
         )

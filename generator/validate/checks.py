@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from generator import catalog
 from generator.errors import Diagnostic, InputError
 from generator.inputs.resolve import Resolved
 from generator.render import analysis
@@ -34,7 +35,7 @@ def _env_vars(r: Resolved) -> Iterable[Diagnostic]:
                 (*path, "value"),
                 f"env var {name} holds a plaintext secret; reference a Secret with secretKeyRef "
                 "(or declare an ExternalSecret under spec.secrets)",
-                rule="no-plaintext-secrets",
+                rule=catalog.NO_PLAINTEXT_SECRETS,
             )
 
 
@@ -83,7 +84,7 @@ def _rollout(r: Resolved) -> Iterable[Diagnostic]:
         yield r.diagnostic(
             ("rollout", "strategy"),
             f"environment {r.env.name} requires rollout strategy {' or '.join(required)}, not {strategy}",
-            rule="required-strategy",
+            rule=catalog.REQUIRED_STRATEGY,
         )
     if strategy == "canary" and registry.get(r.get("runtime", "kind")).workload == "pods":
         steps = r.get("rollout", "canary", "steps")

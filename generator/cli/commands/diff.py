@@ -7,7 +7,7 @@ from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError, TemplateError
 from generator.inputs.sources import GitTree, WorkTree
 from generator.pipeline import compose
-from generator.render.jinja import RenderedTree
+from generator.render.objects import RenderedTree
 from generator.repo import commits, diff
 
 

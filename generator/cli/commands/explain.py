@@ -26,8 +26,7 @@ def _release_file(source: WorkTree, name: str) -> str:
     for path in paths:
         if PurePosixPath(path).stem == name:
             return path
-    known = ", ".join(PurePosixPath(p).stem for p in paths) or "none"
-    raise UsageError(f"unknown release {name!r}; {spec.RELEASES_DIR}/ defines: {known}")
+    raise UsageError(spec.unknown("release", name, [PurePosixPath(p).stem for p in paths]))
 
 
 def _environment(release: spec.Release, inputs: spec.Inputs, name: str | None) -> spec.Environment:
@@ -36,11 +35,10 @@ def _environment(release: spec.Release, inputs: spec.Inputs, name: str | None) -
         if len(deployed) == 1:
             return inputs.environments[deployed[0]]
         raise UsageError(f"{release.name} is deployed to {', '.join(deployed)}; choose one with --env ENV")
-    if name not in inputs.environments:
-        raise UsageError(f"unknown environment {name!r}; known: {', '.join(inputs.environments)}")
+    env = spec.environment(inputs, name)
     if name not in deployed:
         raise UsageError(f"{release.name} is not deployed to {name}; it is deployed to {', '.join(deployed)}")
-    return inputs.environments[name]
+    return env
 
 
 def _select(rows: list[Row], prefix: str | None) -> list[Row]:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, UsageError, format_path
-from generator.inputs import spec, yamlio
+from generator.inputs import spec
 from generator.inputs.sources import WorkTree
+from generator.render import emitter
 from generator.validate.policy import builtins, engine, loader
 from generator.validate.policy.model import Rule
 
@@ -25,7 +26,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
     envs = spec.load_environments(source)
     unknown = [e for e in environments if e not in envs]
     if unknown:
-        raise UsageError(f"unknown environment {unknown[0]!r}; known: {', '.join(envs)}")
+        raise UsageError(spec.unknown("environment", unknown[0], envs))
     policies = loader.load(source)
     table: dict[str, dict[str, object]] = {}
     for name, env in envs.items():
@@ -69,7 +70,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
 
 
 def _block(data: object) -> str:
-    return "\n".join("    " + line for line in yamlio.dump(data)[0].splitlines())
+    return "\n".join("    " + line for line in emitter.dump(data)[0].splitlines())
 
 
 def run_explain(root: Path, console: Console, rule_id: str) -> int:

@@ -52,9 +52,7 @@ def run_promote(root: Path, console: Console, release: str, source: str, target:
 def run_rollback(root: Path, console: Console, release: str, environment: str) -> int:
     """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
     inputs = spec.load_inputs(WorkTree(root))
-    if release not in inputs.releases:
-        raise UsageError(f"unknown release {release!r}; releases/ defines: {', '.join(inputs.releases)}")
-    rel = inputs.releases[release]
+    rel = spec.release(inputs, release)
     if environment not in rel.environments:
         raise UsageError(f"{release} is not deployed to {environment}")
     current = Pins.of(rel.spec, environment)

@@ -7,7 +7,7 @@ import git
 
 from generator.cli.console import Console
 from generator.errors import EXIT_OK, UsageError
-from generator.render.context import RENDERED_DIR
+from generator.layout import RENDERED_DIR
 from generator.repo import commits, provenance
 
 

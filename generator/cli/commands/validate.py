@@ -67,7 +67,7 @@ def run_paths(console: Console, paths: Sequence[Path], output: str, strict: bool
     if sum(1 for p in paths if str(p) == reader.STDIN) > 1:
         raise UsageError("- (standard input) can be given only once")
     version = lookup.kubernetes_version(options.kubernetes_version)
-    schemas = lookup.Schemas(version, strict, options.schema_locations)
+    schemas = lookup.SchemaLookup(version, strict, options.schema_locations)
     loaded = reader.load(paths, sys.stdin.buffer.read)
     check_options = checker.Options(
         strict=strict,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from generator.cli.console import Console
 from generator.errors import Diagnostic, sort_key
-from generator.inputs import yamlio
+from generator.render import emitter
 from generator.validate.report import Report
 
 
@@ -21,7 +21,7 @@ def _block(rep: Report, found: list[Diagnostic]) -> list[str]:
         "severity": "fail" if failing else "comment",
         "diagnostics": [{k: v for k, v in d.to_json().items() if v is not None and k in _FIELDS} for d in found],
     }
-    text, _ = yamlio.dump(data)
+    text, _ = emitter.dump(data)
     return ["  ---", *(f"  {line}" if line else "" for line in text.splitlines()), "  ..."]
 
 

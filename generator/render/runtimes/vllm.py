@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import Diagnostic
-from generator.inputs import yamlio
+from generator.render import emitter
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
     CONFIG_DIR,
@@ -79,7 +79,7 @@ def server(release: Resolved) -> Server:
         liveness=http_get("/health", "http", period=15, failures=4),
         startup=http_get("/health", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("http", "/metrics"),
-        config_files={"vllm.yaml": yamlio.dump(config(release))[0]},
+        config_files={"vllm.yaml": emitter.dump(config(release))[0]},
         env=[
             {"name": "HOME", "value": HOME},
             # Weights come from the pinned artifact; the server must never fetch from a hub.

@@ -18,7 +18,7 @@ from generator.validate.policy import engine
 from generator.validate.policy.model import Policies
 
 if TYPE_CHECKING:  # rendering pulls in Jinja; the pre-commit hook checks specs without it
-    from generator.render.jinja import RenderedTree
+    from generator.render.objects import RenderedTree
 
 
 def all_layers(

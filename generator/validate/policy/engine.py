@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from generator import catalog
 from generator.errors import Diagnostic, Location, Path, Severity, format_path
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
@@ -16,7 +17,7 @@ from generator.validate.policy import builtins
 from generator.validate.policy.model import MANIFEST, SPEC, Policies, Rule
 
 if TYPE_CHECKING:  # rendering pulls in Jinja; the pre-commit hook checks specs without it
-    from generator.render.jinja import RenderedObject, RenderedTree
+    from generator.render.objects import RenderedObject, RenderedTree
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -177,7 +178,7 @@ def apply_waivers(
                     waiver.location,
                     "expires",
                     severity=Severity.WARNING,
-                    rule="policy-waiver",
+                    rule=catalog.POLICY_WAIVER,
                 )
             )
         elif report_unused and id(waiver) not in used:
@@ -187,7 +188,7 @@ def apply_waivers(
                     waiver.location,
                     "",
                     severity=Severity.WARNING,
-                    rule="policy-waiver",
+                    rule=catalog.POLICY_WAIVER,
                 )
             )
     return out

@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from generator import catalog
 from generator.errors import Diagnostic, InputError, PolicyError, Severity, format_path, sort_key
 from generator.inputs import yamlio
 from generator.inputs.sources import Source
@@ -28,7 +29,7 @@ class _Errors:
         self.found: list[Diagnostic] = []
 
     def add(self, doc: Document, path: tuple[str | int, ...], message: str) -> None:
-        self.found.append(Diagnostic(message, doc.locate(path), format_path(path), rule="policy-file"))
+        self.found.append(Diagnostic(message, doc.locate(path), format_path(path), rule=catalog.POLICY_FILE))
 
 
 def _outside_reference(node: Any) -> str | None:

@@ -1,0 +1,88 @@
+"""What the environment templates see: the Argo CD side of one environment.
+
+An environment renders an AppProject, a root Application and one Application per release
+(or one ApplicationSet); these helpers turn the environment file's `gitops`, `cluster` and
+`sync` blocks into the fields those objects need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator import layout
+from generator.inputs.resolve import Resolved
+from generator.inputs.spec import Environment
+
+# The label value every rendered object carries: what the schema lookup trusts (generator.schemas.lookup).
+MANAGED_BY = "modelops"
+# Argo CD sync waves: configuration and policy first, workloads next, then what watches them.
+WAVES = {"config": "-1", "workload": "0", "post": "1"}
+
+
+def application_name(release: str, env: str) -> str:
+    return f"{release}-{env}"
+
+
+def sync_policy(env: Environment) -> dict[str, Any]:
+    sync = env.spec.get("sync", {})
+    policy: dict[str, Any] = {}
+    if sync.get("automated", False):
+        policy["automated"] = {"prune": sync.get("prune", True), "selfHeal": sync.get("selfHeal", True)}
+    policy["syncOptions"] = ["CreateNamespace=true", "PruneLast=true"]
+    policy["retry"] = {
+        "limit": sync.get("retryLimit", 5),
+        "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
+    }
+    return policy
+
+
+def destination(env: Environment) -> dict[str, str]:
+    cluster = env.spec["cluster"]
+    key = "server" if "server" in cluster else "name"
+    return {key: cluster[key], "namespace": env.namespace}
+
+
+def gitops(env: Environment) -> dict[str, Any]:
+    spec = env.spec["gitops"]
+    return {
+        "repoURL": spec["repoURL"],
+        "targetRevision": spec.get("targetRevision", "HEAD"),
+        "argocdNamespace": spec.get("argocdNamespace", "argocd"),
+        "bootstrapProject": spec.get("bootstrapProject", "default"),
+        "applicationSet": spec.get("applicationSet", False),
+        "project": f"modelops-{env.name}",
+    }
+
+
+def environment(env: Environment) -> dict[str, Any]:
+    return {"name": env.name, "namespace": env.namespace, "spec": env.spec, "file": env.file}
+
+
+def context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]) -> dict[str, Any]:
+    """The environment templates' variables; `kinds` are the (group, kind) pairs its releases render."""
+    return {
+        "env": environment(env),
+        "gitops": gitops(env),
+        "destination": destination(env),
+        "sync_policy": sync_policy(env),
+        "waves": WAVES,
+        "argocd_path": layout.argocd_path(env.name),
+        "rendered_dir": layout.RENDERED_DIR,
+        "argocd_dir": layout.ARGOCD_DIR,
+        "resource_kinds": [{"group": g, "kind": k} for g, k in sorted(kinds)],
+        "releases": [
+            {
+                "name": r.name,
+                "team": r.release.metadata["team"],
+                "application": application_name(r.name, env.name),
+                "path": layout.release_path(env.name, r.name),
+                "labels": {
+                    "app.kubernetes.io/managed-by": MANAGED_BY,
+                    "modelops.io/environment": env.name,
+                    "modelops.io/release": r.name,
+                    "modelops.io/team": r.release.metadata["team"],
+                },
+            }
+            for r in releases
+        ],
+    }
