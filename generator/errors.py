@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from generator import catalog
@@ -38,6 +38,16 @@ def format_path(path: Sequence[str | int]) -> str:
         else:
             out.append(f'["{part}"]')
     return "".join(out)
+
+
+def nearest(known: Mapping[Path, object], path: Sequence[str | int]) -> Path | None:
+    """The longest prefix of `path` (itself included) that `known` has: where a missing field would go."""
+    probe = tuple(path)
+    while probe not in known:
+        if not probe:
+            return None
+        probe = probe[:-1]
+    return probe
 
 
 @dataclass(frozen=True)

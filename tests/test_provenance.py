@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from generator import layout
 from generator.inputs import yamlio
 from generator.repo import provenance
 from tests.conftest import Runner, edit, git
@@ -15,7 +16,7 @@ PROD_VERSION, PROD_DIGEST = "3.1.0", "sha256:550df0e1d8540389ee7f5dde6ff95a2b1c8
 
 
 def metadata(repo: Path, env: str, release: str = RELEASE) -> dict[str, object]:
-    data: dict[str, object] = json.loads((repo / provenance.path(env, release)).read_text())
+    data: dict[str, object] = json.loads((repo / layout.metadata_path(env, release)).read_text())
     return data
 
 
@@ -23,7 +24,7 @@ def test_every_release_directory_says_what_it_was_rendered_from(example: Path, r
     assert run(example, "render").exit_code == 0
     for directory in (example / "rendered").glob("*/*"):
         if directory.name != "_argocd":
-            assert (directory / provenance.FILE).is_file(), directory
+            assert (directory / layout.METADATA_FILE).is_file(), directory
     meta = metadata(example, "prod")
     spec = yamlio.load((example / "releases/llama3-8b-chat.yaml").read_bytes(), "x").data
     env = yamlio.load((example / "environments/prod.yaml").read_bytes(), "x").data
@@ -33,10 +34,10 @@ def test_every_release_directory_says_what_it_was_rendered_from(example: Path, r
     assert meta["deploys"]["imageDigest"] == spec["spec"]["runtime"]["image"].partition("@")[2]
     assert meta["generator"].startswith("modelops ")
     # No clock in it: the same inputs give the same bytes, and a comment changes nothing.
-    before = (example / provenance.path("prod", RELEASE)).read_bytes()
+    before = (example / layout.metadata_path("prod", RELEASE)).read_bytes()
     edit(example / "releases/llama3-8b-chat.yaml", "# Chat assistant", "# The chat assistant")
     assert run(example, "render").exit_code == 0
-    assert (example / provenance.path("prod", RELEASE)).read_bytes() == before
+    assert (example / layout.metadata_path("prod", RELEASE)).read_bytes() == before
 
 
 def test_a_template_change_is_recorded(example: Path, run: Runner) -> None:
@@ -129,7 +130,7 @@ def test_a_new_output_from_the_same_inputs_moves_the_rendering_commit(example_re
 
 def test_a_damaged_provenance_file_is_an_input_error(example_repo: Path, run: Runner) -> None:
     assert run(example_repo, "commit").exit_code == 0
-    (example_repo / provenance.path("prod", RELEASE)).write_text("{}\n")
+    (example_repo / layout.metadata_path("prod", RELEASE)).write_text("{}\n")
     git(example_repo, "commit", "-q", "-am", "damaged by hand")
     result = run(example_repo, "provenance", RELEASE, "--env", "prod")
     assert result.exit_code == 1 and "Traceback" not in result.err

@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 import yaml
 
+from generator import atomic
 from generator.cli import main as cli_module
 from generator.cli import scaffolding
-from generator.cli.commands import init as init_command
 from generator.schemas import bundle, shipped
 from tests.conftest import PROJECT, Runner, git, write
 
@@ -251,7 +251,7 @@ def test_init_failing_part_way_leaves_nothing(tmp_path: Path, run: Runner, monke
             raise OSError(28, "No space left on device", str(dst))
         real_rename(src, dst)
 
-    monkeypatch.setattr(init_command.os, "rename", rename)
+    monkeypatch.setattr(atomic.os, "rename", rename)
     result = run(None, "init", str(tmp_path / "new"))
     assert result.exit_code == 3
     assert "No space left on device" in result.err

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import Location, Path
+from generator.errors import Location, Path, nearest
 from generator.inputs.yamlio import Document
 
 
@@ -39,23 +39,16 @@ class Merged:
 
     def locate(self, path: Path) -> Location:
         """Where the value at `path` (or its nearest set ancestor) was written."""
-        probe = tuple(path)
-        while probe:
-            layer = self.origins.get(probe)
-            if layer is not None:
-                return layer.locate(probe)
-            probe = probe[:-1]
+        found = nearest(self.origins, path)
+        if found is not None:
+            return self.origins[found].locate(found)
         for layer in reversed(list(self.origins.values())):
             return layer.locate(())
         return Location("<unknown>")
 
     def layer_of(self, path: Path) -> Layer | None:
-        probe = tuple(path)
-        while probe:
-            if probe in self.origins:
-                return self.origins[probe]
-            probe = probe[:-1]
-        return None
+        found = nearest(self.origins, path)
+        return self.origins[found] if found is not None else None
 
     def get(self, path: Path, default: Any = None) -> Any:
         node: Any = self.data

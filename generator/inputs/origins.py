@@ -10,17 +10,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from generator import builtin
 from generator.errors import Location, Path, format_path
-from generator.inputs import yamlio
+from generator.inputs import resolve
 from generator.inputs.merge import Layer
 from generator.inputs.resolve import ATOMIC, Resolved
-from generator.inputs.yamlio import Document
-
-DEFAULTS_FILE = "generator/defaults.yaml"
 
 
 class Origin(enum.StrEnum):
@@ -59,12 +54,6 @@ class Row:
         }
 
 
-@cache
-def _defaults_doc() -> Document:
-    # The merge keeps the built-in layer without positions (its diagnostics point at the
-    # release instead); explaining a default needs the defaults file's own lines.
-    raw = builtin.package_file("defaults.yaml").read_bytes()
-    return yamlio.load(raw, DEFAULTS_FILE)
 
 
 def _leaves(node: Any, path: Path) -> Iterator[tuple[Path, Any]]:
@@ -96,8 +85,8 @@ def explain(resolved: Resolved) -> list[Row]:
     for path, value in _leaves(resolved.spec, ()):
         layer = resolved.merged.layer_of(path)
         origin = _origin(resolved, layer)
-        # The built-in layer has no document of its own (see _defaults_doc).
-        source = layer if origin is not Origin.DEFAULT and layer is not None else _defaults_doc()
+        # The merge keeps the built-in layer without positions; explaining a default needs the file's own lines.
+        source = layer if origin is not Origin.DEFAULT and layer is not None else resolve.defaults_document()
         rows.append(Row(path, value, origin, source.locate(path)))
     return rows
 

@@ -15,16 +15,26 @@ from generator.errors import Diagnostic, InputError, Location, Path, Severity, f
 from generator.inputs import yamlio
 from generator.inputs.merge import Layer, Merged, merge
 from generator.inputs.spec import Environment, Inputs, Release
+from generator.inputs.yamlio import Document
 from generator.schemas import shipped
 
 # A metric is either a utilization target or a custom metric: a higher layer replaces it whole.
 ATOMIC: frozenset[Path] = frozenset({("scaling", "metric")})
 
 
+DEFAULTS_FILE = "generator/defaults.yaml"
+
+
+@cache
+def defaults_document() -> Document:
+    """The built-in defaults (the lowest merge layer), read once per process."""
+    return yamlio.load(builtin.package_file("defaults.yaml").read_bytes(), DEFAULTS_FILE)
+
+
 @cache
 def _builtin_defaults() -> Layer:
-    raw = builtin.package_file("defaults.yaml").read_bytes()
-    return Layer("template defaults", yamlio.load(raw, "generator/defaults.yaml").data)
+    # Without its document: a finding on a default value points at the release's environment entry.
+    return Layer("template defaults", defaults_document().data)
 
 
 @dataclass(frozen=True)

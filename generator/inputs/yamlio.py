@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import Node, ScalarNode
 
-from generator.errors import InputError, Location, Path, format_path
+from generator.errors import InputError, Location, Path, format_path, nearest
 from generator.inputs import fastyaml
 
 MAX_FILE_BYTES = 512 * 1024
@@ -43,10 +43,8 @@ class Document:
 
     def locate(self, path: Path) -> Location:
         """Position of `path`, or of its nearest ancestor that exists in the file."""
-        probe = tuple(path)
-        while probe and probe not in self.positions:
-            probe = probe[:-1]
-        line, col = self.positions.get(probe, (1, 1))
+        found = nearest(self.positions, path)
+        line, col = self.positions[found] if found is not None else (1, 1)
         return Location(self.file, line, col)
 
     def error(self, path: Path, message: str) -> InputError:

@@ -22,14 +22,14 @@ import json
 import os
 import pickle
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator import builtin
+from generator import atomic, builtin
+from generator.errors import RepositoryError
 
 FORMAT = "2"
 
@@ -124,15 +124,8 @@ class RenderCache:
             path = self._path(key)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(pickle.dumps(entry, protocol=5))
-                    os.replace(tmp, path)
-                except BaseException:
-                    os.unlink(tmp)
-                    raise
-            except OSError:
+                atomic.replace_file(path, pickle.dumps(entry, protocol=5), mode=0o600)
+            except (OSError, RepositoryError):
                 continue
         self._pending.clear()
 

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from generator import layout
-from generator.errors import Location, Path, TemplateError
+from generator.errors import Location, Path, TemplateError, nearest
 from generator.render import emitter
 
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
@@ -38,16 +38,9 @@ class RenderedObject:
         return emitter.dump(self.obj)[1]
 
     def locate(self, path: Path) -> Location:
-        line, column = nearest(self.lines, path, (1, 1))
+        found = nearest(self.lines, path)
+        line, column = self.lines[found] if found is not None else (1, 1)
         return Location(self.path, line, column)
-
-
-def nearest(positions: dict[Path, tuple[int, int]], path: Path, default: tuple[int, int]) -> tuple[int, int]:
-    """The position of `path`, or of its nearest ancestor that has one."""
-    probe = tuple(path)
-    while probe and probe not in positions:
-        probe = probe[:-1]
-    return positions.get(probe, default)
 
 
 @dataclass

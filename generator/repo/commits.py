@@ -16,7 +16,7 @@ from pathlib import Path
 
 import git
 
-from generator import __version__
+from generator import __version__, layout
 from generator.errors import RepositoryError
 from generator.layout import RENDERED_DIR
 from generator.repo import provenance
@@ -177,7 +177,6 @@ def subject_line(
     return subject
 
 
-INPUT_DIRS = ("releases", "environments", "templates", "policies")
 
 
 def source_commit(repo: git.Repo) -> str | None:
@@ -186,7 +185,7 @@ def source_commit(repo: git.Repo) -> str | None:
     if head is None:
         return None
     # --ignored too: a git-ignored template renders like any other, but no commit holds it.
-    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--ignored", "--", *INPUT_DIRS)
+    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--ignored", "--", *layout.INPUT_DIRS)
     return f"{head.hexsha}-dirty" if dirty.strip() else head.hexsha
 
 
@@ -213,7 +212,7 @@ def commit_message(
         env, release = parts[1], parts[2]
         if release.startswith("_"):
             continue
-        if parts[-1] == provenance.FILE and (env, release) in versions:
+        if parts[-1] == layout.METADATA_FILE and (env, release) in versions:
             provenance_only.append((env, release))
             continue
         (touched if (env, release) in versions else removed).append((env, release))

@@ -19,17 +19,15 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator import __version__
+from generator import __version__, layout
 from generator.errors import InputError
 from generator.inputs import yamlio
-from generator.layout import RENDERED_DIR
 
 if TYPE_CHECKING:
     import git
 
     from generator.inputs.resolve import Resolved
 
-FILE = "modelops.metadata"
 SOURCE_TRAILER = "Source-Commit"
 
 
@@ -78,10 +76,6 @@ def text(meta: dict[str, Any]) -> str:
     return json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def path(environment: str, release: str) -> str:
-    return f"{RENDERED_DIR}/{environment}/{release}/{FILE}"
-
-
 @dataclass
 class Trace:
     """What one environment runs for one release, and the commits it came from."""
@@ -119,7 +113,7 @@ def _source(repo: git.Repo, rendered: str) -> str | None:
 
 def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | None:
     """The provenance of `release` in `environment` as committed at `rev`; None if it is not rendered there."""
-    file = path(environment, release)
+    file = layout.metadata_path(environment, release)
     try:
         blob = repo.commit(rev).tree / file
     except KeyError:

@@ -12,7 +12,6 @@ deterministic, the next run then writes the same tree again.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import re
 import shutil
@@ -20,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import atomic
 from generator.errors import InputError, RepositoryError
 from generator.layout import RENDERED_DIR
 from generator.render.objects import RenderedTree
@@ -103,13 +103,6 @@ def plan(root: Path, tree: RenderedTree, desired: dict[str, bytes] | None = None
     return changes
 
 
-def _remove(entry: Path) -> None:
-    if entry.is_dir() and not entry.is_symlink():
-        shutil.rmtree(entry)
-    else:
-        entry.unlink()
-
-
 def clean_leftovers(root: Path) -> None:
     """Repair what an interrupted run left behind.
 
@@ -131,7 +124,7 @@ def clean_leftovers(root: Path) -> None:
             if live is not None and not live.exists() and not live.is_symlink():
                 os.rename(entry, live)
             else:
-                _remove(entry)
+                atomic.remove(entry)
 
 
 def _discard(backups: list[Path], staging: Path, token: str) -> None:
@@ -144,45 +137,12 @@ def _discard(backups: list[Path], staging: Path, token: str) -> None:
         if entry.exists() and not entry.is_symlink():
             trash = entry.parent / f"{_LEFTOVER_PREFIX}trash-{token}-{entry.name}"
             os.rename(entry, trash)
-            _remove(trash)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            atomic.remove(trash)
 
 
 def _write_file(target: Path, data: bytes) -> None:
     with open(target, "wb") as handle:
         handle.write(data)
-
-
-def _sync(written: list[Path], directory: Path) -> None:
-    """Make the written files durable before they are swapped in.
-
-    One syncfs(2) of the file system holding rendered/ does in a fraction of a second what an
-    fsync per file does in seconds for thousands of files; without syncfs, fsync each.
-    """
-    syncfs = getattr(_libc(), "syncfs", None) if written else None
-    if syncfs is not None:
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            if syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    for target in written:
-        _fsync(target)
-
-
-def _libc() -> object | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - a platform without a C library to load
-        return None
 
 
 def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Path) -> None:
@@ -204,7 +164,7 @@ def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Pa
                 pass  # a file system without hard links: write it like the others
         _write_file(target, data)
         written.append(target)
-    _sync(written, staging)
+    atomic.sync_written(written, staging)
 
 
 def _prefixes(path: str) -> list[str]:
@@ -282,7 +242,7 @@ def write(root: Path, tree: RenderedTree) -> Changes:
             f"could not write {RENDERED_DIR}/: {exc.strerror or exc}{where}; it is unchanged"
         ) from None
     for parent in sorted({live.parent for _, live, _ in swapped}):  # the renames are durable before any delete
-        _fsync(parent)
+        atomic.fsync(parent)
     _discard([backup for _, _, backup in swapped], staging, token)
     _remove_emptied(rendered, desired)
     return changes

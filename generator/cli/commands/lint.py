@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from generator import clock
 from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, Severity, UsageError
@@ -37,7 +38,7 @@ def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None
         policies = loader.load(source)
         resolved = resolve.resolve_all(inputs)
         report.findings.extend(d for r in resolved for d in checks.check(r))
-        report.findings.extend(apply.spec_layer(policies, resolved, today or datetime.date.today()))
+        report.findings.extend(apply.spec_layer(policies, resolved, today or clock.today()))
         report.describe(policies)
     except (InputError, PolicyError) as exc:
         report.findings.extend(exc.diagnostics)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator import atomic
 from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
 from generator.inputs import spec
-from generator.inputs.pins import Pins, plan_promotion, previous_pins, release_path, set_pins, write_atomically
+from generator.inputs.pins import Pins, plan_promotion, previous_pins, release_path, set_pins
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
 from generator.repo import commits, writer
@@ -15,7 +16,7 @@ from generator.repo import commits, writer
 def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bool:
     """Write the pins, then validate and render; on any failure the spec file is put back."""
     original = path.read_text(encoding="utf-8")
-    write_atomically(path, set_pins(original, env, pins))
+    atomic.replace_file(path, set_pins(original, env, pins).encode())
     restored = True
     try:
         built, report = compose.evaluate(WorkTree(root))
@@ -32,7 +33,7 @@ def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bo
         return True
     finally:
         if restored:
-            write_atomically(path, original)
+            atomic.replace_file(path, original.encode())
 
 
 def run_promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> int:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import git
 
+from generator import layout
 from generator.cli.console import Console
 from generator.errors import EXIT_OK, UsageError
 from generator.layout import RENDERED_DIR
@@ -31,7 +32,8 @@ def run(root: Path, console: Console, release: str, environments: tuple[str, ...
     missing = [env for env in names if env not in {t.environment for t in traces}]
     if (environments and missing) or not traces:
         where = f"in {', '.join(missing)} " if environments and missing else ""
-        raise UsageError(f"{release!r} is not rendered {where}at {rev} (rendered/<env>/{release}/{provenance.FILE})")
+        expected = layout.metadata_path("<env>", release)
+        raise UsageError(f"{release!r} is not rendered {where}at {rev} ({expected})")
     if output == "json":
         console.emit(json.dumps({"revision": rev, "releases": [t.to_json() for t in traces]}, indent=2))
         return EXIT_OK

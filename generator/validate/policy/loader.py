@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from generator import catalog
+from generator import catalog, layout
 from generator.errors import Diagnostic, InputError, PolicyError, Severity, format_path, sort_key
 from generator.inputs import yamlio
 from generator.inputs.sources import Source
@@ -20,7 +20,6 @@ from generator.validate.policy import builtins
 from generator.validate.policy.jsonpath import JsonPathError, parse
 from generator.validate.policy.model import SPEC, Policies, Rule, Waiver
 
-POLICIES_DIR = "policies"
 _SCHEMAS = {"PolicySet": "policyset.schema.json", "WaiverList": "waiverlist.schema.json"}
 
 
@@ -138,7 +137,7 @@ def load(source: Source) -> Policies:
     errors = _Errors()
     policies = Policies()
     waiver_docs: list[tuple[Document, dict[str, Any]]] = []
-    for path in source.list(POLICIES_DIR):
+    for path in source.list(layout.POLICIES_DIR):
         try:
             doc = yamlio.load(source.read(path), path)
         except InputError as exc:  # reported as the policy stage's own error type
