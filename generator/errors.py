@@ -12,6 +12,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Self
 
 from generator import catalog
 from generator.catalog import Severity
@@ -161,7 +162,7 @@ class ModelOpsError(Exception):
         column: int | None = None,
         field: str = "",
         **extra: object,
-    ) -> ModelOpsError:
+    ) -> Self:
         loc = Location(file, line, column) if file else None
         extra.setdefault("rule", cls.rule)
         return cls(Diagnostic(message, loc, field, **extra))  # type: ignore[arg-type]

@@ -9,13 +9,16 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator import __version__
 from generator.cli.console import Console
 from generator.errors import EXIT_USAGE, ModelOpsError, UsageError, merge_environments, sort_key
+
+if TYPE_CHECKING:
+    from click.decorators import FC  # what click.option's decorator takes and returns
 
 EXIT_INTERNAL = 70
 
@@ -52,7 +55,7 @@ env_option = click.option(
 )
 
 
-def output_option(*choices: str) -> click.Option:
+def output_option(*choices: str) -> Callable[[FC], FC]:
     return click.option(
         "-o", "--output", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
     )

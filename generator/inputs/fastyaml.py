@@ -16,14 +16,14 @@ from ruamel.yaml.resolver import VersionedResolver
 
 try:
     import yaml as _pyyaml
-    from yaml.cyaml import CParser as _CParser
+    from yaml._yaml import CParser as _CParser  # what yaml.cyaml re-exports; importable only with libyaml
 except ImportError:  # pragma: no cover - PyYAML without libyaml: yamlio's pure-Python path only
     _pyyaml = None  # type: ignore[assignment]
 
 _RESOLVER_12 = VersionedResolver(version=(1, 2))
-MAPPINGS: tuple[type, ...] = (MappingNode,)
-SEQUENCES: tuple[type, ...] = (SequenceNode,)
-SCALARS: tuple[type, ...] = (ScalarNode,)
+MAPPINGS: tuple[type[Any], ...] = (MappingNode,)
+SEQUENCES: tuple[type[Any], ...] = (SequenceNode,)
+SCALARS: tuple[type[Any], ...] = (ScalarNode,)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -37,7 +37,7 @@ if _pyyaml is not None:
     SEQUENCES += (_pyyaml.SequenceNode,)
     SCALARS += (_pyyaml.ScalarNode,)
 
-    class _FastComposer(_CParser, _pyyaml.resolver.BaseResolver):  # type: ignore[misc,name-defined]
+    class _FastComposer(_CParser, _pyyaml.resolver.BaseResolver):
         """libyaml's parser with ruamel's YAML 1.2 scalar resolution, so both paths read values alike."""
 
         def __init__(self, text: str):

@@ -6,6 +6,7 @@ through a `Source` rather than from the disk.
 
 from __future__ import annotations
 
+import builtins
 import os
 import stat
 from pathlib import Path, PurePosixPath
@@ -23,7 +24,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class Source(Protocol):
     label: str
 
-    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[str]:
+    # `list` is a method of these classes, so their signatures spell the builtin `builtins.list`.
+    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
         """Sorted repository-relative paths of the files directly in `directory`."""
         ...
 
@@ -31,7 +33,7 @@ class Source(Protocol):
 
     def is_dir(self, path: str) -> bool: ...
 
-    def walk(self, directory: str) -> list[str]:
+    def walk(self, directory: str) -> builtins.list[str]:
         """Sorted repository-relative paths of every file below `directory`, at any depth."""
         ...
 
@@ -57,7 +59,7 @@ class WorkTree:
             raise InputError.at("is a symbolic link that points outside the repository; refusing to read it", rel, 1, 1)
         return full
 
-    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[str]:
+    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
         base = self._path(directory)
         if not base.is_dir():
             return []
@@ -87,11 +89,12 @@ class WorkTree:
     def is_dir(self, path: str) -> bool:
         return self._path(path).is_dir()
 
-    def walk(self, directory: str) -> list[str]:
+    def walk(self, directory: str) -> builtins.list[str]:
         # Symlinked directories are followed, as the template loader follows them; each real
         # directory once, so a link cycle ends.
         base = self._path(directory)
-        out, seen = [], set()
+        out: list[str] = []
+        seen: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
             real = os.path.realpath(dirpath)
             if real in seen:
@@ -121,7 +124,7 @@ class GitTree:
             return None
         return item if item.type == "tree" else None
 
-    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[str]:
+    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
         tree = self._tree(directory)
         if tree is None:
             return []
@@ -130,8 +133,8 @@ class GitTree:
             if blob.name.startswith(".") or not blob.name.endswith(suffixes):
                 continue
             if stat.S_ISLNK(blob.mode):
-                raise InputError.at("is a symbolic link; modelops reads only regular files", blob.path, 1, 1)
-            out.append(blob.path)
+                raise InputError.at("is a symbolic link; modelops reads only regular files", str(blob.path), 1, 1)
+            out.append(str(blob.path))
         return sorted(out)
 
     def read(self, path: str) -> bytes:
@@ -144,6 +147,9 @@ class GitTree:
     def is_dir(self, path: str) -> bool:
         return self._tree(path) is not None
 
-    def walk(self, directory: str) -> list[str]:
+    def walk(self, directory: str) -> builtins.list[str]:
         tree = self._tree(directory)
-        return sorted(item.path for item in tree.traverse() if item.type == "blob") if tree is not None else []
+        if tree is None:
+            return []
+        # Without as_edge, traverse() yields objects; its annotation also admits the edge tuples.
+        return sorted(str(item.path) for item in tree.traverse() if not isinstance(item, tuple) and item.type == "blob")

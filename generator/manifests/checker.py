@@ -119,7 +119,8 @@ def _identity(obj: Any) -> tuple[str, str]:
     if not isinstance(obj, dict):
         return "", ""
     kind = obj.get("kind") if isinstance(obj.get("kind"), str) else ""
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    metadata = obj.get("metadata")
+    meta = metadata if isinstance(metadata, dict) else {}
     name = meta.get("name") or meta.get("generateName") or ""
     return str(kind), str(name)
 

@@ -9,7 +9,7 @@ cache the same way.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
@@ -51,7 +51,7 @@ def produce(
     environments: dict[str, Environment],
     cache: RenderCache | None,
     templates: str,
-) -> Iterator[list[Produced]]:
+) -> Generator[list[Produced], None, None]:
     """Each item's unit, in the order of `items`: from the cache, or rendered and stored in it."""
     keys = _keys(items, environments, cache, templates) if cache is not None else {}
     cached: dict[tuple[str, str], list[Produced]] = {}

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -76,7 +76,7 @@ class _Failed:
         self.diagnostics = diagnostics
 
 
-def produce(job: Callable[[T], R], items: list[T]) -> Iterator[R]:
+def produce(job: Callable[[T], R], items: list[T]) -> Generator[R, None, None]:
     """`job(item)` for each item, in order; in forked processes when there are many."""
     processes = jobs(len(items))
     if processes == 1:

@@ -69,7 +69,7 @@ def labels(r: Resolved) -> tuple[dict[str, str], dict[str, str]]:
     return _sorted(every), _sorted(selector)
 
 
-def annotations(r: Resolved) -> dict[str, str]:
+def annotation_map(r: Resolved) -> dict[str, str]:
     return _sorted(
         {
             "modelops.io/model-name": r.get("model", "name"),
@@ -86,7 +86,7 @@ def annotations(r: Resolved) -> dict[str, str]:
 def pod_annotations(r: Resolved, server: Server) -> dict[str, str]:
     """The workload's annotations, plus a hash of the runtime config so that a config change rolls the pods."""
     extra = {"modelops.io/config-hash": config_hash(server.config_files)} if server.config_files else {}
-    return _sorted({**annotations(r), **extra})
+    return _sorted({**annotation_map(r), **extra})
 
 
 def resources(r: Resolved) -> dict[str, dict[str, Any]]:
@@ -310,7 +310,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "names": names(r),
         "labels": every,
         "selector": selector,
-        "annotations": annotations(r),
+        "annotations": annotation_map(r),
         "pod_annotations": pod_annotations(r, server),
         "server": server,
         "container_ports": [p.container_port() for p in server.ports],

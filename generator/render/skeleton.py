@@ -97,7 +97,7 @@ def documents(text: str, template: str) -> list[tuple[Any, int]]:
     """
     if text.count("\n---") < 3:
         return [(doc, 0) for doc in _skeleton(text, template)]
-    out = []
+    out: list[tuple[Any, int]] = []
     try:
         for chunk in _SEPARATOR.split(text):
             # min, not the first: a {% set %} block may print a value before earlier-numbered ones

@@ -102,7 +102,9 @@ class Trace:
 
 def _source(repo: git.Repo, rendered: str) -> str | None:
     """The Source-Commit trailer of a rendering commit, else the commit itself (specs and output together)."""
-    message = repo.commit(rendered).message
+    commit = repo.commit(rendered)
+    # GitPython keeps the message as bytes only if it could not decode it.
+    message = commit.message if isinstance(commit.message, str) else commit.message.decode(commit.encoding, "replace")
     for line in reversed(message.splitlines()):
         key, _, value = line.partition(":")
         if key.strip() == SOURCE_TRAILER and value.strip():

@@ -45,11 +45,11 @@ class ReleaseStatus:
 
 
 def _workload(tree: git.Tree) -> dict[str, object] | None:
-    for blob in sorted(tree.blobs, key=lambda b: b.path):
+    for blob in sorted(tree.blobs, key=lambda b: str(b.path)):
         if not blob.name.endswith(".yaml"):
             continue
         try:
-            obj = yamlio.load(blob.data_stream.read(), blob.path).data
+            obj = yamlio.load(blob.data_stream.read(), str(blob.path)).data
         except InputError:
             continue
         if isinstance(obj, dict) and obj.get("kind") in WORKLOAD_KINDS:

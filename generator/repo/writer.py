@@ -67,8 +67,8 @@ def existing_files(root: Path, scopes: list[str]) -> dict[str, bytes]:
         for dirpath, dirnames, filenames in os.walk(base):
             for name in list(dirnames):
                 if (Path(dirpath) / name).is_symlink():
-                    rel = (Path(dirpath) / name).relative_to(root)
-                    raise InputError.at(f"{rel} is a symbolic link; refusing to write through it", str(rel))
+                    link = (Path(dirpath) / name).relative_to(root)
+                    raise InputError.at(f"{link} is a symbolic link; refusing to write through it", str(link))
             for name in filenames:
                 full = Path(dirpath) / name
                 rel = full.relative_to(root).as_posix()

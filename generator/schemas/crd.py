@@ -59,8 +59,8 @@ def _get(data: Any, path: Path, expected: type) -> Any:
         else:
             node = None
     if not isinstance(node, expected) or (expected is str and not node):
-        noun = {str: "a non-empty string", list: "a list", dict: "a mapping"}[expected]
-        raise CRDError(path, f"expected {noun}")
+        nouns: dict[type, str] = {str: "a non-empty string", list: "a list", dict: "a mapping"}
+        raise CRDError(path, f"expected {nouns[expected]}")
     return node
 
 

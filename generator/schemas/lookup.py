@@ -96,7 +96,7 @@ def _compile(doc: Any, version: str, strict: bool) -> Any:
 @cache
 def _project_crds(strict: bool) -> dict[tuple[str, str], dict[str, Any]]:
     """The project's CRD schemas by (apiVersion, kind), read from their x-kubernetes-group-version-kind."""
-    out = {}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
     for doc in _project_documents(strict).values():
         for gvk in doc.get("x-kubernetes-group-version-kind", []):
             out.setdefault((f"{gvk['group']}/{gvk['version']}", gvk["kind"]), doc)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
+from typing import Any, TypedDict
 
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, UsageError, format_path
@@ -11,6 +12,11 @@ from generator.inputs.sources import WorkTree
 from generator.render import emitter
 from generator.validate.policy import builtins, engine, loader
 from generator.validate.policy.model import Rule
+
+
+class _Listing(TypedDict):
+    level: Any
+    rules: list[Rule]
 
 
 def _scope(rule: Rule) -> str:
@@ -28,7 +34,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
     if unknown:
         raise UsageError(spec.unknown("environment", unknown[0], envs))
     policies = loader.load(source)
-    table: dict[str, dict[str, object]] = {}
+    table: dict[str, _Listing] = {}
     for name, env in envs.items():
         if environments and name not in environments:
             continue
@@ -51,7 +57,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
                                     "file": r.location.file,
                                     "line": r.location.line,
                                 }
-                                for r in entry["rules"]  # type: ignore[attr-defined]
+                                for r in entry["rules"]
                             ],
                         }
                         for name, entry in table.items()
@@ -62,7 +68,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
         )
         return EXIT_OK
     for name, entry in table.items():
-        rules: list[Rule] = entry["rules"]  # type: ignore[assignment]
+        rules = entry["rules"]
         console.emit(f"{name} (level {entry['level']}): {len(rules)} rules")
         for r in rules:
             console.emit(f"  {r.id:<12} {r.severity.value:<8} {r.layer:<9} {r.title}")

@@ -32,7 +32,8 @@ def _physical(loc: Location) -> dict[str, Any]:
 
 def _result(diag: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
     rule = diag.rule or _UNNAMED
-    waiver = diag.data.get("waiver") if isinstance(diag.data.get("waiver"), dict) else None
+    data_waiver = diag.data.get("waiver")
+    waiver = data_waiver if isinstance(data_waiver, dict) else None
     severity = Severity(str(diag.data["severity"])) if waiver else diag.severity
     text = f"{diag.field}: {diag.message}" if diag.field else diag.message
     result: dict[str, Any] = {

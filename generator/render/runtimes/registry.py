@@ -11,5 +11,5 @@ RUNTIMES: dict[str, ModuleType] = {m.kind: m for m in (vllm, triton, torchserve,
 
 
 def get(kind: str) -> Runtime:
-    module: Runtime = RUNTIMES[kind]  # type: ignore[assignment]
+    module: Runtime = RUNTIMES[kind]
     return module

@@ -61,7 +61,7 @@ def _registry_allowed(node: Any, args: dict[str, Any], env: dict[str, Any]) -> l
 def _gpu_equal(node: Any, args: dict[str, Any], env: dict[str, Any]) -> list[Finding]:
     resources = _mapping(node, "resources")
     requests, limits = _mapping(resources, "requests"), _mapping(resources, "limits")
-    out = []
+    out: list[Finding] = []
     for name in sorted({str(k) for k in (*requests, *limits) if str(k).endswith("/gpu")}):
         # A request left out defaults to the limit (Kubernetes does the same for extended resources).
         request, limit = requests.get(name, limits.get(name)), limits.get(name)

@@ -109,9 +109,9 @@ def evaluate_manifests(
             if rule.builtin not in builtins.RELEASE or not _renders_kind(rule, manifests):
                 continue
             for index, path, message in check_release(rule, manifests, env.spec):
-                obj = objects[index] if index is not None else None
-                if obj is not None:
-                    out.append(_finding(rule, obj, path, message, _origin(rule, obj, by_release)))
+                target = objects[index] if index is not None else None
+                if target is not None:
+                    out.append(_finding(rule, target, path, message, _origin(rule, target, by_release)))
                 else:
                     owner = objects[0]
                     out.append(

@@ -6,6 +6,7 @@ A malformed policy is a PolicyError naming the file, line and field, like any ot
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 import jsonschema_rs
@@ -33,6 +34,7 @@ class _Errors:
 
 def _outside_reference(node: Any) -> str | None:
     """A `$schema` or non-local `$ref` in a fragment: either would mean fetching a document."""
+    children: Iterable[Any]
     if isinstance(node, dict):
         if "$schema" in node:
             return "fragments are JSON Schema 2020-12; remove $schema"
