@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -11,12 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from generator.cli import main as cli_module
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLE_DIRS = ("environments", "releases", "policies")
+# The day every test runs on (MODELOPS_TODAY), whatever the real date: waiver expiry never depends on the clock.
+TODAY = datetime.date(2026, 6, 15)
+# The bundled example's input files, by the kind `modelops schema` names.
+KIND_FILES = {
+    "release": sorted((PROJECT / "releases").glob("*.yaml")),
+    "environment": sorted((PROJECT / "environments").glob("*.yaml")),
+    "policy": sorted(p for p in (PROJECT / "policies").glob("*.yaml") if p.name != "waivers.yaml"),
+    "waivers": [PROJECT / "policies/waivers.yaml"],
+}
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -25,12 +36,29 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def _scratch_home(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """HOME, and the XDG directories below it, in a temporary directory: nothing reads or writes the real ~."""
+    mp.setenv("HOME", str(home))
+    mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))  # the render cache, pre-commit's and pip's caches
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session- and module-scoped fixtures are set up before `_isolated_git`: a scratch home and the fixed day
+    for them too (a module fixture that renders would otherwise fill the real ~/.cache/modelops)."""
+    with pytest.MonkeyPatch.context() as mp:
+        _scratch_home(mp, tmp_path_factory.mktemp("session-home"))
+        mp.setenv("MODELOPS_TODAY", TODAY.isoformat())
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No global git config, a fixed identity, no colour: every test sees the same git."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    """No global git config, a fixed identity, no colour, a fixed day: every test sees the same git and date."""
+    _scratch_home(monkeypatch, tmp_path_factory.mktemp("home"))
+    # generator.clock reads "today" from here; subprocesses and pre-commit hooks inherit it.
+    monkeypatch.setenv("MODELOPS_TODAY", TODAY.isoformat())
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         monkeypatch.setenv(var, "Test User")
@@ -131,3 +159,59 @@ def modelops_subprocess(repo: Path, *args: str, **kwargs: Any) -> subprocess.Com
     """The installed console script in a child process (for crash and concurrency tests)."""
     env = {**os.environ, **kwargs.pop("env", {})}
     return subprocess.run(["modelops", "--repo", str(repo), *args], capture_output=True, text=True, env=env, **kwargs)
+
+
+def schema_errors(document: dict[str, Any], data: Any) -> list[str]:
+    """Messages of `data` against the JSON Schema `document`."""
+    # No registry: a $ref that leaves the document cannot resolve, so passing proves it is self-contained.
+    validator = jsonschema.validators.validator_for(document)(document)
+    return [e.message for e in validator.iter_errors(data)]
+
+
+# ------------------------------------------------------------------ pre-commit: the shipped hooks under test
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git copy of this project's current files (uncommitted work included): the hook repository pre-commit clones."""
+    dest = tmp_path_factory.mktemp("hooks") / "modelops"
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=PROJECT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for rel in filter(None, listed):
+        if (PROJECT / rel).is_file() and not rel.startswith("rendered/"):
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT / rel, dest / rel)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e.x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e.x",
+        "HOME": str(dest.parent),
+    }
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "hooks under test"]):
+        subprocess.run(["git", *args], cwd=dest, check=True, env=env, capture_output=True)
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=dest, check=True, env=env, capture_output=True, text=True
+    ).stdout.strip()
+    return dest, rev
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PRE_COMMIT_HOME for the session, so the hook environment is installed once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="session")
+def pip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pip's cache while pre-commit installs the hooks: shared by the session, never the real ~/.cache/pip."""
+    return tmp_path_factory.mktemp("pip-cache")

@@ -1,4 +1,4 @@
-"""Rendering the example (or an edited copy) and picking objects out of the result."""
+"""Rendering the example (or an edited copy), picking objects out of the result, and its findings."""
 
 from __future__ import annotations
 
@@ -14,6 +14,24 @@ from tests.conftest import PROJECT
 def render(repo: Path) -> dict[str, dict[str, Any]]:
     """Rendered objects by repository path."""
     return {path: obj.obj for path, obj in compose.build(WorkTree(repo)).tree.objects.items()}
+
+
+def rendered(repo: Path) -> dict[str, bytes]:
+    """The manifests by path (each release's modelops.metadata aside: tests/acceptance/test_provenance.py)."""
+    return {p: data for p, data in compose.build(WorkTree(repo)).tree.files().items() if p.endswith(".yaml")}
+
+
+def findings(repo: Path) -> list[str]:
+    """The report's findings as the CLI prints them (one line per finding, environments merged)."""
+    _, report = compose.evaluate(WorkTree(repo))
+    return [d.format() for d in report.diagnostics()]
+
+
+def files_and_findings(built: compose.Build) -> tuple[dict[str, bytes], list[str]]:
+    """A build's files and its validation findings, sorted: what two ways of building must agree on."""
+    report = compose.validate(built)
+    found = sorted(d.format() for r in report.resources for d in r.diagnostics)
+    return built.tree.files(), found
 
 
 @cache

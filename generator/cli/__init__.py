@@ -1,1 +1,1 @@
-""""""
+"""The command line: click parsing (main), one module per command returning an exit code, reporters."""

@@ -8,7 +8,7 @@ Nothing here is written as Python strings: the files come from
   project's own checkout, and hidden files are easy to lose when packaging;
 - the bundled PolicySets in `policies/` (the rules this project ships and tests);
 - the example GitHub workflow in `examples/github-actions/`, so that there is one workflow
-  to maintain (tests/test_workflow_example.py runs its steps);
+  to maintain (tests/acceptance/test_workflow_example.py runs its steps);
 - the editor schemas (generator.schemabundle) in `.schemas/`.
 
 `policies/` and `examples/` live at the top of the source checkout; wheels carry them in

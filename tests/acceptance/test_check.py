@@ -1,0 +1,26 @@
+"""`modelops check`: rendered/ must be exactly what the specs render to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import PROJECT, Runner
+
+
+def test_check_detects_stale_and_hand_edited_trees(example_repo: Path, run: Runner) -> None:
+    assert run(example_repo, "check").exit_code == 1  # nothing rendered yet
+    run(example_repo, "render")
+    assert run(example_repo, "check").exit_code == 0
+    hand = example_repo / "rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml"
+    hand.write_text(hand.read_text().replace("type: ClusterIP", "type: LoadBalancer"))
+    result = run(example_repo, "check", "-o", "json")
+    assert result.exit_code == 1
+    assert result.json()["changed"] == ["rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml"]
+    text = run(example_repo, "check")
+    assert "changed  rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml" in text.err
+
+
+def test_the_projects_own_rendered_tree_is_current(run: Runner) -> None:
+    """rendered/ in this repository is the bundled example's output; a template change must re-render it."""
+    result = run(PROJECT, "check")
+    assert result.exit_code == 0, result.out + result.err

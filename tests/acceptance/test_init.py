@@ -1,0 +1,156 @@
+"""`modelops init`: a new repository that works as is."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import atomic
+from tests.conftest import KIND_FILES, PROJECT, Runner, git, schema_errors, write
+
+SCHEMA_LINE = "# yaml-language-server: $schema="
+
+
+@pytest.fixture
+def scaffold(tmp_path: Path, run: Runner) -> Path:
+    target = tmp_path / "work" / "model-gitops"
+    result = run(None, "init", str(target))
+    assert result.exit_code == 0, result.err
+    assert "initialised an empty git repository (branch main)" in result.out
+    return target
+
+
+def test_init_renders_validates_lints_and_commits(scaffold: Path, run: Runner) -> None:
+    assert git(scaffold, "symbolic-ref", "--short", "HEAD") == "main"
+    assert run(scaffold, "render").exit_code == 0
+    validated = run(scaffold, "validate")
+    assert validated.exit_code == 0, validated.out + validated.err
+    assert validated.out.strip().endswith("0 invalid; 0 errors, 0 warnings")
+    assert run(scaffold, "lint", str(scaffold / "releases/text-classifier.yaml")).exit_code == 0
+    assert run(scaffold, "policy", "test").exit_code == 0
+    committed = run(scaffold, "commit", "-m", "first render")
+    assert committed.exit_code == 0 and committed.out.startswith("committed ")
+    assert git(scaffold, "log", "-1", "--format=%s") == "first render"
+    assert run(scaffold, "check").exit_code == 0
+
+
+def test_init_files_point_editors_at_the_written_schemas(scaffold: Path, run: Runner) -> None:
+    kinds = {"releases": "release", "environments": "environment", "policies": "policy"}
+    specs = sorted(p for folder in kinds for p in (scaffold / folder).glob("*.yaml"))
+    assert len(specs) >= 7
+    for path in specs:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith(SCHEMA_LINE), path
+        target = (path.parent / first.removeprefix(SCHEMA_LINE)).resolve()
+        kind = "waivers" if path.name == "waivers.yaml" else kinds[path.parent.name]
+        assert target == scaffold / ".schemas" / f"{kind}.schema.json"
+        assert target.read_text(encoding="utf-8") == run(None, "schema", kind).out
+        document = json.loads(target.read_text(encoding="utf-8"))
+        assert schema_errors(document, yaml.safe_load(path.read_text())) == [], path
+
+
+def test_init_copies_the_bundled_policy_sets_and_no_waivers(scaffold: Path) -> None:
+    for path in KIND_FILES["policy"]:
+        copied = (scaffold / "policies" / path.name).read_text(encoding="utf-8")
+        assert copied.split("\n", 1)[1] == path.read_text(encoding="utf-8")
+    assert yaml.safe_load((scaffold / "policies/waivers.yaml").read_text(encoding="utf-8"))["waivers"] == []
+
+
+def test_init_workflow_is_the_example_with_the_pull_request_checks(scaffold: Path) -> None:
+    workflow = scaffold / ".github/workflows/modelops.yml"
+    assert workflow.read_bytes() == (PROJECT / "examples/github-actions/modelops.yml").read_bytes()
+    doc = yaml.safe_load(workflow.read_text(encoding="utf-8"))
+    triggers = doc.get("on", doc.get(True))  # YAML 1.1 reads the key `on` as true
+    assert "pull_request" in triggers
+    scripts = [step.get("run", "") for step in doc["jobs"]["pull-request"]["steps"]]
+    assert any("modelops validate" in s for s in scripts)
+    assert any(s.strip() == "modelops check" for s in scripts)
+    assert any("modelops diff --base" in s and "--output markdown" in s for s in scripts)
+
+
+def test_init_pre_commit_hooks_mirror_the_shipped_hooks(scaffold: Path) -> None:
+    shipped = {h["id"]: h for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    config = yaml.safe_load((scaffold / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    [repo] = config["repos"]
+    assert repo["repo"] == "local"
+    # The two hooks of the README's pre-commit example; the others are for repositories of plain manifests.
+    assert [h["id"] for h in repo["hooks"]] == ["modelops-lint", "modelops-check"]
+    for hook in repo["hooks"]:
+        assert hook["language"] == "system"
+        for key in ("entry", "files", "pass_filenames", "types"):
+            assert hook.get(key) == shipped[hook["id"]].get(key), (hook["id"], key)
+
+
+def test_init_pre_commit_runs_offline(scaffold: Path, run: Runner, tmp_path: Path) -> None:
+    assert run(scaffold, "render").exit_code == 0
+    git(scaffold, "add", "-A")
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # this modelops
+    }
+
+    def pre_commit() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["pre-commit", "run", "--all-files"], cwd=scaffold, env=env, capture_output=True, text=True, timeout=300
+        )
+
+    passed = pre_commit()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "modelops lint" in passed.stdout and "modelops check" in passed.stdout
+    with (scaffold / "releases/text-classifier.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("  replica: 3\n")
+    git(scaffold, "add", "-A")
+    failed = pre_commit()
+    assert failed.returncode == 1
+    assert 'spec.replica: unknown field "replica"' in failed.stdout
+
+
+def test_init_refuses_a_non_empty_directory(tmp_path: Path, run: Runner) -> None:
+    target = write(tmp_path / "repo/notes.txt", "mine").parent
+    result = run(None, "init", str(target))
+    assert result.exit_code == 2
+    assert "is not empty (notes.txt)" in result.err
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+    assert run(None, "init", str(target / "notes.txt")).exit_code == 2
+
+
+def test_init_into_a_clone_of_an_empty_repository(tmp_path: Path, run: Runner) -> None:
+    target = tmp_path / "clone"
+    git(tmp_path, "init", "-q", "-b", "main", str(target))
+    result = run(None, "init", str(target))
+    assert result.exit_code == 0, result.err
+    assert "not running git init" in result.out
+    assert (target / "releases/text-classifier.yaml").is_file()
+
+
+def test_init_inside_a_repository_does_not_nest_one(tmp_path: Path, run: Runner) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    result = run(None, "init", str(tmp_path / "deploy"))
+    assert result.exit_code == 0, result.err
+    assert f"inside the git repository {tmp_path}" in result.out
+    assert not (tmp_path / "deploy/.git").exists()
+
+
+def test_init_failing_part_way_leaves_nothing(tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_rename = os.rename
+    calls: list[str] = []
+
+    def rename(src: Any, dst: Any) -> None:
+        calls.append(str(dst))
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(dst))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(atomic.os, "rename", rename)
+    result = run(None, "init", str(tmp_path / "new"))
+    assert result.exit_code == 3
+    assert "No space left on device" in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # neither the directory nor the staging area
