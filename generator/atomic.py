@@ -13,7 +13,9 @@ import contextlib
 import ctypes
 import os
 import shutil
+import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.errors import RepositoryError
@@ -60,10 +62,22 @@ def sync_written(written: list[Path], directory: Path) -> None:
         fsync(target)
 
 
+def _writable_then_retry(function: Callable[..., object], path: str, _: object) -> None:
+    """rmtree's error handler: a read-only directory (copied from rendered/, say) is made writable, then
+    the removal retried; any other failure propagates."""
+    parent = os.path.dirname(path)
+    os.chmod(parent, os.stat(parent).st_mode | stat.S_IRWXU)
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, os.stat(path).st_mode | stat.S_IRWXU)
+        shutil.rmtree(path, onerror=_writable_then_retry)
+    else:
+        function(path)
+
+
 def remove(entry: Path) -> None:
-    """A file, a link or a whole directory."""
+    """A file, a link or a whole directory, read-only subdirectories included."""
     if entry.is_dir() and not entry.is_symlink():
-        shutil.rmtree(entry)
+        shutil.rmtree(entry, onerror=_writable_then_retry)
     else:
         entry.unlink()
 

@@ -147,6 +147,15 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def add_fleet(repo: Path, count: int, prefix: str = "fleet") -> list[str]:
+    """`count` more releases, copies of toxicity-classifier (dev, staging and prod), named prefix-NNN."""
+    base = (repo / "releases/toxicity-classifier.yaml").read_text(encoding="utf-8")
+    names = [f"{prefix}-{i:03d}" for i in range(1, count + 1)]
+    for name in names:
+        write(repo / f"releases/{name}.yaml", base.replace("toxicity-classifier", name))
+    return names
+
+
 def files_under(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()

@@ -2,63 +2,27 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from generator import __version__
 from generator.cli.console import Console
-from generator.errors import EXIT_USAGE, ModelOpsError, UsageError, merge_environments, sort_key
-
-if TYPE_CHECKING:
-    from click.decorators import FC  # what click.option's decorator takes and returns
+from generator.cli.options import (
+    Settings,
+    allow_empty_option,
+    env_option,
+    output_option,
+    pass_settings,
+    report_error,
+    wait_option,
+)
+from generator.errors import EXIT_USAGE, ModelOpsError, UsageError
 
 EXIT_INTERNAL = 70
-
-
-@dataclass
-class Settings:
-    root: Path
-    console: Console
-
-
-_pass_settings = click.make_pass_decorator(Settings)
-
-
-def pass_settings(fn: Callable[..., int]) -> Callable[..., int]:
-    """Hand the command its Settings and report its errors with the user's console settings."""
-
-    @functools.wraps(fn)
-    def wrapper(settings: Settings, *args: Any, quiet: bool = False, **kwargs: Any) -> int:
-        if quiet:
-            settings.console.quiet = True
-        try:
-            return fn(settings, *args, **kwargs)
-        except ModelOpsError as exc:
-            _report(settings.console, exc)
-            return exc.exit_code
-
-    # -q is accepted after the command name too, as most tools allow.
-    quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only errors and requested reports.")
-    return quiet_option(_pass_settings(wrapper))
-
-
-env_option = click.option(
-    "--env", "environments", multiple=True, metavar="ENV", help="Only this environment (repeatable)."
-)
-
-
-def output_option(*choices: str) -> Callable[[FC], FC]:
-    return click.option(
-        "-o", "--output", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -84,15 +48,17 @@ def cli(ctx: click.Context, repo: Path, quiet: bool, color: bool | None) -> None
 @cli.command()
 @env_option
 @output_option("text", "json")
+@wait_option
+@allow_empty_option
 @pass_settings
-def render(settings: Settings, environments: tuple[str, ...], output: str) -> int:
+def render(settings: Settings, environments: tuple[str, ...], output: str, wait: float, allow_empty: bool) -> int:
     """Render every release for every environment into rendered/.
 
     Schema errors stop the run before anything is written.
     """
     from generator.cli.commands import render as command
 
-    return command.run(settings.root, settings.console, environments, output)
+    return command.run(settings.root, settings.console, environments, output, wait, allow_empty)
 
 
 @cli.command()
@@ -160,6 +126,8 @@ def validate(
     help="How many times to retry a rejected push.",
 )
 @output_option("text", "json")
+@wait_option
+@allow_empty_option
 @pass_settings
 def commit(
     settings: Settings,
@@ -169,12 +137,23 @@ def commit(
     branch: str | None,
     retries: int,
     output: str,
+    wait: float,
+    allow_empty: bool,
 ) -> int:
-    """Render, validate and commit rendered/ with GitPython, only if something changed."""
+    """Render, validate and commit rendered/, only if something changed."""
     from generator.cli.commands import commit as command
 
     return command.run(
-        settings.root, settings.console, message, output, push=push, remote=remote, branch=branch, retries=retries
+        settings.root,
+        settings.console,
+        message,
+        output,
+        push=push,
+        remote=remote,
+        branch=branch,
+        retries=retries,
+        wait=wait,
+        allow_empty=allow_empty,
     )
 
 
@@ -256,23 +235,25 @@ def policy_test(settings: Settings) -> int:
 @click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")
 @click.option("--to", "target_env", required=True, metavar="ENV", help="Environment to promote into.")
 @click.option("--force", is_flag=True, help="Allow skipping a stage of the promotion order.")
+@wait_option
 @pass_settings
-def promote(settings: Settings, release: str, source_env: str, target_env: str, force: bool) -> int:
+def promote(settings: Settings, release: str, source_env: str, target_env: str, force: bool, wait: float) -> int:
     """Copy version, artifact and image pins from one environment to the next, then render."""
     from generator.cli.commands import promote as command
 
-    return command.run_promote(settings.root, settings.console, release, source_env, target_env, force)
+    return command.run_promote(settings.root, settings.console, release, source_env, target_env, force, wait)
 
 
 @cli.command()
 @click.argument("release")
 @click.option("--env", "environment", required=True, metavar="ENV", help="Environment to roll back.")
+@wait_option
 @pass_settings
-def rollback(settings: Settings, release: str, environment: str) -> int:
+def rollback(settings: Settings, release: str, environment: str, wait: float) -> int:
     """Restore the previous pinned version of RELEASE in ENV from the spec's git history, then render."""
     from generator.cli.commands import promote as command
 
-    return command.run_rollback(settings.root, settings.console, release, environment)
+    return command.run_rollback(settings.root, settings.console, release, environment, wait)
 
 
 @cli.command()
@@ -346,11 +327,6 @@ def provenance_command(settings: Settings, release: str, environments: tuple[str
     return command.run(settings.root, settings.console, release, environments, rev, output)
 
 
-def _report(console: Console, error: ModelOpsError) -> None:
-    for diag in sorted(merge_environments(error.diagnostics), key=sort_key):
-        console.error(diag)
-
-
 def main(argv: list[str] | None = None) -> int:
     console = Console()
     try:
@@ -364,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE
     except ModelOpsError as exc:
-        _report(console, exc)
+        report_error(console, exc)
         return exc.exit_code
     except KeyboardInterrupt:
         console.fail("interrupted")

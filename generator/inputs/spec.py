@@ -202,6 +202,12 @@ def release_paths(source: Source) -> list[str]:
 def load_inputs(source: Source, release_files: Iterable[str] | None = None) -> Inputs:
     """Environments and releases (all of releases/, or just `release_files`)."""
     environments = load_environments(source)
+    if release_files is None and not source.is_dir(RELEASES_DIR):
+        # Rendering no release would remove every one from rendered/, and Argo CD would prune them all.
+        raise InputError.at(
+            f"no {RELEASES_DIR}/ directory: every release spec lives there (is this the repository's root?)",
+            RELEASES_DIR,
+        )
     collector = _Collector()
     releases: dict[str, Release] = {}
     for path in release_files if release_files is not None else release_paths(source):

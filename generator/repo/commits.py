@@ -1,15 +1,15 @@
-"""Committing the rendered tree with GitPython, and nothing else.
+"""Committing the rendered tree, and nothing else.
 
-The commit is built in a private index (GIT_INDEX_FILE) from HEAD plus rendered/, so a
-user's staged or unstaged work elsewhere is never swept in, and the branch moves with a
-compare-and-swap `update-ref` so a concurrent writer cannot be overwritten.
+The commit is built from the rendered files' known content with git plumbing fed on stdin
+(generator.repo.plumbing): HEAD's tree plus the changed paths only, in a private index, so
+a user's staged or unstaged work elsewhere is never swept in and a commit of any size works.
+The branch moves with a compare-and-swap `update-ref`, so a concurrent writer is never
+overwritten.  Like `git commit-tree`, this runs none of the repository's commit hooks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +19,12 @@ import git
 from generator import __version__, layout
 from generator.errors import RepositoryError
 from generator.layout import RENDERED_DIR
-from generator.repo import provenance
+from generator.repo import plumbing, provenance
 
 RENDERED_BY = "Rendered-By"
-ZERO = "0" * 40
+# A message lists this many files, then "... and N more": `git show --stat` has the rest.
+LISTED_FILES = 50
+_REFLOG = "modelops: commit rendered manifests"
 _IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
     "CHERRY_PICK_HEAD": "a cherry-pick",
@@ -85,67 +87,43 @@ def head_commit(repo: git.Repo) -> git.Commit | None:
         return None
 
 
-def _staged_tree(repo: git.Repo, head: git.Commit | None) -> str:
-    """Tree id of HEAD with rendered/ replaced by the working tree's rendered/."""
-    fd, index = tempfile.mkstemp(prefix="modelops-index-", dir=repo.git_dir)
-    os.close(fd)
-    os.unlink(index)
-    env = {"GIT_INDEX_FILE": index}
-    try:
-        if head is not None:
-            repo.git.read_tree(head.hexsha, env=env)
-        if (Path(repo.working_tree_dir or ".") / RENDERED_DIR).exists():
-            # --force: a .gitignore must not silently drop rendered files from the commit.
-            repo.git.add("--all", "--force", "--", RENDERED_DIR, env=env)
-        else:
-            repo.git.rm("-r", "--cached", "--quiet", "--ignore-unmatch", "--", RENDERED_DIR, env=env)
-        return str(repo.git.write_tree(env=env))
-    except git.GitCommandError as exc:
-        raise _git_error("staging rendered/", exc) from None
-    finally:
-        if os.path.exists(index):
-            os.unlink(index)
+def _plumbing(repo: git.Repo) -> plumbing.Git:
+    return plumbing.Git(Path(repo.working_tree_dir or "."), Path(repo.git_dir))
 
 
-def tree_changes(repo: git.Repo, old_tree: str | None, new_tree: str) -> list[FileChange]:
-    base = old_tree or repo.git.hash_object("-t", "tree", "/dev/null")
-    out = repo.git.diff_tree("-r", "--no-renames", "--name-status", base, new_tree, "--", RENDERED_DIR)
-    changes = []
-    for line in out.splitlines():
-        status, _, path = line.partition("\t")
-        changes.append(FileChange(status[:1], path))
-    return changes
+def commit_rendered(
+    repo: git.Repo, files: dict[str, bytes], message_for: Callable[[list[FileChange]], str]
+) -> CommitResult:
+    """Commit rendered/ as exactly `files` (path -> content, as the writer just wrote them) if it
+    differs from HEAD's; `message_for(changes)` writes the message.
 
-
-def commit_rendered(repo: git.Repo, message_for: Callable[[list[FileChange]], str]) -> CommitResult:
-    """Commit rendered/ if it differs from HEAD; `message_for(files)` writes the message."""
+    Only what modelops renders is committed: a file git would ignore, or one that is not
+    rendered (a stray `rendered/.env`), is never swept in.
+    """
     branch = check_can_commit(repo)
     head = head_commit(repo)
-    new_tree = _staged_tree(repo, head)
-    old_tree = head.tree.hexsha if head is not None else None
-    if new_tree == old_tree:
+    gitx = _plumbing(repo)
+    before = gitx.tree_files(head.hexsha if head is not None else None, RENDERED_DIR)
+    ids = gitx.blob_ids(files)
+    updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
+    removals = sorted(path for path in before if path not in files)
+    if not updates and not removals:
         return CommitResult(None)
-    files = tree_changes(repo, old_tree, new_tree)
-    if not files:
-        return CommitResult(None)
-    message = message_for(files)
-    try:
-        parents = ["-p", head.hexsha] if head is not None else []
-        sha = str(repo.git.commit_tree(new_tree, *parents, "-m", message))
-        repo.git.update_ref(
-            "-m",
-            "modelops: commit rendered manifests",
-            f"refs/heads/{branch}",
-            sha,
-            head.hexsha if head is not None else ZERO,
-        )
-    except git.GitCommandError as exc:
-        raise _git_error("commit", exc) from None
-    # Make the user's index agree with the new commit for rendered/ only.  If that fails the
-    # commit still stands; `git status` shows rendered/ as modified until the next reset.
-    with contextlib.suppress(git.GitCommandError):
-        repo.git.reset("-q", sha, "--", RENDERED_DIR)
-    return CommitResult(sha, files, message)
+    changes = sorted(
+        [FileChange("M" if path in before else "A", path) for path in updates]
+        + [FileChange("D", path) for path in removals],
+        key=lambda c: c.path,
+    )
+    gitx.write_blobs(sorted(updates), ids)
+    tree = gitx.tree_with(head.hexsha if head is not None else None, updates, removals)
+    message = message_for(changes)
+    sha = gitx.commit_tree(tree, head.hexsha if head is not None else None, message)
+    gitx.update_ref(f"refs/heads/{branch}", sha, head.hexsha if head is not None else None, _REFLOG)
+    # Make the user's index agree with the new commit for these paths only.  If that fails the
+    # commit still stands; `git status` shows them as modified until the next reset.
+    with contextlib.suppress(RepositoryError):
+        gitx.reset_index(sha, [c.path for c in changes])
+    return CommitResult(sha, changes, message)
 
 
 def subject_line(
@@ -226,7 +204,10 @@ def commit_message(
         subject = first.strip()
         if rest.strip():
             body.append(rest.strip())
-    body.append("Files:\n" + "\n".join(f"  {c.status} {c.path}" for c in files))
+    listed = [f"  {c.status} {c.path}" for c in files[:LISTED_FILES]]
+    if len(files) > LISTED_FILES:
+        listed.append(f"  ... and {len(files) - LISTED_FILES} more files")
+    body.append("Files:\n" + "\n".join(listed))
     trailers = sorted({f"Model-Release: {release}@{versions[(env, release)]}" for env, release in touched})
     trailers += sorted({f"Environment: {env}" for env, _ in [*touched, *removed]})
     if source:

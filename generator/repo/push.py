@@ -9,6 +9,8 @@ If the user's commits do not apply cleanly, everything is put back as it was.
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from dataclasses import dataclass
 
 import git
@@ -90,14 +92,31 @@ def rebuild_on_remote(repo: git.Repo, dest: Target) -> list[str]:
         for sha in replay:
             repo.git.cherry_pick("--allow-empty", sha)
     except git.GitCommandError as exc:
-        with contextlib.suppress(git.GitCommandError):
-            repo.git.cherry_pick("--abort")
-        repo.git.reset("--keep", original)
+        _put_back(repo, original)
         raise RepositoryError(
             f"your commits do not apply on top of {dest} ({_detail(exc)}); nothing was pushed and your branch "
             f"is back at {original[:12]}. Rebase by hand (git pull --rebase), then run modelops commit --push again."
         ) from None
+    except BaseException:  # Ctrl-C, a kill: half the commits replayed is never left behind
+        _put_back(repo, original)
+        raise
     return repo.git.rev_list("--reverse", f"{tip}..HEAD").split()
+
+
+def _put_back(repo: git.Repo, original: str) -> None:
+    """The branch exactly as it was before the rebuild; a second Ctrl-C cannot interrupt this."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    try:
+        with contextlib.suppress(git.GitCommandError):
+            repo.git.cherry_pick("--abort")
+        repo.git.reset("--keep", original)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def ahead(repo: git.Repo, dest: Target) -> bool:

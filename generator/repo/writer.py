@@ -1,12 +1,15 @@
 """Writing the rendered tree: all or nothing, and only below rendered/.
 
 Changed release directories (`rendered/<env>/<release>`, `rendered/<env>/_argocd`) are
-built in a staging directory inside rendered/, unchanged files hard-linked rather than
-written again, then swapped in with renames, one directory at a time; a failure puts back
-every directory already swapped.  A one-release change thus touches that release's
-directories only.  A crash leaves either the old or the new directory in place plus
-leftovers named `.modelops-*`, which the next run repairs or removes; because rendering is
-deterministic, the next run then writes the same tree again.
+built in a staging directory in the tool's own place (`.git/modelops/run-<token>/`, see
+generator.repo.lock.workdir), unchanged files hard-linked rather than written again, then
+swapped in with renames, one directory at a time, the old ones moved beside the staging; a
+failure puts back every directory already swapped.  A one-release change thus touches that
+release's directories only.  A crash leaves either the old or the new directory in place plus
+its run directory, which the next writer (holding the repository's lock, so every run
+directory it finds belongs to a dead run) repairs and removes; because rendering is
+deterministic, that run then writes the same tree again.  Nothing outside rendered/ and the
+tool's own directory is ever written, moved or removed.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from generator import atomic
 from generator.errors import InputError, RepositoryError
-from generator.layout import RENDERED_DIR
+from generator.layout import ARGOCD_DIR, RELEASES_DIR, RENDERED_DIR
 from generator.render.objects import RenderedTree
+from generator.repo import lock
 
-_LEFTOVER_PREFIX = ".modelops-"
-_BACKUP = re.compile(r"^\.modelops-old-[0-9a-f]{12}-(?P<name>[^/]+)$")
+_RUN_PREFIX = "run-"
+_TRASH_PREFIX = "trash-"
+_STAGING = "staging"
+_OLD = "old"
+_LEGACY = re.compile(r"^\.modelops-(?P<kind>staging|old|trash)-[0-9a-f]{8,}(?:-(?P<name>[^/]+))?$")
 
 
 @dataclass
@@ -34,13 +42,21 @@ class Changes:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    # Entries in rendered/ that no render writes or removes (see `strays`): reported, never committed.
+    strays: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.changed or self.removed)
 
     def to_json(self) -> dict[str, object]:
-        return {"added": self.added, "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged}
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "strays": self.strays,
+        }
 
 
 def _refuse_links(root: Path, rel: str) -> None:
@@ -87,11 +103,40 @@ def _all_scopes(root: Path, tree: RenderedTree) -> list[str]:
     return sorted(scopes)
 
 
+def strays(root: Path) -> list[str]:
+    """Hidden entries directly in rendered/ (a `.env`, a `.gitignore`): no render writes them and, since
+    they may be someone's, none removes them; rendered/ must hold only what modelops renders."""
+    rendered = root / RENDERED_DIR
+    if not rendered.is_dir() or rendered.is_symlink():
+        return []
+    own = lock.workdir(root)
+    return sorted(
+        f"{RENDERED_DIR}/{entry.name}"
+        for entry in rendered.iterdir()
+        if entry.name.startswith(".") and entry != own and not _LEGACY.match(entry.name)
+    )
+
+
+def emptied_environments(root: Path, tree: RenderedTree, desired: dict[str, bytes]) -> dict[str, int]:
+    """Environments of `tree` whose every release would go: environment -> releases in rendered/ now."""
+    parts = [p.split("/") for p in desired]
+    kept = {part[1] for part in parts if len(part) >= 4 and part[2] != ARGOCD_DIR}
+    out: dict[str, int] = {}
+    for scope in tree.scopes:
+        directory = root / scope
+        if directory.name in kept or not directory.is_dir() or directory.is_symlink():
+            continue
+        present = [d for d in directory.iterdir() if d.is_dir() and d.name != ARGOCD_DIR and d.name[:1] != "."]
+        if present:
+            out[directory.name] = len(present)
+    return out
+
+
 def plan(root: Path, tree: RenderedTree, desired: dict[str, bytes] | None = None) -> Changes:
     """What writing `tree` would add, change and remove; `desired` is `tree.files()` if already at hand."""
     desired = tree.files() if desired is None else desired
     current = existing_files(root, _all_scopes(root, tree))
-    changes = Changes()
+    changes = Changes(strays=strays(root))
     for path, data in desired.items():
         if path not in current:
             changes.added.append(path)
@@ -103,41 +148,69 @@ def plan(root: Path, tree: RenderedTree, desired: dict[str, bytes] | None = None
     return changes
 
 
-def clean_leftovers(root: Path) -> None:
-    """Repair what an interrupted run left behind.
+def _backup_name(unit: str) -> str:
+    """A unit's path below rendered/ as one file name (`dev%2Fllama`), so backups sit flat in old/."""
+    return quote(str(Path(unit).relative_to(RENDERED_DIR)), safe="")
 
-    A backup whose live entry is missing goes back in place: that run died after moving the old
-    directory aside and before moving the new one in.  Every other staging or backup entry goes.
+
+def _restore_or_remove(backups: Path, rendered: Path) -> None:
+    """A dead run's backups: each goes back where its live directory is missing (that run died between
+    moving the old directory aside and moving the new one in); the others are no longer needed."""
+    for backup in sorted(backups.iterdir()):
+        live = rendered / unquote(backup.name)
+        if not live.exists() and not live.is_symlink():
+            live.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(backup, live)
+
+
+def clean_leftovers(root: Path) -> None:
+    """Repair and remove what interrupted runs left in the tool's own directory.
+
+    Call it holding the repository's lock: then no other run is writing, and every run directory
+    found is a dead run's.  Leftovers of modelops versions that staged inside rendered/ (named
+    `.modelops-staging-<hex>`, `.modelops-old-<hex>-<name>`, `.modelops-trash-<hex>-<name>`, in
+    rendered/ or an environment directory) are repaired the same way; nothing else is touched.
     """
     rendered = root / RENDERED_DIR
-    parents = [root, rendered]
-    if rendered.is_dir() and not rendered.is_symlink():
-        parents += [d for d in sorted(rendered.iterdir()) if d.is_dir() and not d.is_symlink()]
-    for parent in parents:
-        if not parent.is_dir() or parent.is_symlink():
-            continue
+    work = lock.workdir(root)
+    if work.is_dir() and not work.is_symlink():
+        for run in sorted(work.glob(f"{_RUN_PREFIX}*")):
+            if (run / _OLD).is_dir():
+                _restore_or_remove(run / _OLD, rendered)
+            with contextlib.suppress(OSError):  # what cannot be deleted costs disk space, never a run
+                atomic.remove(run)
+        for trash in work.glob(f"{_TRASH_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                atomic.remove(trash)
+    if not rendered.is_dir() or rendered.is_symlink():
+        return
+    environments = [d for d in sorted(rendered.iterdir()) if d.is_dir() and not d.is_symlink()]
+    for parent in [rendered, *(d for d in environments if not _LEGACY.match(d.name))]:
         for entry in sorted(parent.iterdir()):
-            if not entry.name.startswith(_LEFTOVER_PREFIX) or entry.is_symlink():
+            legacy = _LEGACY.match(entry.name)
+            if legacy is None or entry.is_symlink():
                 continue
-            backup = _BACKUP.match(entry.name)
-            live = parent / backup.group("name") if backup else None
+            live = parent / legacy.group("name") if legacy.group("kind") == "old" and legacy.group("name") else None
             if live is not None and not live.exists() and not live.is_symlink():
                 os.rename(entry, live)
             else:
                 atomic.remove(entry)
 
 
-def _discard(backups: list[Path], staging: Path, token: str) -> None:
+def _discard(run: Path) -> None:
     """This run's backups and staging directory: the swap succeeded, so they are no longer needed.
 
-    Each backup is first renamed to a trash name, atomically: a crash while deleting it then
-    leaves trash, which the next run deletes, never a half-deleted backup it would restore.
+    The run directory is first renamed to a trash name, atomically: a crash while deleting it then
+    leaves trash, which the next run deletes, never a half-deleted backup it would restore.  A
+    failure to delete (a read-only directory among the backups) costs only disk space: it is the
+    tool's own directory, and the next run tries again.
     """
-    for entry in [*backups, staging]:
-        if entry.exists() and not entry.is_symlink():
-            trash = entry.parent / f"{_LEFTOVER_PREFIX}trash-{token}-{entry.name}"
-            os.rename(entry, trash)
-            atomic.remove(trash)
+    trash = run.parent / f"{_TRASH_PREFIX}{run.name}"
+    try:
+        os.rename(run, trash)
+        atomic.remove(trash)
+    except OSError:
+        pass
 
 
 def _write_file(target: Path, data: bytes) -> None:
@@ -193,20 +266,32 @@ def _roll_back(swapped: list[tuple[Path, Path, Path]]) -> None:
             os.rename(backup, live)
 
 
-def write(root: Path, tree: RenderedTree) -> Changes:
-    """Make rendered/ match `tree` exactly (within its scopes); returns what changed."""
+def write(root: Path, tree: RenderedTree, allow_empty: bool = False) -> Changes:
+    """Make rendered/ match `tree` exactly (within its scopes); returns what changed.
+
+    Hold the repository's lock (generator.repo.lock.held) around it: one writer at a time.  A write
+    that would remove every release of an environment is refused unless `allow_empty`: that is
+    what a missing or misspelt releases/ would do, and Argo CD would prune every workload.
+    """
     root = root.resolve()
     clean_leftovers(root)
     _refuse_links(root, RENDERED_DIR)
     desired = tree.files()  # encoded once, for the plan and the staging
+    emptied = emptied_environments(root, tree, desired)
+    if emptied and not allow_empty:
+        env, count = next(iter(sorted(emptied.items())))
+        raise InputError.at(
+            f"no release is deployed to {env} any more: writing would remove all {count} releases in "
+            f"{RENDERED_DIR}/{env}/ (and Argo CD would prune them); pass --allow-empty if that is intended",
+            RELEASES_DIR,
+        )
     changes = plan(root, tree, desired)
     if changes.empty:
         return changes
     rendered = root / RENDERED_DIR
     created = not rendered.exists()
-    rendered.mkdir(exist_ok=True)
-    token = uuid.uuid4().hex[:12]
-    staging = rendered / f"{_LEFTOVER_PREFIX}staging-{token}"
+    run = lock.workdir(root) / f"{_RUN_PREFIX}{uuid.uuid4().hex[:12]}"
+    staging, backups = run / _STAGING, run / _OLD
     swapped: list[tuple[Path, Path, Path]] = []
     made: list[Path] = []  # environment directories this run created
     rewritten = {*changes.added, *changes.changed}
@@ -214,14 +299,15 @@ def write(root: Path, tree: RenderedTree) -> Changes:
     chosen = set(units)
     staged = {p: d for p, d in desired.items() if any(prefix in chosen for prefix in _prefixes(p))}
     try:
+        rendered.mkdir(exist_ok=True)
+        backups.mkdir(parents=True)
         _stage(root, staged, {p for p in staged if p not in rewritten}, staging)
         for unit in units:
-            name = Path(unit).relative_to(RENDERED_DIR)
-            new, live = staging / name, root / unit
+            new, live = staging / Path(unit).relative_to(RENDERED_DIR), root / unit
             if not live.parent.exists():
                 live.parent.mkdir()
                 made.append(live.parent)
-            backup = live.parent / f"{_LEFTOVER_PREFIX}old-{token}-{live.name}"
+            backup = backups / _backup_name(unit)
             if live.exists() or live.is_symlink():
                 os.rename(live, backup)
             swapped.append((new, live, backup))
@@ -229,11 +315,11 @@ def write(root: Path, tree: RenderedTree) -> Changes:
                 os.rename(new, live)
     except BaseException as exc:  # also Ctrl-C: leave the old tree, not a mix of old and new releases
         _roll_back(swapped)
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(run, ignore_errors=True)
         for directory in reversed(made):
             with contextlib.suppress(OSError):
                 directory.rmdir()
-        if created and not any(rendered.iterdir()):
+        if created and rendered.is_dir() and not any(rendered.iterdir()):
             rendered.rmdir()
         if not isinstance(exc, OSError):
             raise
@@ -243,7 +329,7 @@ def write(root: Path, tree: RenderedTree) -> Changes:
         ) from None
     for parent in sorted({live.parent for _, live, _ in swapped}):  # the renames are durable before any delete
         atomic.fsync(parent)
-    _discard([backup for _, _, backup in swapped], staging, token)
+    _discard(run)
     _remove_emptied(rendered, desired)
     return changes
 

@@ -122,3 +122,35 @@ def test_push_declined_by_the_server(published: Path, tmp_path: Path, run: Runne
     assert "git push to origin/main failed" in result.err
     assert "protected branch" in result.err
     assert git(a, "log", "-1", "--format=%s") == "render toxicity-classifier (dev, staging, prod)"
+
+
+def test_an_interrupted_rebuild_restores_the_branch_exactly(
+    published: Path, tmp_path: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import git as gitpython
+
+    from generator.repo import push
+
+    a, b = clone(published, tmp_path / "a"), clone(published, tmp_path / "b")
+    spec_change(a, "toxicity-classifier", "maxReplicas: 6", "maxReplicas: 8", "a")
+    assert run(a, "commit", "--push").exit_code == 0
+    spec_change(b, "bge-embeddings", "maxReplicas: 4", "maxReplicas: 5", "b: first")
+    spec_change(b, "distilbert-sentiment", "team: ", "team: x", "b: second")
+    before = git(b, "rev-parse", "HEAD")
+    repo = gitpython.Repo(b)
+    real = gitpython.cmd.Git._call_process
+    picked: list[object] = []
+
+    def call(self: gitpython.cmd.Git, method: str, *args: object, **kwargs: object) -> object:
+        if method == "cherry_pick" and args[:1] != ("--abort",):
+            picked.append(args)
+            if len(picked) == 2:  # Ctrl-C with the first of b's two commits replayed
+                raise KeyboardInterrupt
+        return real(self, method, *args, **kwargs)
+
+    monkeypatch.setattr(gitpython.cmd.Git, "_call_process", call)
+    with pytest.raises(KeyboardInterrupt):
+        push.rebuild_on_remote(repo, push.Target("origin", "main"))
+    assert git(b, "rev-parse", "HEAD") == before
+    assert git(b, "log", "--format=%s", "-2").splitlines() == ["b: second", "b: first"]
+    assert not (b / ".git/CHERRY_PICK_HEAD").exists()

@@ -16,16 +16,20 @@ def run(root: Path, console: Console, output: str) -> int:
         console.machine_output()
     built = compose.build(WorkTree(root))
     changes = writer.plan(root, built.tree)
+    current = changes.empty and not changes.strays
     if output == "json":
-        console.emit(json.dumps({"upToDate": changes.empty, **changes.to_json()}, indent=2))
-        return EXIT_OK if changes.empty else EXIT_INVALID
-    if changes.empty:
+        console.emit(json.dumps({"upToDate": current, **changes.to_json()}, indent=2))
+        return EXIT_OK if current else EXIT_INVALID
+    if current:
         console.say(f"rendered/ is up to date ({changes.unchanged} files)")
         return EXIT_OK
-    count = len(changes.added) + len(changes.changed) + len(changes.removed)
-    console.fail(f"rendered/ is out of date: {count} files differ from what the specs render to")
-    for label, paths in (("missing", changes.added), ("changed", changes.changed), ("stale", changes.removed)):
-        for path in paths:
-            console.fail(f"  {label:8} {path}")
-    console.fail("run `modelops render` (or `modelops commit`) and commit the result")
+    if not changes.empty:
+        count = len(changes.added) + len(changes.changed) + len(changes.removed)
+        console.fail(f"rendered/ is out of date: {count} files differ from what the specs render to")
+        for label, paths in (("missing", changes.added), ("changed", changes.changed), ("stale", changes.removed)):
+            for path in paths:
+                console.fail(f"  {label:8} {path}")
+        console.fail("run `modelops render` (or `modelops commit`) and commit the result")
+    for stray in changes.strays:
+        console.fail(f"{stray}: not rendered by modelops; rendered/ must hold only rendered manifests, remove it")
     return EXIT_INVALID

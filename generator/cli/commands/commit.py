@@ -8,28 +8,40 @@ import git
 
 from generator.cli.console import Console
 from generator.cli.reporters import formats
-from generator.errors import EXIT_INVALID, EXIT_OK, RepositoryError
+from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, InputError, Location, RepositoryError
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
-from generator.repo import commits, writer
+from generator.repo import commits, lock, writer
 from generator.repo import push as pushing
 
 _LISTED = 20
 
 
 def _render_and_commit(
-    root: Path, repo: git.Repo, console: Console, message: str | None
+    root: Path, repo: git.Repo, console: Console, message: str | None, allow_empty: bool
 ) -> commits.CommitResult | None:
     """One pass of render, validate, write, commit; None when validation failed (nothing written)."""
+    stray = writer.strays(root)
+    if stray:
+        raise InputError(
+            [
+                Diagnostic(
+                    "not rendered by modelops; rendered/ must hold only rendered manifests: remove it", Location(p)
+                )
+                for p in stray
+            ]
+        )
     built, report = compose.evaluate(WorkTree(root), progress=console.progress)
     if built is None or report.failed():
         formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
         console.fail("nothing written or committed: fix the errors above")
         return None
-    writer.write(root, built.tree)
+    writer.write(root, built.tree, allow_empty)
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo)
-    return commits.commit_rendered(repo, lambda files: commits.commit_message(files, versions, message, order, source))
+    return commits.commit_rendered(
+        repo, built.tree.files(), lambda files: commits.commit_message(files, versions, message, order, source)
+    )
 
 
 def _say(console: Console, result: commits.CommitResult) -> None:
@@ -53,10 +65,27 @@ def run(
     remote: str | None = None,
     branch: str | None = None,
     retries: int = 3,
+    wait: float = lock.DEFAULT_WAIT,
+    allow_empty: bool = False,
 ) -> int:
     """Render, validate, write rendered/ and commit it (only when something changed); optionally push."""
     if output != "text":
         console.machine_output()
+    with lock.held(root, "modelops commit", wait, console.say):
+        return _run(root, console, message, output, push, remote, branch, retries, allow_empty)
+
+
+def _run(
+    root: Path,
+    console: Console,
+    message: str | None,
+    output: str,
+    push: bool,
+    remote: str | None,
+    branch: str | None,
+    retries: int,
+    allow_empty: bool,
+) -> int:
     repo = commits.open_repo(root)
     commits.check_can_commit(repo)
     # Resolve the remote first: a missing remote is reported before anything is written.
@@ -64,7 +93,7 @@ def run(
     results: list[commits.CommitResult] = []
     pushed = False
     for attempt in range(retries + 1):
-        result = _render_and_commit(root, repo, console, message)
+        result = _render_and_commit(root, repo, console, message, allow_empty)
         if result is None:
             return EXIT_INVALID
         results.append(result)

@@ -10,7 +10,7 @@ from generator.inputs import spec
 from generator.inputs.pins import Pins, plan_promotion, previous_pins, release_path, set_pins
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
-from generator.repo import commits, writer
+from generator.repo import commits, lock, writer
 
 
 def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bool:
@@ -36,7 +36,7 @@ def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bo
             atomic.replace_file(path, original.encode())
 
 
-def run_promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> int:
+def _promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> int:
     """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render."""
     inputs = spec.load_inputs(WorkTree(root))
     rel, before, pins = plan_promotion(inputs, release, source, target, force)
@@ -50,7 +50,7 @@ def run_promote(root: Path, console: Console, release: str, source: str, target:
     return EXIT_OK if _apply(root, console, release_path(root, rel), target, pins) else EXIT_INVALID
 
 
-def run_rollback(root: Path, console: Console, release: str, environment: str) -> int:
+def _rollback(root: Path, console: Console, release: str, environment: str) -> int:
     """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
     inputs = spec.load_inputs(WorkTree(root))
     rel = spec.release(inputs, release)
@@ -62,3 +62,17 @@ def run_rollback(root: Path, console: Console, release: str, environment: str) -
     for line in current.describe_change(pins) if current else []:
         console.say(f"  {line}")
     return EXIT_OK if _apply(root, console, release_path(root, rel), environment, pins) else EXIT_INVALID
+
+
+def run_promote(
+    root: Path, console: Console, release: str, source: str, target: str, force: bool, wait: float = lock.DEFAULT_WAIT
+) -> int:
+    """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render."""
+    with lock.held(root, "modelops promote", wait, console.say):
+        return _promote(root, console, release, source, target, force)
+
+
+def run_rollback(root: Path, console: Console, release: str, environment: str, wait: float = lock.DEFAULT_WAIT) -> int:
+    """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
+    with lock.held(root, "modelops rollback", wait, console.say):
+        return _rollback(root, console, release, environment)

@@ -8,17 +8,27 @@ from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
-from generator.repo import writer
+from generator.repo import lock, writer
 
 
-def run(root: Path, console: Console, environments: tuple[str, ...], output: str) -> int:
+def run(
+    root: Path,
+    console: Console,
+    environments: tuple[str, ...],
+    output: str,
+    wait: float = lock.DEFAULT_WAIT,
+    allow_empty: bool = False,
+) -> int:
     """Render every release for every environment into rendered/, after validating in memory."""
-    built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
-    if built is None or report.failed():
-        formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
-        console.fail("nothing written: fix the errors above")
-        return EXIT_INVALID
-    changes = writer.write(root, built.tree)
+    with lock.held(root, "modelops render", wait, console.say):
+        built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
+        if built is None or report.failed():
+            formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+            console.fail("nothing written: fix the errors above")
+            return EXIT_INVALID
+        changes = writer.write(root, built.tree, allow_empty)
+    for stray in changes.strays:
+        console.fail(f"warning: {stray} is not rendered by modelops; `modelops check` fails until it is removed")
     files = len(built.tree.objects) + len(built.tree.metadata)
     if output == "json":
         console.emit(json.dumps({"files": files, **changes.to_json()}, indent=2))

@@ -18,7 +18,9 @@ def render_and_commit(repo: Path, message: str | None = None) -> commits.CommitR
     writer.write(repo, built.tree)
     versions, order = compose.versions(built), list(built.inputs.environments)
     repo_obj = commits.open_repo(repo)
-    return commits.commit_rendered(repo_obj, lambda files: commits.commit_message(files, versions, message, order))
+    return commits.commit_rendered(
+        repo_obj, built.tree.files(), lambda files: commits.commit_message(files, versions, message, order)
+    )
 
 
 def test_commit_in_a_repository_without_commits(example: Path) -> None:
@@ -38,7 +40,11 @@ def test_message_structure(example_repo: Path) -> None:
     result = render_and_commit(example_repo)
     subject, _, rest = result.message.partition("\n\n")
     assert subject == "render 6 releases in 3 environments"
-    assert "  A rendered/prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml" in rest
+    listed = rest.split("\n\n")[0].splitlines()
+    assert listed[0] == "Files:"
+    assert listed[1] == "  A rendered/dev/_argocd/application-bge-embeddings-dev.yaml"
+    assert len(listed) == 1 + commits.LISTED_FILES + 1  # the first 50 files, then how many more
+    assert listed[-1] == f"  ... and {len(result.files) - commits.LISTED_FILES} more files"
     trailers = rest.rsplit("\n\n", 1)[1].splitlines()
     assert "Model-Release: llama3-8b-chat@3.1.0" in trailers
     assert "Model-Release: llama3-8b-chat@3.1.1" in trailers

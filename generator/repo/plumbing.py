@@ -1,0 +1,129 @@
+"""Git plumbing fed on stdin, for commits of any size.
+
+A commit of rendered/ can touch tens of thousands of files: nothing here passes a path or
+the message as a command-line argument (Linux caps one argument at 128 KiB, all of them at
+about 2 MiB).  Paths go to `update-index -z --index-info` and `hash-object --stdin-paths`,
+the message to `commit-tree -F -`.  The tree is built in a private index (GIT_INDEX_FILE)
+from HEAD's tree plus the changed paths only, so a user's staged work is never swept in and
+unchanged files are never hashed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import RepositoryError
+
+REGULAR = "100644"
+
+
+@dataclass(frozen=True)
+class Git:
+    """git in one work tree; `git_dir` holds the private index files."""
+
+    work_tree: Path
+    git_dir: Path
+
+    def run(self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args],
+                cwd=self.work_tree,
+                input=stdin,
+                capture_output=True,
+                env={**os.environ, **(env or {})},
+                check=False,
+            )
+        except OSError as exc:
+            raise RepositoryError(f"cannot run git: {exc.strerror or exc}") from None
+        if done.returncode != 0:
+            detail = done.stderr.decode(errors="replace").strip() or done.stdout.decode(errors="replace").strip()
+            raise RepositoryError(f"git {args[0]} failed: {detail or f'exit {done.returncode}'}")
+        return done.stdout.decode(errors="surrogateescape")
+
+    def object_format(self) -> str:
+        return self.run("rev-parse", "--show-object-format").strip() or "sha1"
+
+    def blob_ids(self, files: Mapping[str, bytes]) -> dict[str, str]:
+        """The id git gives each file's content (computed here: nothing is written yet)."""
+        algorithm = hashlib.sha256 if self.object_format() == "sha256" else hashlib.sha1
+        return {path: algorithm(b"blob %d\0" % len(data) + data).hexdigest() for path, data in files.items()}
+
+    def tree_files(self, rev: str | None, directory: str) -> dict[str, tuple[str, str]]:
+        """path -> (mode, id) of every file below `directory` in `rev` (empty without a commit)."""
+        if rev is None:
+            return {}
+        out: dict[str, tuple[str, str]] = {}
+        for entry in self.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", directory).split("\0"):
+            if entry:
+                meta, _, path = entry.partition("\t")
+                mode, _, rest = meta.partition(" ")
+                out[path] = (mode, rest.partition(" ")[2])
+        return out
+
+    def write_blobs(self, paths: list[str], expected: Mapping[str, str]) -> None:
+        """Store the files at `paths` (relative to the work tree) as objects, checking each id."""
+        if not paths:
+            return
+        listing = "\n".join(paths).encode(errors="surrogateescape") + b"\n"
+        ids = self.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing).split()
+        for path, found in zip(paths, ids, strict=True):
+            if found != expected[path]:
+                raise RepositoryError(f"{path} changed on disk while it was being committed; run the command again")
+
+    def tree_with(self, base: str | None, updates: Mapping[str, str], removals: list[str]) -> str:
+        """The id of `base`'s tree with `updates` (path -> blob id, regular files) and `removals` applied."""
+        fd, index = tempfile.mkstemp(prefix="modelops-index-", dir=self.git_dir)
+        os.close(fd)
+        os.unlink(index)  # git wants to create it; an empty file is not an index
+        env = {"GIT_INDEX_FILE": index}
+        zero = "0" * (64 if self.object_format() == "sha256" else 40)
+        try:
+            if base is not None:
+                self.run("read-tree", base, env=env)
+            lines = [f"{REGULAR} {blob}\t{path}" for path, blob in updates.items()]
+            lines += [f"0 {zero}\t{path}" for path in removals]
+            if lines:
+                payload = "\0".join(lines).encode(errors="surrogateescape") + b"\0"
+                self.run("update-index", "-z", "--index-info", stdin=payload, env=env)
+            return self.run("write-tree", env=env).strip()
+        finally:
+            if os.path.exists(index):
+                os.unlink(index)
+
+    def signing(self) -> list[str]:
+        """`-S` when the repository asks for signed commits (commit.gpgSign); commit-tree would not sign."""
+        try:
+            wanted = self.run("config", "--type=bool", "--get", "commit.gpgsign").strip() == "true"
+        except RepositoryError:  # not set
+            return []
+        return ["-S"] if wanted else []
+
+    def commit_tree(self, tree: str, parent: str | None, message: str) -> str:
+        parents = ["-p", parent] if parent else []
+        return self.run("commit-tree", tree, *parents, *self.signing(), "-F", "-", stdin=message.encode()).strip()
+
+    def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
+        """Move `ref` to `new` only if it still points at `old` (compare-and-swap)."""
+        zero = "0" * len(new)
+        self.run("update-ref", "-m", reason, ref, new, old or zero)
+
+    def reset_index(self, commit: str, paths: list[str]) -> None:
+        """The user's index takes `paths` as they are in `commit` (the rest of it is left alone)."""
+        if paths:
+            listing = "\0".join(paths).encode(errors="surrogateescape") + b"\0"
+            self.run(
+                "reset",
+                "-q",
+                commit,
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                stdin=listing,
+                env={"GIT_LITERAL_PATHSPECS": "1"},
+            )
