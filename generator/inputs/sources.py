@@ -113,8 +113,9 @@ class GitTree:
 
         try:
             self.commit = repo.commit(ref)
+            self.commit.tree  # noqa: B018 - reads the object: a parent a shallow clone lacks fails here
         except (git.BadName, ValueError, git.GitCommandError):
-            raise RepositoryError(f"unknown git revision {ref!r}") from None
+            raise history_unavailable(repo, ref) from None
         self.label = f"{ref} ({self.commit.hexsha[:12]})"
 
     def _tree(self, directory: str) -> git.Tree | None:
@@ -153,3 +154,17 @@ class GitTree:
             return []
         # Without as_edge, traverse() yields objects; its annotation also admits the edge tuples.
         return sorted(str(item.path) for item in tree.traverse() if not isinstance(item, tuple) and item.type == "blob")
+
+
+def history_unavailable(repo: git.Repo, rev: str) -> RepositoryError:
+    """`rev` cannot be read: a typo, or history a shallow clone does not have (say which, and how to get it)."""
+    try:
+        shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+    except Exception:  # an old git without the flag: no hint rather than a wrong one
+        shallow = False
+    if not shallow:
+        return RepositoryError(f"unknown git revision {rev!r}")
+    return RepositoryError(
+        f"{rev} is not in this clone's history: it is a shallow clone. Fetch the history first "
+        "(git fetch --unshallow, or git fetch --deepen=N; in GitHub Actions, actions/checkout with fetch-depth: 0)"
+    )

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from generator import __version__, layout
 from generator.errors import InputError
 from generator.inputs import yamlio
+from generator.inputs.sources import history_unavailable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # GitPython costs 40 ms to import; rendering computes provenance without it
     import git
 
     from generator.inputs.resolve import Resolved
@@ -86,7 +87,8 @@ class Trace:
     rendered_commit: str  # the commit that last changed the metadata
     source_commit: str | None  # the spec commit; None when the rendering commit names none
     source_subject: str
-    verified: bool | None  # the spec and environment hashes match those files at the source commit (None: no source)
+    verified: bool | None  # the spec and environment hashes match those files at the source commit (None: not checked)
+    unverified: str = ""  # why the hashes could not be checked (the source commit is not in this clone)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +98,7 @@ class Trace:
             "sourceCommit": self.source_commit,
             "sourceSubject": self.source_subject,
             "inputsVerified": self.verified,
+            "notVerifiedBecause": self.unverified or None,
             **self.metadata,
         }
 
@@ -115,6 +118,7 @@ def _source(repo: git.Repo, rendered: str) -> str | None:
 
 def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | None:
     """The provenance of `release` in `environment` as committed at `rev`; None if it is not rendered there."""
+    import git
     file = layout.metadata_path(environment, release)
     try:
         blob = repo.commit(rev).tree / file
@@ -131,8 +135,10 @@ def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | N
     if source is not None:
         try:
             commit = repo.commit(source)
-        except ValueError:  # a shallow clone, or history rewritten since
-            return Trace(environment, release, meta, rendered, source, "(not in this repository)", False)
+            commit.tree  # noqa: B018 - reads the object, which a shallow clone may lack
+        except (ValueError, git.BadName, git.GitCommandError):  # a shallow clone, or history rewritten since
+            why = history_unavailable(repo, source).diagnostics[0].message
+            return Trace(environment, release, meta, rendered, source, "(not in this clone)", None, why)
         subject = commit.summary if isinstance(commit.summary, str) else commit.summary.decode()
         verified = True
         for name, digest in recorded:

@@ -154,4 +154,6 @@ def test_a_source_commit_missing_from_the_repository_is_not_verified(example_rep
     result = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json")
     assert result.exit_code == 0, result.err
     [prod] = result.json()["releases"]
-    assert prod["inputsVerified"] is False and prod["sourceSubject"] == "(not in this repository)"
+    # Not "the hashes do not match": they could not be checked.
+    assert prod["inputsVerified"] is None and prod["sourceSubject"] == "(not in this clone)"
+    assert prod["notVerifiedBecause"] == f"unknown git revision {'1' * 40!r}"

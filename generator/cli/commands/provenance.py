@@ -42,7 +42,10 @@ def run(root: Path, console: Console, release: str, environments: tuple[str, ...
         if t.source_commit is None:
             source = "not recorded (rendered from uncommitted specs)"
         else:
-            check = "spec and environment hashes verified" if t.verified else "hashes DO NOT match that commit"
+            if t.verified is None:
+                check = f"not verified: {t.unverified}"
+            else:
+                check = "spec and environment hashes verified" if t.verified else "hashes DO NOT match that commit"
             source = f"{t.source_commit[:12]} {t.source_subject}  ({check})"
         rows = [
             ("model version", deploys["modelVersion"]),
