@@ -57,9 +57,21 @@ def _policy_sets() -> dict[str, bytes]:
     return out
 
 
-def files() -> dict[str, bytes]:
-    """Repository-relative path -> content of every file of a new repository, sorted by path."""
-    out = _scaffold_files()
+def _placed(files: dict[str, bytes], at: str) -> dict[str, bytes]:
+    """Environment files that say where the repository sits in its git work tree (spec.gitops.path)."""
+    if not at:
+        return files
+    line = f"  gitops:\n    path: {at.rstrip('/')}   # this repository's directory in the git repository\n"
+    return {
+        path: data.replace(b"  gitops:\n", line.encode(), 1) if path.startswith("environments/") else data
+        for path, data in files.items()
+    }
+
+
+def files(at: str = "") -> dict[str, bytes]:
+    """Repository-relative path -> content of every file of a new repository, sorted by path; `at` is its
+    directory in an enclosing git work tree ("" for a repository of its own)."""
+    out = _placed(_scaffold_files(), at)
     out.update(_policy_sets())
     out[WORKFLOW_TARGET] = builtin.shipped(WORKFLOW).read_bytes()
     for name, text in bundle.all_files().items():

@@ -131,12 +131,13 @@ def plan_promotion(
     return rel, current, source_pins
 
 
-def previous_pins(repo: git.Repo, release: Release, env: str) -> tuple[Pins, str]:
-    """The most recent pins of `release` in `env` in the spec's git history that differ from today's."""
+def previous_pins(repo: git.Repo, release: Release, env: str, at: str = "") -> tuple[Pins, str]:
+    """The most recent pins of `release` in `env` in the spec's git history that differ from today's
+    (`at`: where the GitOps repository sits in the git work tree)."""
     current = Pins.of(release.spec, env)
-    for commit in repo.iter_commits(paths=release.file):
+    for commit in repo.iter_commits(paths=at + release.file):
         try:
-            blob = commit.tree / release.file
+            blob = commit.tree / (at + release.file)
             data = yamlio.load(blob.data_stream.read(), f"{release.file}@{commit.hexsha[:12]}").data
         except (KeyError, InputError):
             continue

@@ -108,7 +108,8 @@ class WorkTree:
 class GitTree:
     """Files as they are in commit `ref`, read from git objects (the working tree is untouched)."""
 
-    def __init__(self, repo: git.Repo, ref: str):
+    def __init__(self, repo: git.Repo, ref: str, at: str = ""):
+        """`at`: where the GitOps repository sits in the git work tree ("" or "sub/dir/")."""
         import git
 
         try:
@@ -116,11 +117,22 @@ class GitTree:
             self.commit.tree  # noqa: B018 - reads the object: a parent a shallow clone lacks fails here
         except (git.BadName, ValueError, git.GitCommandError):
             raise history_unavailable(repo, ref) from None
+        self.at = at
         self.label = f"{ref} ({self.commit.hexsha[:12]})"
+        try:
+            top = self.commit.tree / at.rstrip("/") if at else self.commit.tree
+        except KeyError:
+            top = None  # the directory did not exist yet in that commit: it holds no file
+        self.top = top if top is not None and top.type == "tree" else None
+
+    def _rel(self, path: object) -> str:
+        return str(path).removeprefix(self.at)
 
     def _tree(self, directory: str) -> git.Tree | None:
         try:
-            item = self.commit.tree / _clean(directory) if directory not in ("", ".") else self.commit.tree
+            if self.top is None:
+                return None
+            item = self.top / _clean(directory) if directory not in ("", ".") else self.top
         except KeyError:
             return None
         return item if item.type == "tree" else None
@@ -134,13 +146,15 @@ class GitTree:
             if blob.name.startswith(".") or not blob.name.endswith(suffixes):
                 continue
             if stat.S_ISLNK(blob.mode):
-                raise InputError.at("is a symbolic link; modelops reads only regular files", str(blob.path), 1, 1)
-            out.append(str(blob.path))
+                raise InputError.at("is a symbolic link; modelops reads only regular files", self._rel(blob.path), 1, 1)
+            out.append(self._rel(blob.path))
         return sorted(out)
 
     def read(self, path: str) -> bytes:
         try:
-            blob = self.commit.tree / _clean(path)
+            if self.top is None:
+                raise KeyError(path)
+            blob = self.top / _clean(path)
         except KeyError:
             raise InputError.at(f"file not found in {self.label}", path) from None
         return blob.data_stream.read(MAX_FILE_BYTES + 1)
@@ -153,7 +167,9 @@ class GitTree:
         if tree is None:
             return []
         # Without as_edge, traverse() yields objects; its annotation also admits the edge tuples.
-        return sorted(str(item.path) for item in tree.traverse() if not isinstance(item, tuple) and item.type == "blob")
+        return sorted(
+            self._rel(item.path) for item in tree.traverse() if not isinstance(item, tuple) and item.type == "blob"
+        )
 
 
 def history_unavailable(repo: git.Repo, rev: str) -> RepositoryError:

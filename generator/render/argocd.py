@@ -23,6 +23,13 @@ def application_name(release: str, env: str) -> str:
     return f"{release}-{env}"
 
 
+def repository_path(env: Environment) -> str:
+    """Where this GitOps repository sits in the git repository Argo CD clones: "" or "sub/dir/"
+    (spec.gitops.path); every path an Application points at starts with it."""
+    path = str(env.get("gitops", "path", default="")).strip("/")
+    return f"{path}/" if path else ""
+
+
 def sync_policy(env: Environment) -> dict[str, Any]:
     sync = env.spec.get("sync", {})
     policy: dict[str, Any] = {}
@@ -66,8 +73,8 @@ def context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, st
         "destination": destination(env),
         "sync_policy": sync_policy(env),
         "waves": WAVES,
-        "argocd_path": layout.argocd_path(env.name),
-        "rendered_dir": layout.RENDERED_DIR,
+        "argocd_path": repository_path(env) + layout.argocd_path(env.name),
+        "rendered_dir": repository_path(env) + layout.RENDERED_DIR,
         "argocd_dir": layout.ARGOCD_DIR,
         "resource_kinds": [{"group": g, "kind": k} for g, k in sorted(kinds)],
         "releases": [
@@ -75,7 +82,7 @@ def context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, st
                 "name": r.name,
                 "team": r.release.metadata["team"],
                 "application": application_name(r.name, env.name),
-                "path": layout.release_path(env.name, r.name),
+                "path": repository_path(env) + layout.release_path(env.name, r.name),
                 "labels": {
                     "app.kubernetes.io/managed-by": MANAGED_BY,
                     "modelops.io/environment": env.name,

@@ -48,8 +48,9 @@ class CommitResult:
 
 
 def open_repo(path: Path) -> git.Repo:
+    """The git repository whose work tree holds `path` (the GitOps repository may be a subdirectory)."""
     try:
-        repo = git.Repo(path)
+        repo = git.Repo(path, search_parent_directories=True)
     except git.NoSuchPathError:
         raise RepositoryError(f"{path} does not exist") from None
     except git.InvalidGitRepositoryError:
@@ -87,15 +88,23 @@ def head_commit(repo: git.Repo) -> git.Commit | None:
         return None
 
 
+def prefix(repo: git.Repo, root: Path) -> str:
+    """Where the GitOps repository at `root` sits in the git work tree: "" at its top, else "sub/dir/"."""
+    top = Path(repo.working_tree_dir or ".").resolve()
+    inside = root.resolve().relative_to(top).as_posix()
+    return "" if inside == "." else inside + "/"
+
+
 def _plumbing(repo: git.Repo) -> plumbing.Git:
     return plumbing.Git(Path(repo.working_tree_dir or "."), Path(repo.git_dir))
 
 
 def commit_rendered(
-    repo: git.Repo, files: dict[str, bytes], message_for: Callable[[list[FileChange]], str]
+    repo: git.Repo, files: dict[str, bytes], message_for: Callable[[list[FileChange]], str], at: str = ""
 ) -> CommitResult:
     """Commit rendered/ as exactly `files` (path -> content, as the writer just wrote them) if it
-    differs from HEAD's; `message_for(changes)` writes the message.
+    differs from HEAD's; `message_for(changes)` writes the message.  `at` is the GitOps repository's
+    place in the work tree (see `prefix`); paths in `files` and in the changes are relative to it.
 
     Only what modelops renders is committed: a file git would ignore, or one that is not
     rendered (a stray `rendered/.env`), is never swept in.
@@ -103,15 +112,15 @@ def commit_rendered(
     branch = check_can_commit(repo)
     head = head_commit(repo)
     gitx = _plumbing(repo)
-    before = gitx.tree_files(head.hexsha if head is not None else None, RENDERED_DIR)
-    ids = gitx.blob_ids(files)
+    before = gitx.tree_files(head.hexsha if head is not None else None, at + RENDERED_DIR)
+    ids = gitx.blob_ids({at + path: data for path, data in files.items()})
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
-    removals = sorted(path for path in before if path not in files)
+    removals = sorted(path for path in before if path not in ids)
     if not updates and not removals:
         return CommitResult(None)
     changes = sorted(
-        [FileChange("M" if path in before else "A", path) for path in updates]
-        + [FileChange("D", path) for path in removals],
+        [FileChange("M" if path in before else "A", path.removeprefix(at)) for path in updates]
+        + [FileChange("D", path.removeprefix(at)) for path in removals],
         key=lambda c: c.path,
     )
     gitx.write_blobs(sorted(updates), ids)
@@ -122,7 +131,7 @@ def commit_rendered(
     # Make the user's index agree with the new commit for these paths only.  If that fails the
     # commit still stands; `git status` shows them as modified until the next reset.
     with contextlib.suppress(RepositoryError):
-        gitx.reset_index(sha, [c.path for c in changes])
+        gitx.reset_index(sha, [at + c.path for c in changes])
     return CommitResult(sha, changes, message)
 
 
@@ -157,13 +166,14 @@ def subject_line(
 
 
 
-def source_commit(repo: git.Repo) -> str | None:
+def source_commit(repo: git.Repo, at: str = "") -> str | None:
     """HEAD, the commit whose specs are being rendered; `<sha>-dirty` when the inputs have uncommitted changes."""
     head = head_commit(repo)
     if head is None:
         return None
     # --ignored too: a git-ignored template renders like any other, but no commit holds it.
-    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--ignored", "--", *layout.INPUT_DIRS)
+    inputs = [f":(top,literal){at}{directory}" for directory in layout.INPUT_DIRS]
+    dirty = repo.git.status("--porcelain", "--untracked-files=all", "--ignored", "--", *inputs)
     return f"{head.hexsha}-dirty" if dirty.strip() else head.hexsha
 
 

@@ -116,10 +116,13 @@ def _source(repo: git.Repo, rendered: str) -> str | None:
     return rendered
 
 
-def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | None:
-    """The provenance of `release` in `environment` as committed at `rev`; None if it is not rendered there."""
+def trace(repo: git.Repo, rev: str, environment: str, release: str, at: str = "") -> Trace | None:
+    """The provenance of `release` in `environment` as committed at `rev`; None if it is not rendered there.
+
+    `at`: where the GitOps repository sits in the git work tree ("" or "sub/dir/")."""
     import git
-    file = layout.metadata_path(environment, release)
+
+    file = at + layout.metadata_path(environment, release)
     try:
         blob = repo.commit(rev).tree / file
     except KeyError:
@@ -143,7 +146,7 @@ def trace(repo: git.Repo, rev: str, environment: str, release: str) -> Trace | N
         verified = True
         for name, digest in recorded:
             try:
-                data = yamlio.load((commit.tree / name).data_stream.read(), name).data
+                data = yamlio.load((commit.tree / (at + name)).data_stream.read(), name).data
             except (KeyError, InputError):
                 data = None
             verified = verified and data is not None and data_hash(data) == digest

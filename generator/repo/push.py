@@ -63,16 +63,18 @@ def push(repo: git.Repo, dest: Target) -> None:
         raise RepositoryError(f"git push to {dest} failed: {_detail(exc)}") from None
 
 
-def _is_rendered_commit(repo: git.Repo, sha: str) -> bool:
+def _is_rendered_commit(repo: git.Repo, sha: str, at: str) -> bool:
     commit = repo.commit(sha)
     if f"\n{RENDERED_BY}: modelops" not in "\n" + str(commit.message):
         return False
     paths = repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "--root", sha).splitlines()
-    return all(p.startswith(RENDERED_DIR + "/") for p in paths)
+    return all(p.startswith(f"{at}{RENDERED_DIR}/") for p in paths)
 
 
-def rebuild_on_remote(repo: git.Repo, dest: Target) -> list[str]:
-    """Move the branch onto the fetched remote tip, replaying the user's commits; returns their new ids."""
+def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "") -> list[str]:
+    """Move the branch onto the fetched remote tip, replaying the user's commits; returns their new ids.
+
+    `at`: where the GitOps repository sits in the work tree (its rendered commits touch only at/rendered/)."""
     try:
         repo.git.fetch("--quiet", dest.remote, f"refs/heads/{dest.branch}")
         tip = repo.git.rev_parse("FETCH_HEAD")
@@ -80,7 +82,7 @@ def rebuild_on_remote(repo: git.Repo, dest: Target) -> list[str]:
         raise RepositoryError(f"git fetch from {dest} failed: {_detail(exc)}") from None
     original = repo.head.commit.hexsha
     local = repo.git.rev_list("--reverse", f"{tip}..{original}").split()
-    replay = [sha for sha in local if not _is_rendered_commit(repo, sha)]
+    replay = [sha for sha in local if not _is_rendered_commit(repo, sha, at)]
     try:
         repo.git.reset("--keep", tip)
     except git.GitCommandError as exc:

@@ -63,10 +63,11 @@ def _last_change(repo: git.Repo, rev: str, path: str) -> tuple[str, str, str]:
     return sha, date, subject
 
 
-def collect(repo: git.Repo, rev: str, order: list[str]) -> list[ReleaseStatus]:
-    """Every release directory in rendered/ at `rev`, environments in `order` first."""
+def collect(repo: git.Repo, rev: str, order: list[str], at: str = "") -> list[ReleaseStatus]:
+    """Every release directory in rendered/ at `rev`, environments in `order` first (`at`: where the
+    GitOps repository sits in the git work tree)."""
     try:
-        root = repo.commit(rev).tree / RENDERED_DIR
+        root = repo.commit(rev).tree / (at + RENDERED_DIR)
     except (KeyError, ValueError):
         return []
     rank = {env: i for i, env in enumerate(order)}

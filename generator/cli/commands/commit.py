@@ -11,6 +11,7 @@ from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, InputError, Location, RepositoryError
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
+from generator.render import argocd
 from generator.repo import commits, lock, writer
 from generator.repo import push as pushing
 
@@ -36,12 +37,24 @@ def _render_and_commit(
         formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
         console.fail("nothing written or committed: fix the errors above")
         return None
+    at = commits.prefix(repo, root)
+    _check_argocd_paths(built, at)
     writer.write(root, built.tree, allow_empty)
     versions, order = compose.versions(built), list(built.inputs.environments)
-    source = commits.source_commit(repo)
+    source = commits.source_commit(repo, at)
     return commits.commit_rendered(
-        repo, built.tree.files(), lambda files: commits.commit_message(files, versions, message, order, source)
+        repo, built.tree.files(), lambda files: commits.commit_message(files, versions, message, order, source), at
     )
+
+
+def _check_argocd_paths(built: compose.Build, at: str) -> None:
+    """The Applications must point where rendered/ really is in the git repository Argo CD clones."""
+    wrong = [env for env in built.inputs.environments.values() if argocd.repository_path(env) != at]
+    if wrong:
+        where = f"in {at.rstrip('/')}/ of its git work tree" if at else "at the top of its git work tree"
+        fix = f"spec.gitops.path: {at.rstrip('/')}" if at else "no spec.gitops.path"
+        message = f"this GitOps repository is {where}; its Applications must point there: set {fix}"
+        raise InputError([env.doc.error(("spec", "gitops", "path"), message).diagnostics[0] for env in wrong])
 
 
 def _say(console: Console, result: commits.CommitResult) -> None:
@@ -113,7 +126,7 @@ def _run(
                     f"your commit stays on the local branch. Run modelops commit --push again."
                 ) from None
             console.say(f"push rejected: {dest} has new commits; rebuilding on top of them and rendering again")
-            pushing.rebuild_on_remote(repo, dest)
+            pushing.rebuild_on_remote(repo, dest, commits.prefix(repo, root))
             time.sleep(min(0.2 * 2**attempt, 2.0))
     if output == "json":
         last = next((c for c in reversed(results) if c.sha), results[-1])

@@ -16,7 +16,7 @@ def run(root: Path, console: Console, base: str, environments: tuple[str, ...], 
     if output != "text":
         console.machine_output()
     repo = commits.open_repo(root)
-    base_source = GitTree(repo, base)
+    base_source = GitTree(repo, base, commits.prefix(repo, root))
     head_build = compose.build(WorkTree(root))
     head = head_build.tree
     try:

@@ -16,7 +16,7 @@ _ALLOWED = {".git"}
 def run(console: Console, directory: Path) -> int:
     """Write a new GitOps repository into `directory` (new or empty) and make it a git repository."""
     _check_target(directory)
-    files = scaffolding.files()
+    files = scaffolding.files(_place(directory))
     atomic.populate(directory, files)  # a failure part-way leaves `directory` as it was
     console.say(f"created {directory}:")
     for path in files:
@@ -41,6 +41,20 @@ def _check_target(directory: Path) -> None:
     if present:
         listed = ", ".join(present[:5]) + (", ..." if len(present) > 5 else "")
         raise UsageError(f"{directory} is not empty ({listed}); modelops init only creates new repositories")
+
+
+def _place(directory: Path) -> str:
+    """Where `directory` will sit in an enclosing git work tree: "" when it gets a repository of its own."""
+    existing = directory.resolve()
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        repo = git.Repo(existing, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        return ""
+    top = Path(repo.working_tree_dir or existing).resolve()
+    inside = directory.resolve().relative_to(top).as_posix()
+    return "" if inside == "." else inside + "/"
 
 
 def _git_init(directory: Path) -> str:

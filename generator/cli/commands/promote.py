@@ -57,7 +57,8 @@ def _rollback(root: Path, console: Console, release: str, environment: str) -> i
     if environment not in rel.environments:
         raise UsageError(f"{release} is not deployed to {environment}")
     current = Pins.of(rel.spec, environment)
-    pins, sha = previous_pins(commits.open_repo(root), rel, environment)
+    repo = commits.open_repo(root)
+    pins, sha = previous_pins(repo, rel, environment, commits.prefix(repo, root))
     console.say(f"rolling {release} in {environment} back to the pins of commit {sha[:12]}:")
     for line in current.describe_change(pins) if current else []:
         console.say(f"  {line}")

@@ -12,9 +12,9 @@ from generator.layout import RENDERED_DIR
 from generator.repo import commits, provenance
 
 
-def _environments(repo: git.Repo, rev: str) -> list[str]:
+def _environments(repo: git.Repo, rev: str, at: str) -> list[str]:
     try:
-        rendered = repo.commit(rev).tree / RENDERED_DIR
+        rendered = repo.commit(rev).tree / (at + RENDERED_DIR)
     except (KeyError, ValueError):
         return []
     return [t.name for t in rendered.trees]
@@ -27,8 +27,9 @@ def run(root: Path, console: Console, release: str, environments: tuple[str, ...
         repo.commit(rev)
     except (git.BadName, ValueError, git.GitCommandError):
         raise UsageError(f"unknown git revision {rev!r}") from None
-    names = list(environments) or _environments(repo, rev)
-    traces = [t for env in names if (t := provenance.trace(repo, rev, env, release)) is not None]
+    at = commits.prefix(repo, root)
+    names = list(environments) or _environments(repo, rev, at)
+    traces = [t for env in names if (t := provenance.trace(repo, rev, env, release, at)) is not None]
     missing = [env for env in names if env not in {t.environment for t in traces}]
     if (environments and missing) or not traces:
         where = f"in {', '.join(missing)} " if environments and missing else ""
