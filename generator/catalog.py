@@ -29,6 +29,7 @@ KUBERNETES_SCHEMA = "kubernetes-schema"
 GPU_CAPACITY = "gpu-capacity"
 POLICY_FILE = "policy-file"
 POLICY_WAIVER = "policy-waiver"
+INPUT_FILE = "input-file"
 TEMPLATE = "template"
 # validate PATH (generator.manifests)
 MISSING_SCHEMA = "missing-schema"
@@ -92,6 +93,13 @@ TOOL_RULES = {
             "Waivers are current and used",
             "An expired waiver stops applying; a waiver that matches no finding should be removed.",
             Severity.WARNING,
+        ),
+        RuleInfo(
+            INPUT_FILE,
+            "Every entry of releases/, environments/ and policies/ is an input file",
+            "Release specs (.yaml or .yml, in releases/ or any folder below it, names unique across them), "
+            "environment and policy files (.yaml or .yml, directly in their directory). Anything else there, "
+            'other than names starting with ".", is an error rather than skipped.',
         ),
         RuleInfo(
             TEMPLATE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import git
@@ -155,7 +155,7 @@ def previous_pins(repo: git.Repo, release: Release, env: str) -> tuple[Pins, str
 
 
 def release_path(root: Path, release: Release) -> Path:
-    path = root / release.file
-    if path.parent.name != RELEASES_DIR:
+    """The spec file of `release` on disk: in releases/ or any folder below it."""
+    if PurePosixPath(release.file).parts[0] != RELEASES_DIR:
         raise UsageError(f"{release.file} is not in {RELEASES_DIR}/")
-    return path
+    return root / release.file

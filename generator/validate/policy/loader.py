@@ -11,9 +11,9 @@ from typing import Any
 
 import jsonschema_rs
 
-from generator import catalog, layout
+from generator import catalog
 from generator.errors import Diagnostic, InputError, PolicyError, Severity, format_path, sort_key
-from generator.inputs import yamlio
+from generator.inputs import discovery, yamlio
 from generator.inputs.sources import Source
 from generator.inputs.yamlio import Document
 from generator.schemas import shipped
@@ -139,7 +139,9 @@ def load(source: Source) -> Policies:
     errors = _Errors()
     policies = Policies()
     waiver_docs: list[tuple[Document, dict[str, Any]]] = []
-    for path in source.list(layout.POLICIES_DIR):
+    listing = discovery.files(source, discovery.POLICIES)
+    errors.found.extend(listing.problems)
+    for path in listing.files:
         try:
             doc = yamlio.load(source.read(path), path)
         except InputError as exc:  # reported as the policy stage's own error type
