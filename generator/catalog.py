@@ -29,6 +29,8 @@ KUBERNETES_SCHEMA = "kubernetes-schema"
 GPU_CAPACITY = "gpu-capacity"
 POLICY_FILE = "policy-file"
 POLICY_WAIVER = "policy-waiver"
+POLICY_NONE = "policy-none"
+POLICY_UNMATCHED = "policy-unmatched"
 INPUT_FILE = "input-file"
 TEMPLATE = "template"
 # validate PATH (generator.manifests)
@@ -92,6 +94,19 @@ TOOL_RULES = {
             POLICY_WAIVER,
             "Waivers are current and used",
             "An expired waiver stops applying; a waiver that matches no finding should be removed.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            POLICY_NONE,
+            "Policies are enforced",
+            "A repository without policies/, or whose policies/ defines no rule, enforces no policy at all.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            POLICY_UNMATCHED,
+            "Every rule's select matches something",
+            "A rule whose select paths match no node of any object or effective spec it applies to, anywhere in "
+            "the repository, enforces nothing; usually a path is misspelt.",
             Severity.WARNING,
         ),
         RuleInfo(

@@ -68,7 +68,8 @@ def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None
         policies = loader.load(source)
         resolved = resolve.resolve_all(inputs)
         report.findings.extend(d for r in resolved for d in checks.check(r))
-        report.findings.extend(apply.spec_layer(policies, resolved, today or clock.today()))
+        every = chosen == releases  # only then can a spec rule be said to match nothing anywhere
+        report.findings.extend(apply.spec_layer(policies, resolved, today or clock.today(), complete=every))
         report.describe(policies)
     except (InputError, PolicyError) as exc:
         report.findings.extend(exc.diagnostics)

@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from generator import catalog
-from generator.errors import Diagnostic, InputError, PolicyError, Severity, format_path, sort_key
+from generator import catalog, layout
+from generator.errors import Diagnostic, InputError, Location, PolicyError, Severity, format_path, sort_key
 from generator.inputs import discovery, yamlio
 from generator.inputs.sources import Source
 from generator.inputs.yamlio import Document
@@ -114,6 +114,7 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], set_name: str, errors:
         source=tuple(raw["source"].split(".")) if "source" in raw else None,
         examples=raw["examples"],
         policy_set=set_name,
+        select_at=(doc.locate((*base, "select")), format_path((*base, "select"))) if "select" in raw else None,
     )
 
 
@@ -179,4 +180,15 @@ def load(source: Source) -> Policies:
                 policies.waivers.append(waiver)
     if errors.found:
         raise PolicyError(sorted(errors.found, key=sort_key))
+    if not policies.rules:
+        missing = not source.is_dir(layout.POLICIES_DIR)
+        where = f"no {layout.POLICIES_DIR}/ directory" if missing else f"{layout.POLICIES_DIR}/ defines no rules"
+        policies.warnings.append(
+            Diagnostic(
+                f"{where}; no policy is enforced",
+                Location(layout.POLICIES_DIR),
+                severity=Severity.WARNING,
+                rule=catalog.POLICY_NONE,
+            )
+        )
     return policies
