@@ -137,6 +137,26 @@ def peer_comparison(repo: Path, env: dict[str, str], repeat: int) -> dict[str, A
     }
 
 
+def commit_figures(repo: Path, env: dict[str, str], repeat: int) -> dict[str, Any]:
+    """`modelops commit` of the whole rendered tree into a fresh git repository, then of a one-release change."""
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    genv = {**env, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "b@example.com"}  # fmt: skip
+    shutil.rmtree(repo / ".git", ignore_errors=True)
+    for args in (["init", "-q", "-b", "main"], ["add", "environments", "releases", "policies"], ["commit", "-qm", "s"]):
+        subprocess.run([*git, *args], cwd=repo, check=True, env=genv)
+    first = command(["modelops", "commit", "-q", "-m", "first"], genv, repo)
+    files = subprocess.run([*git, "ls-tree", "-r", "--name-only", "HEAD"], cwd=repo, capture_output=True, text=True)
+    change = command_median(
+        ["modelops", "commit", "-q", "-m", "one"], genv, repo, repeat, before=lambda: toggle_one_release(repo)
+    )[0]
+    return {
+        "first_commit_cli_seconds": first[0],
+        "committed_files": files.stdout.count("\n"),
+        "one_release_change_commit_cli_seconds": change,
+    }
+
+
 def bench(releases: int, repeat: int) -> dict[str, Any]:
     from generator.inputs.sources import WorkTree
     from generator.pipeline import compose
@@ -177,6 +197,7 @@ def bench(releases: int, repeat: int) -> dict[str, Any]:
         noop_cli = command_median(["modelops", "render", "-q"], env, repo, repeat)[0]
         hook = command_median(["modelops", "lint", "releases/bge-embeddings.yaml"], env, repo, max(5, repeat))[0]
         check = command_median(["modelops", "check"], env, repo, repeat)[0]
+        commits = commit_figures(repo, env, repeat)
         peer = peer_comparison(repo, env, repeat)
     return {
         "releases": releases,
@@ -194,6 +215,7 @@ def bench(releases: int, repeat: int) -> dict[str, Any]:
         "no_change_render_cli_seconds": noop_cli,
         "lint_one_spec_cli_seconds": hook,
         "check_cli_seconds": check,
+        **commits,
         "peer": peer,
     }
 
@@ -211,6 +233,8 @@ ROWS = [
     ("no change: `modelops render` (CLI)", lambda r: f"{r['no_change_render_cli_seconds']:.2f} s"),
     ("pre-commit `modelops lint ONE_SPEC` (CLI)", lambda r: f"{r['lint_one_spec_cli_seconds']:.2f} s"),
     ("pre-commit `modelops check` (CLI)", lambda r: f"{r['check_cli_seconds']:.2f} s"),
+    ("first `modelops commit` (CLI)", lambda r: f"{r['first_commit_cli_seconds']:.2f} s, {r['committed_files']} files"),
+    ("one-release change: `modelops commit` (CLI)", lambda r: f"{r['one_release_change_commit_cli_seconds']:.2f} s"),
     ("schemas vs kubernetes-validate, API (x faster)", lambda r: _ratio(r["peer"], "api_seconds")),
     ("schemas vs kubernetes-validate, CLI (x faster)", lambda r: _ratio(r["peer"], "cli_seconds")),
 ]

@@ -29,6 +29,9 @@ KUBERNETES_SCHEMA = "kubernetes-schema"
 GPU_CAPACITY = "gpu-capacity"
 POLICY_FILE = "policy-file"
 POLICY_WAIVER = "policy-waiver"
+POLICY_NONE = "policy-none"
+POLICY_UNMATCHED = "policy-unmatched"
+INPUT_FILE = "input-file"
 TEMPLATE = "template"
 # validate PATH (generator.manifests)
 MISSING_SCHEMA = "missing-schema"
@@ -92,6 +95,26 @@ TOOL_RULES = {
             "Waivers are current and used",
             "An expired waiver stops applying; a waiver that matches no finding should be removed.",
             Severity.WARNING,
+        ),
+        RuleInfo(
+            POLICY_NONE,
+            "Policies are enforced",
+            "A repository without policies/, or whose policies/ defines no rule, enforces no policy at all.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            POLICY_UNMATCHED,
+            "Every rule's select matches something",
+            "A rule whose select paths match no node of any object or effective spec it applies to, anywhere in "
+            "the repository, enforces nothing; usually a path is misspelt.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            INPUT_FILE,
+            "Every entry of releases/, environments/ and policies/ is an input file",
+            "Release specs (.yaml or .yml, in releases/ or any folder below it, names unique across them), "
+            "environment and policy files (.yaml or .yml, directly in their directory). Anything else there, "
+            'other than names starting with ".", is an error rather than skipped.',
         ),
         RuleInfo(
             TEMPLATE,

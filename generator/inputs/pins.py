@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import git
@@ -99,8 +99,13 @@ def _child(node: CommentedMap, key: str) -> CommentedMap:
 
 
 def set_pins(text: str, env: str, pins: Pins) -> str:
-    """`text` of a release spec with `pins` written into spec.environments.<env>."""
-    y, data = _yaml_for(text)
+    """`text` of a release spec with `pins` written into spec.environments.<env>.
+
+    ruamel.yaml writes LF; a file whose every line ends in CRLF gets CRLF back, so that a promotion
+    changes only the pinned lines (a file with mixed endings comes back with LF).
+    """
+    crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    y, data = _yaml_for(text.replace("\r\n", "\n") if crlf else text)
     block = _child(_child(_child(data, "spec"), "environments"), env)
     for path, value in zip(PIN_FIELDS, pins.values(), strict=True):
         node = block
@@ -109,7 +114,7 @@ def set_pins(text: str, env: str, pins: Pins) -> str:
         node[path[-1]] = value
     out = io.StringIO()
     y.dump(data, out)
-    return out.getvalue()
+    return out.getvalue().replace("\n", "\r\n") if crlf else out.getvalue()
 
 
 def plan_promotion(
@@ -151,7 +156,7 @@ def previous_pins(repo: git.Repo, release: Release, env: str, at: str = "") -> t
 
 
 def release_path(root: Path, release: Release) -> Path:
-    path = root / release.file
-    if path.parent.name != RELEASES_DIR:
+    """The spec file of `release` on disk: in releases/ or any folder below it."""
+    if PurePosixPath(release.file).parts[0] != RELEASES_DIR:
         raise UsageError(f"{release.file} is not in {RELEASES_DIR}/")
-    return path
+    return root / release.file

@@ -7,10 +7,14 @@ through a `Source` rather than from the disk.
 from __future__ import annotations
 
 import builtins
+import enum
+import errno
 import os
+import posixpath
 import stat
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.errors import InputError, RepositoryError
 from generator.inputs.yamlio import MAX_FILE_BYTES
@@ -19,10 +23,44 @@ if TYPE_CHECKING:  # GitPython costs 40 ms to import; only diff, status and prom
     import git
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# The most links followed to reach a file, as Linux's limit for one lookup (then ELOOP).
+_MAX_LINKS = 40
+
+
+class Kind(enum.Enum):
+    FILE = "file"
+    DIRECTORY = "directory"
+    OTHER = "other"  # a FIFO, a socket, a device, a link to nothing, a submodule: never read
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a directory as a reader sees it: symbolic links followed, `link` telling it was one."""
+
+    path: str
+    kind: Kind
+    what: str = ""  # for Kind.OTHER: what it is, worded to follow the path in an error ("is a FIFO ...")
+    link: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def _not_found(target: str) -> str:
+    return f"is a symbolic link to {target!r}, which does not exist"
+
+
+def _unresolvable(reason: str) -> str:
+    return f"is a symbolic link that cannot be followed: {reason}"
 
 
 class Source(Protocol):
     label: str
+
+    def entries(self, directory: str) -> builtins.list[Entry]:
+        """What is directly in `directory`, sorted by name; names starting with "." are left out."""
+        ...
 
     # `list` is a method of these classes, so their signatures spell the builtin `builtins.list`.
     def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
@@ -45,6 +83,22 @@ def _clean(path: str) -> str:
     return pure.as_posix()
 
 
+def _files(entries: builtins.list[Entry], suffixes: tuple[str, ...]) -> builtins.list[str]:
+    return [e.path for e in entries if e.kind is Kind.FILE and e.name.endswith(suffixes)]
+
+
+def _outside(rel: str) -> InputError:
+    return InputError.at("is a symbolic link that points outside the repository; refusing to read it", rel, 1, 1)
+
+
+_SPECIAL = (
+    (stat.S_ISFIFO, "is a FIFO (named pipe), not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+    (stat.S_ISCHR, "is a character device, not a regular file"),
+    (stat.S_ISBLK, "is a block device, not a regular file"),
+)
+
+
 class WorkTree:
     """Files on disk below `root`; symlinks that lead outside the repository are refused."""
 
@@ -54,25 +108,47 @@ class WorkTree:
 
     def _path(self, rel: str) -> Path:
         full = self.root / _clean(rel)
-        resolved = full.resolve()
+        try:
+            resolved = full.resolve()
+        except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13): reading reports it
+            return full
         if resolved != self.root and self.root not in resolved.parents:
-            raise InputError.at("is a symbolic link that points outside the repository; refusing to read it", rel, 1, 1)
+            raise _outside(rel)
         return full
 
-    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
+    def entries(self, directory: str) -> builtins.list[Entry]:
         base = self._path(directory)
         if not base.is_dir():
             return []
         out = []
         for entry in sorted(os.scandir(base), key=lambda e: e.name):
-            if entry.name.startswith(".") or not entry.name.endswith(suffixes):
+            if entry.name.startswith("."):
                 continue
             rel = f"{_clean(directory)}/{entry.name}"
-            if entry.is_symlink():
+            link = entry.is_symlink()
+            if link:
                 self._path(rel)  # raises if it leads outside
-            if Path(entry.path).is_file():
-                out.append(rel)
+            out.append(self._entry(rel, entry.path, link))
         return out
+
+    @staticmethod
+    def _entry(rel: str, full: str, link: bool) -> Entry:
+        try:
+            mode = os.stat(full).st_mode  # follows links, as reading would
+        except FileNotFoundError:
+            what = _not_found(os.readlink(full)) if link else "file not found"  # not a link: it just vanished
+            return Entry(rel, Kind.OTHER, what, link)
+        except OSError as exc:
+            return Entry(rel, Kind.OTHER, _unresolvable(os.strerror(exc.errno or errno.EIO).lower()), link)
+        if stat.S_ISREG(mode):
+            return Entry(rel, Kind.FILE, link=link)
+        if stat.S_ISDIR(mode):
+            return Entry(rel, Kind.DIRECTORY, link=link)
+        what = next((text for test, text in _SPECIAL if test(mode)), "is not a regular file")
+        return Entry(rel, Kind.OTHER, what, link)
+
+    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
+        return _files(self.entries(directory), suffixes)
 
     def read(self, path: str) -> bytes:
         full = self._path(path)
@@ -137,27 +213,65 @@ class GitTree:
             return None
         return item if item.type == "tree" else None
 
-    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
+    def _follow(self, rel: str) -> Any:
+        """The git object at `rel` with symbolic links followed as the file system would follow them, or
+        (a str) what stops that, worded as WorkTree words it.
+
+        A link is a blob holding its target; targets resolve against the link's directory, and one that
+        leaves the repository is refused as WorkTree refuses it.  Only the last component of each path
+        is followed: a path through a linked directory counts as not found.
+        """
+        path, first_target = _clean(rel), None
+        for _ in range(_MAX_LINKS):
+            try:
+                if self.top is None:
+                    raise KeyError(path)
+                item = self.top / path
+            except KeyError:
+                return f"file not found in {self.label}" if first_target is None else _not_found(first_target)
+            if item.type != "blob" or not stat.S_ISLNK(item.mode):
+                return item
+            target = item.data_stream.read().decode("utf-8", "surrogateescape")
+            first_target = target if first_target is None else first_target
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if target.startswith("/") or joined == ".." or joined.startswith("../"):
+                raise _outside(rel)
+            path = joined
+        return _unresolvable(os.strerror(errno.ELOOP).lower())
+
+    def entries(self, directory: str) -> builtins.list[Entry]:
         tree = self._tree(directory)
         if tree is None:
             return []
         out = []
-        for blob in tree.blobs:
-            if blob.name.startswith(".") or not blob.name.endswith(suffixes):
+        for item in sorted(tree, key=lambda i: str(i.name)):
+            name = str(item.name)
+            if name.startswith("."):
                 continue
-            if stat.S_ISLNK(blob.mode):
-                raise InputError.at("is a symbolic link; modelops reads only regular files", self._rel(blob.path), 1, 1)
-            out.append(self._rel(blob.path))
-        return sorted(out)
+            rel = f"{_clean(directory)}/{name}"
+            link = item.type == "blob" and stat.S_ISLNK(item.mode)
+            found = self._follow(rel) if link else item
+            if isinstance(found, str):
+                out.append(Entry(rel, Kind.OTHER, found, link))
+            elif found.type == "blob":
+                out.append(Entry(rel, Kind.FILE, link=link))
+            elif found.type == "tree":
+                out.append(Entry(rel, Kind.DIRECTORY, link=link))
+            else:
+                out.append(Entry(rel, Kind.OTHER, "is a git submodule, not a regular file", link))
+        return out
+
+    def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
+        return _files(self.entries(directory), suffixes)
 
     def read(self, path: str) -> bytes:
-        try:
-            if self.top is None:
-                raise KeyError(path)
-            blob = self.top / _clean(path)
-        except KeyError:
-            raise InputError.at(f"file not found in {self.label}", path) from None
-        return blob.data_stream.read(MAX_FILE_BYTES + 1)
+        found = self._follow(path)
+        if isinstance(found, str):
+            raise InputError.at(found, path)
+        if found.type != "blob":
+            raise InputError.at("is a directory, expected a file", path)
+        data: bytes = found.data_stream.read(MAX_FILE_BYTES + 1)
+        return data
 
     def is_dir(self, path: str) -> bool:
         return self._tree(path) is not None

@@ -13,7 +13,7 @@ from typing import Any
 
 from generator import catalog
 from generator.errors import Diagnostic, InputError, Path, UsageError, format_path, sort_key
-from generator.inputs import yamlio
+from generator.inputs import discovery, yamlio
 from generator.inputs.sources import Source
 from generator.inputs.yamlio import Document
 from generator.layout import ENVIRONMENTS_DIR, RELEASES_DIR
@@ -155,7 +155,9 @@ def load_environments(source: Source) -> dict[str, Environment]:
     docs: dict[str, Document] = {}
     # A promotion link to a file that failed to load would only repeat that file's error.
     failed: set[str] = set()
-    for path in source.list(ENVIRONMENTS_DIR):
+    listing = discovery.files(source, discovery.ENVIRONMENTS)
+    collector.diagnostics.extend(listing.problems)
+    for path in listing.files:
         doc = _load_document(source, path, collector, "environment.schema.json", "Environment")
         if doc is None:
             failed.add(PurePosixPath(path).stem)
@@ -196,7 +198,8 @@ def load_release(source: Source, path: str, environments: dict[str, Environment]
 
 
 def release_paths(source: Source) -> list[str]:
-    return source.list(RELEASES_DIR)
+    """Every release spec below releases/; InputError naming each entry there that is not one."""
+    return discovery.release_files(source).checked()
 
 
 def load_inputs(source: Source, release_files: Iterable[str] | None = None) -> Inputs:
@@ -210,19 +213,17 @@ def load_inputs(source: Source, release_files: Iterable[str] | None = None) -> I
         )
     collector = _Collector()
     releases: dict[str, Release] = {}
-    for path in release_files if release_files is not None else release_paths(source):
+    if release_files is None:
+        listing = discovery.release_files(source)
+        collector.diagnostics.extend(listing.problems)
+        release_files = listing.files
+    for path in release_files:
         try:
             release = load_release(source, path, environments)
         except InputError as exc:
             collector.add(exc)
             continue
-        if release.name in releases:
-            other = releases[release.name].file
-            collector.add(
-                release.doc.error(("metadata", "name"), f"release {release.name!r} is also defined in {other}")
-            )
-            continue
-        releases[release.name] = release
+        releases[release.name] = release  # names are unique: each is its file's stem, unique in the listing
     collector.raise_if_any()
     return Inputs(environments, dict(sorted(releases.items())))
 

@@ -65,25 +65,34 @@ def _type_message(value: Any, types: list[str], written: str | None) -> str:
     return f"expected {names}, got {_describe(value)}"
 
 
-def explain(error: Any, candidates: Sequence[dict[str, Any]], raw: dict[Path, str] | None = None) -> Finding:
-    """Turn one jsonschema-rs error into (path, message)."""
+def _unknown_field(path: Path, key: str, known: list[str]) -> Finding:
+    message = f'unknown field "{key}"'
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        message += f' (did you mean "{close[0]}"?)'
+    elif known:
+        message += f"; allowed fields: {', '.join(known)}"
+    return (*path, key), message
+
+
+def explain(error: Any, candidates: Sequence[dict[str, Any]], raw: dict[Path, str] | None = None) -> list[Finding]:
+    """Turn one jsonschema-rs error into findings, (path, message): one per unknown key of a mapping,
+    one for any other error."""
+    if error.kind.name == "additionalProperties":
+        parent = _subschema(candidates, list(error.schema_path)[:-1]) or {}
+        known = sorted(parent.get("properties", {}))
+        path: Path = tuple(error.instance_path)
+        return [_unknown_field(path, str(key), known) for key in sorted(error.kind.as_dict().get("unexpected", []))]
+    return [_explain_one(error, candidates, raw)]
+
+
+def _explain_one(error: Any, candidates: Sequence[dict[str, Any]], raw: dict[Path, str] | None) -> Finding:
     kind = error.kind.name
     info = error.kind.as_dict()
     path: Path = tuple(error.instance_path)
     keyword_path = list(error.schema_path)
     parent = _subschema(candidates, keyword_path[:-1]) or {}
     value = error.instance
-    if kind == "additionalProperties":
-        unexpected = sorted(info.get("unexpected", []))
-        known = sorted(parent.get("properties", {}))
-        first = unexpected[0] if unexpected else ""
-        message = f'unknown field "{first}"'
-        close = difflib.get_close_matches(first, known, n=1, cutoff=0.6)
-        if close:
-            message += f' (did you mean "{close[0]}"?)'
-        elif known:
-            message += f"; allowed fields: {', '.join(known)}"
-        return (*path, first), message
     if kind == "required":
         prop = info.get("property", "")
         return (*path, prop), "missing required field"
@@ -127,8 +136,8 @@ def explain_all(
     seen: set[Finding] = set()
     out: list[Finding] = []
     for error in errors:
-        finding = explain(error, candidates, raw)
-        if finding not in seen:
-            seen.add(finding)
-            out.append(finding)
+        for finding in explain(error, candidates, raw):
+            if finding not in seen:
+                seen.add(finding)
+                out.append(finding)
     return out

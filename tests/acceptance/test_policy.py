@@ -5,11 +5,12 @@ The rules against their own examples are in tests/unit/validate/policy/; waivers
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, edit, write
+from tests.conftest import Result, Runner, edit, write
 
 
 def test_policy_test_command_reports_an_example_that_does_not_fail(example: Path, run: Runner) -> None:
@@ -196,3 +197,72 @@ def test_a_fragment_that_would_fetch_a_document_is_refused(
     result = run(example, "validate")
     assert result.exit_code == 1
     assert f"policies/extra.yaml:11:5: rules[0].assert: not a valid JSON Schema: {expected}" in result.out
+
+
+# --- a policy set-up that enforces nothing says so --------------------------------------------
+
+
+def warnings(result: Result) -> list[tuple[str, str, str]]:
+    return [(d["file"], d["rule"], d["message"]) for d in result.json()["diagnostics"] if d["severity"] == "warning"]
+
+
+@pytest.mark.parametrize("layout", ["no directory", "only waivers"])
+def test_no_policy_rules_is_a_warning(example: Path, run: Runner, layout: str) -> None:
+    if layout == "no directory":
+        shutil.rmtree(example / "policies")
+        message = "no policies/ directory; no policy is enforced"
+    else:
+        for path in (example / "policies").glob("*.yaml"):
+            if path.name != "waivers.yaml":
+                path.unlink()
+        write(example / "policies/waivers.yaml", "apiVersion: modelops.io/v1alpha1\nkind: WaiverList\nwaivers: []\n")
+        message = "policies/ defines no rules; no policy is enforced"
+    for command in ("validate", "lint"):
+        result = run(example, command, "-o", "json")
+        assert result.exit_code == 0, result.err
+        assert warnings(result) == [("policies", "policy-none", message)], command
+        assert run(example, command, "--strict").exit_code == 1
+    assert f"policies: {message} [policy-none] (warning)" in run(example, "validate").out
+
+
+def test_a_rule_whose_select_matches_nothing_is_a_warning(example: Path, run: Runner) -> None:
+    edit(
+        example / "policies/reliability.yaml",
+        "    select: $.spec.template.spec.containers[*]\n    assert:\n",
+        "    select: $.spec.template.spec.container[*]\n    assert:\n",
+    )
+    result = run(example, "validate", "-o", "json")
+    assert result.exit_code == 0, result.err
+    [(line, field, message)] = [
+        (d["line"], d["field"], d["message"]) for d in result.json()["diagnostics"] if d["rule"] == "policy-unmatched"
+    ]
+    assert (line, field) == (101, "rules[5].select")
+    assert message == (
+        "rule MO-REL-003: select $.spec.template.spec.container[*] matches nothing in the 15 rendered objects the "
+        "rule applies to, so it enforces nothing; is a path misspelt?"
+    )
+    assert run(example, "validate", "--strict").exit_code == 1
+    # Only a run over the whole repository can tell that a path matches nothing anywhere.
+    assert [
+        w for w in warnings(run(example, "validate", "--env", "dev", "-o", "json")) if w[1] == "policy-unmatched"
+    ] == []
+
+
+def test_a_spec_rule_whose_select_matches_nothing_is_a_warning_in_lint(
+    example: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(example)
+    edit(example / "policies/reliability.yaml", "    select: $.scaling\n", "    select: $.scalling\n")
+    expected = (
+        "policies/reliability.yaml",
+        "policy-unmatched",
+        "rule MO-REL-001: select $.scalling matches nothing in the 6 effective specs the rule applies to, so it "
+        "enforces nothing; is a path misspelt?",
+    )
+    for every in ((), ("releases",)):
+        result = run(example, "lint", *every, "-o", "json")
+        assert result.exit_code == 0, result.err
+        assert warnings(result) == [expected]
+        assert run(example, "lint", *every, "--strict").exit_code == 1
+    # One spec is not the repository: the rule may match in the others.
+    assert warnings(run(example, "lint", "releases/bge-embeddings.yaml", "-o", "json")) == []

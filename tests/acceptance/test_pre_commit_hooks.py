@@ -74,3 +74,16 @@ def test_spec_change_without_render_is_blocked_by_check(consumer: Path) -> None:
     assert "rendered/ is out of date" in output
     assert "changed  rendered/dev/toxicity-classifier/horizontalpodautoscaler-toxicity-classifier.yaml" in output
     assert git(consumer, "log", "-1", "--format=%s") == "initial"
+
+
+def test_the_lint_hook_checks_specs_in_folders(consumer: Path) -> None:
+    nested = consumer / "releases/team-a/toxicity-classifier.yml"
+    nested.parent.mkdir()
+    (consumer / "releases/toxicity-classifier.yaml").rename(nested)
+    edit(nested, "    minReplicas: 1\n", "    minReplica: 1\n")
+    code, output = commit(consumer, "typo in a team folder")
+    assert code != 0
+    [lint_line] = [line for line in output.splitlines() if line.startswith("modelops lint (")]
+    assert lint_line.endswith("Failed")  # the hook ran on the file, rather than "(no files to check)Skipped"
+    assert 'releases/team-a/toxicity-classifier.yml:28:5: spec.scaling.minReplica: unknown field "minReplica"' in output
+    assert git(consumer, "log", "-1", "--format=%s") == "initial"

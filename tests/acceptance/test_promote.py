@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from tests.conftest import Runner, edit, git
@@ -85,3 +86,35 @@ def test_rollback_without_history(example_repo: Path, run: Runner) -> None:
     result = run(example_repo, "rollback", "toxicity-classifier", "--env", "prod")
     assert result.exit_code == 2
     assert "has no earlier pins for toxicity-classifier in prod" in result.err
+
+
+def crlf(path: Path) -> bytes:
+    """Rewrite `path` with CRLF line endings, as an editor on Windows saves it; returns the new bytes."""
+    data = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(data)
+    return data
+
+
+def test_promote_keeps_crlf_line_endings(example_repo: Path, run: Runner) -> None:
+    spec = example_repo / LLAMA
+    original = spec.read_bytes()
+    assert run(example_repo, "promote", "llama3-8b-chat", "--from", "staging", "--to", "prod").exit_code == 0
+    promoted_lf = spec.read_bytes()
+    spec.write_bytes(original)
+    crlf(spec)
+    shutil.rmtree(example_repo / "rendered")
+    result = run(example_repo, "promote", "llama3-8b-chat", "--from", "staging", "--to", "prod")
+    assert result.exit_code == 0, result.err
+    assert spec.read_bytes() == promoted_lf.replace(b"\n", b"\r\n")
+
+
+def test_promote_that_does_not_validate_keeps_a_crlf_file_byte_for_byte(example_repo: Path, run: Runner) -> None:
+    path = example_repo / "releases/bge-embeddings.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("    prod:\n")])
+    before = crlf(path)
+    result = run(example_repo, "promote", "bge-embeddings", "--from", "staging", "--to", "prod")
+    assert result.exit_code == 1
+    assert "bge-embeddings.yaml is unchanged and nothing was rendered" in result.err
+    assert path.read_bytes() == before
+    assert not (example_repo / "rendered").exists()

@@ -1,55 +1,87 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import clock
 from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, Severity, UsageError
-from generator.inputs import resolve, spec
+from generator.inputs import discovery, resolve, spec
 from generator.inputs.sources import WorkTree
 from generator.validate import checks
 from generator.validate.policy import apply, loader
 from generator.validate.report import Report
 
 
-def _relative(root: Path, files: tuple[Path, ...]) -> list[str]:
-    """Repository-relative paths of the release specs among `files` (pre-commit passes paths from the root)."""
-    out = []
+@dataclass
+class Linted:
+    report: Report = field(default_factory=Report)
+    checked: int = 0  # files read: the release specs chosen, every environment file and policy file
+
+
+def _relative(root: Path, file: Path) -> str:
+    """`file` relative to the repository (pre-commit passes paths from the root)."""
+    full = (file if file.is_absolute() else Path.cwd() / file).resolve()
+    try:
+        rel = full.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{file} is outside the repository {root}") from None
+    return "" if rel == "." else rel
+
+
+def _chosen(root: Path, files: tuple[Path, ...], releases: list[str], others: list[str]) -> list[str]:
+    """The release specs among `files`: a directory stands for the specs below it. Environment and
+    policy files are always checked; any other path is a usage error (nothing would check it)."""
+    out: list[str] = []
     for file in files:
-        full = (file if file.is_absolute() else Path.cwd() / file).resolve()
-        try:
-            rel = full.relative_to(root).as_posix()
-        except ValueError:
-            raise UsageError(f"{file} is outside the repository {root}") from None
-        if rel.startswith(spec.RELEASES_DIR + "/"):
+        rel = _relative(root, file)
+        if (root / rel).is_dir():
+            inside = [p for p in releases if not rel or p.startswith(rel + "/")]
+            if not inside and not any(not rel or p.startswith(rel + "/") for p in others):
+                raise UsageError(f"{file}: no release specs, environment or policy files in this directory")
+            out.extend(inside)
+        elif rel in releases:
             out.append(rel)
-    return out
+        elif rel not in others:
+            problem = "no such file" if not (root / rel).exists() else "not a release spec, environment or policy file"
+            raise UsageError(f"{file}: {problem}; modelops lint checks those")
+    return sorted(set(out))
 
 
-def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None) -> Report:
+def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None) -> Linted:
     """Schema, cross-field and spec-layer policy checks of the environments and the given release specs
     (all when none given); manifest-layer rules need a render and are left to `modelops validate`."""
     source = WorkTree(root)
-    report = Report()
+    linted = Linted()
+    report = linted.report
     try:
-        inputs = spec.load_inputs(source, _relative(root, files) if files else None)
+        releases = discovery.release_files(source).checked()
+        others = [
+            *discovery.files(source, discovery.ENVIRONMENTS).checked(),
+            *discovery.files(source, discovery.POLICIES).checked(),
+        ]
+        chosen = _chosen(root, files, releases, others) if files else releases
+        linted.checked = len(chosen) + len(others)
+        inputs = spec.load_inputs(source, chosen)
         policies = loader.load(source)
         resolved = resolve.resolve_all(inputs)
         report.findings.extend(d for r in resolved for d in checks.check(r))
-        report.findings.extend(apply.spec_layer(policies, resolved, today or clock.today()))
+        every = chosen == releases  # only then can a spec rule be said to match nothing anywhere
+        report.findings.extend(apply.spec_layer(policies, resolved, today or clock.today(), complete=every))
         report.describe(policies)
     except (InputError, PolicyError) as exc:
         report.findings.extend(exc.diagnostics)
-    return report
+    return linted
 
 
 def run(root: Path, console: Console, files: tuple[Path, ...], output: str, strict: bool) -> int:
-    report = lint(root, files)
+    linted = lint(root, files)
+    report = linted.report
     report.strict = strict
     if output == "text" and not report.failed():
-        console.say(f"ok: {len(files) or 'all'} files checked, {len(report.diagnostics())} findings")
+        console.say(f"ok: {linted.checked} files checked, {len(report.diagnostics())} findings")
         for diag in report.diagnostics():
             if not (console.quiet and diag.severity is Severity.INFO):
                 console.emit(console.diagnostic_line(diag))

@@ -14,9 +14,9 @@ from generator.repo import commits, lock, writer
 
 
 def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bool:
-    """Write the pins, then validate and render; on any failure the spec file is put back."""
-    original = path.read_text(encoding="utf-8")
-    atomic.replace_file(path, set_pins(original, env, pins).encode())
+    """Write the pins, then validate and render; on any failure the spec file is put back, byte for byte."""
+    original = path.read_bytes()  # not read_text: its newline translation would turn CRLF into LF
+    atomic.replace_file(path, set_pins(original.decode("utf-8"), env, pins).encode())
     restored = True
     try:
         built, report = compose.evaluate(WorkTree(root))
@@ -33,7 +33,7 @@ def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bo
         return True
     finally:
         if restored:
-            atomic.replace_file(path, original.encode())
+            atomic.replace_file(path, original)
 
 
 def _promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> int:

@@ -14,6 +14,7 @@ from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
 from generator.schemas import shipped
 from generator.validate.policy import builtins
+from generator.validate.policy.coverage import Coverage
 from generator.validate.policy.model import MANIFEST, SPEC, Policies, Rule
 
 if TYPE_CHECKING:  # rendering pulls in Jinja; the pre-commit hook checks specs without it
@@ -29,17 +30,23 @@ def _message(rule: Rule, node: Any, default: str) -> str:
     return _PLACEHOLDER.sub(lambda m: str(fields.get(m.group(1), m.group(0))), rule.message)
 
 
-def check_node(rule: Rule, root: Any, env_spec: dict[str, Any]) -> list[tuple[Path, str]]:
+def check_node(
+    rule: Rule, root: Any, env_spec: dict[str, Any], coverage: Coverage | None = None
+) -> list[tuple[Path, str]]:
     """Violations of a node rule in one object (or effective spec), as (path in root, message)."""
     out: list[tuple[Path, str]] = []
+    selected = False
     for select in rule.selects:
         for path, node in select.select(root):
+            selected = True
             if rule.schema is not None:
                 found = shipped.explain_all(rule.validator.iter_errors(node), [rule.schema])
             else:
                 found = builtins.NODE[str(rule.builtin)](node, rule.args, env_spec)
             for sub, message in found:
                 out.append(((*path, *sub), _message(rule, node, message)))
+    if coverage is not None:
+        coverage.note(rule, selected)
     return out
 
 
@@ -82,7 +89,11 @@ def _finding(rule: Rule, obj: RenderedObject, path: Path, message: str, origin: 
 
 
 def evaluate_manifests(
-    policies: Policies, tree: RenderedTree, environments: dict[str, Environment], resolved: Iterable[Resolved]
+    policies: Policies,
+    tree: RenderedTree,
+    environments: dict[str, Environment],
+    resolved: Iterable[Resolved],
+    coverage: Coverage | None = None,
 ) -> list[Diagnostic]:
     by_release = {(r.env.name, r.name): r for r in resolved}
     # Rules per environment, split once: object rules run per object, release rules per release.
@@ -98,7 +109,7 @@ def evaluate_manifests(
         env = environments[obj.environment]
         for rule in node_rules[obj.environment]:
             if rule.matches_kind(obj.obj["kind"]):
-                for p, m in check_node(rule, obj.obj, env.spec):
+                for p, m in check_node(rule, obj.obj, env.spec, coverage):
                     out.append(_finding(rule, obj, p, m, _origin(rule, obj, by_release)))
         if obj.release:
             groups.setdefault((obj.environment, obj.release), []).append(obj)
@@ -128,11 +139,13 @@ def evaluate_manifests(
     return out
 
 
-def evaluate_specs(policies: Policies, resolved: Iterable[Resolved]) -> list[Diagnostic]:
+def evaluate_specs(
+    policies: Policies, resolved: Iterable[Resolved], coverage: Coverage | None = None
+) -> list[Diagnostic]:
     out = []
     for r in resolved:
         for rule in policies.active(r.env, SPEC):
-            for path, message in check_node(rule, r.spec, r.env.spec):
+            for path, message in check_node(rule, r.spec, r.env.spec, coverage):
                 out.append(r.diagnostic(path, message, rule=rule.id, severity=rule.severity))
     return out
 

@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema_rs
 
 from generator import catalog, layout
-from generator.errors import Diagnostic, InputError, PolicyError, Severity, format_path, sort_key
-from generator.inputs import yamlio
+from generator.errors import Diagnostic, InputError, Location, PolicyError, Severity, format_path, sort_key
+from generator.inputs import discovery, yamlio
 from generator.inputs.sources import Source
 from generator.inputs.yamlio import Document
 from generator.schemas import shipped
@@ -114,6 +114,7 @@ def _rule(doc: Document, index: int, raw: dict[str, Any], set_name: str, errors:
         source=tuple(raw["source"].split(".")) if "source" in raw else None,
         examples=raw["examples"],
         policy_set=set_name,
+        select_at=(doc.locate((*base, "select")), format_path((*base, "select"))) if "select" in raw else None,
     )
 
 
@@ -139,7 +140,9 @@ def load(source: Source) -> Policies:
     errors = _Errors()
     policies = Policies()
     waiver_docs: list[tuple[Document, dict[str, Any]]] = []
-    for path in source.list(layout.POLICIES_DIR):
+    listing = discovery.files(source, discovery.POLICIES)
+    errors.found.extend(listing.problems)
+    for path in listing.files:
         try:
             doc = yamlio.load(source.read(path), path)
         except InputError as exc:  # reported as the policy stage's own error type
@@ -177,4 +180,15 @@ def load(source: Source) -> Policies:
                 policies.waivers.append(waiver)
     if errors.found:
         raise PolicyError(sorted(errors.found, key=sort_key))
+    if not policies.rules:
+        missing = not source.is_dir(layout.POLICIES_DIR)
+        where = f"no {layout.POLICIES_DIR}/ directory" if missing else f"{layout.POLICIES_DIR}/ defines no rules"
+        policies.warnings.append(
+            Diagnostic(
+                f"{where}; no policy is enforced",
+                Location(layout.POLICIES_DIR),
+                severity=Severity.WARNING,
+                rule=catalog.POLICY_NONE,
+            )
+        )
     return policies

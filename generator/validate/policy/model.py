@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import Location, Path, Severity
+from generator.errors import Diagnostic, Location, Path, Severity
 from generator.inputs.spec import Environment
 from generator.validate.policy.jsonpath import JsonPath
 
@@ -34,6 +34,8 @@ class Rule:
     source: Path | None = None
     examples: dict[str, Any] = field(default_factory=dict)
     policy_set: str = ""
+    # Where `select` is written (location, field path), for findings about the paths themselves.
+    select_at: tuple[Location, str] | None = None
 
     def applies_to(self, env: Environment) -> bool:
         level = env.get("policy", "level", default="standard")
@@ -67,6 +69,7 @@ class Waiver:
 class Policies:
     rules: dict[str, Rule] = field(default_factory=dict)
     waivers: list[Waiver] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)  # about policies/ as a whole (it defines no rule)
 
     def active(self, env: Environment, layer: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.layer == layer and r.applies_to(env)]

@@ -77,7 +77,8 @@ def test_name_must_match_the_file(example: Path) -> None:
 def test_duplicate_release_names(example: Path) -> None:
     (example / "releases/llama3-8b-chat.yml").write_bytes((example / LLAMA).read_bytes())
     assert errors(example) == [
-        f"releases/llama3-8b-chat.yml:5:3: metadata.name: release 'llama3-8b-chat' is also defined in {LLAMA}"
+        f"releases/llama3-8b-chat.yml: release 'llama3-8b-chat' is also defined in {LLAMA}; release names (file "
+        "names without the extension) must be unique across releases/ and its folders"
     ]
 
 
