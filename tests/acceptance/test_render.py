@@ -89,6 +89,25 @@ def test_every_mapping_of_every_input_written_in_reverse_renders_the_same_bytes(
     """Also through a repository template that walks spec mappings into text, which sorting the keys of the
     output could not make canonical: the renderer never sees the order in which keys were written."""
     monkeypatch.setenv("MODELOPS_NO_CACHE", "1")  # the cache's key ignores key order: render for real
+    # Mappings the templates copy as written: tolerations (a spec's and a GPU type's), a key reference, a selector.
+    edit(
+        example / "releases/toxicity-classifier.yaml",
+        "  scaling:\n",
+        "  scheduling:\n    nodeSelector: {pool: cpu, zone: a}\n    tolerations:\n"
+        "      - {key: pool, operator: Equal, value: cpu, effect: NoSchedule, tolerationSeconds: 30}\n"
+        "  scaling:\n",
+    )
+    edit(
+        example / "releases/llama3-70b-instruct.yaml",
+        "    env:\n",
+        "    env:\n      - name: LOG_LEVEL\n        configMapKeyRef: {name: llm-settings, key: log-level}\n",
+    )
+    edit(
+        example / "environments/prod.yaml",
+        "        nvidia.com/gpu.product: NVIDIA-L4\n",
+        "        nvidia.com/gpu.product: NVIDIA-L4\n      tolerations:\n"
+        "        - {key: gpu-pool, operator: Exists, effect: NoExecute}\n",
+    )
     write(
         example / "templates/release/order.yaml.j2",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ names.workload ~ '-order' }}\n"
@@ -100,6 +119,9 @@ def test_every_mapping_of_every_input_written_in_reverse_renders_the_same_bytes(
     order = expected["prod/llama3-70b-instruct/configmap-llama3-70b-instruct-order.yaml"].decode()
     assert '  args: "dtype,gpuMemoryUtilization,maxModelLen,shmSize,tensorParallelSize"\n' in order
     assert '  gpuTypes: "nvidia-h100,nvidia-l4"\n' in order
+    assert b"effect: NoSchedule\n" in expected["prod/toxicity-classifier/rollout-toxicity-classifier.yaml"]
+    assert b"configMapKeyRef:\n" in expected["prod/llama3-70b-instruct/rollout-llama3-70b-instruct.yaml"]
+    assert b"key: gpu-pool\n" in expected["prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml"]
     for path in [*(example / "releases").glob("*.yaml"), *(example / "environments").glob("*.yaml")]:
         data = yamlio.load(path.read_bytes(), path.name).data
         path.write_text(emitter.dump(_reversed(data), track=False)[0], encoding="utf-8")
