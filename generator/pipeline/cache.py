@@ -1,12 +1,15 @@
 """A content-addressed cache of rendered releases, so that a run after a one-release change
 re-renders and re-validates only that release.
 
-An entry holds what one release renders to in each environment (see generator.pipeline.units):
-each object with its YAML text and its schema findings.  Its key is a hash of everything that
-result depends on: the code of this package (an upgrade or a local edit never reuses old
-output), every template the renderer can load, the data of the environments rendered and the
-release's data.  A changed template or environment file therefore changes the key of every
-release it touches; nothing is ever invalidated by hand.
+An entry holds what one release renders to in one environment (a unit, see
+generator.pipeline.units): each object with its YAML text and its schema findings.  Its key is
+a hash of everything that result depends on: the code of this package (an upgrade or a local
+edit never reuses old output), every template the renderer can load, and the unit's view
+(generator.render.view: the release's name, file and metadata, the environment's name, file
+and spec, the effective spec), as canonical JSON.  The renderer sees that view with its keys
+sorted, so the key's canonical form is what the output is made from, neither more nor less.
+A changed template or environment file therefore changes the key of every unit it touches;
+nothing is ever invalidated by hand.
 
 The cache lives in the user's cache directory, never in the repository, so nothing
 committed to a GitOps repository can plant an entry that hides a finding.  Entries are
@@ -31,7 +34,7 @@ from typing import Any
 from generator import atomic, builtin
 from generator.errors import RepositoryError
 
-FORMAT = "2"
+FORMAT = "3"
 
 # What one object of a unit is made of: (template, object, YAML text, schema findings).
 Produced = tuple[str, dict[str, Any], str, list[tuple[tuple[str | int, ...], str]]]
@@ -78,45 +81,37 @@ def _private(directory: Path) -> bool:
 
 @dataclass
 class RenderCache:
-    """Entries below `directory`; `hits` and `misses` count this run's lookups of releases."""
+    """Entries below `directory`; `hits` and `misses` count this run's lookups of units."""
 
     directory: Path
     hits: int = 0
     misses: int = 0
-    _read: dict[str, dict[str, list[Produced]] | None] = field(default_factory=dict)
-    _pending: dict[str, dict[str, list[Produced]]] = field(default_factory=dict)
+    _pending: dict[str, list[Produced]] = field(default_factory=dict)
 
     def key(self, *parts: Any) -> str:
+        """Hash of the code and `parts` (JSON data) in canonical form: sorted keys, so their order never counts."""
         digest = hashlib.sha256(f"{code_fingerprint()}\0".encode())
-        digest.update(json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str).encode())
+        digest.update(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode())
         return digest.hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.directory / "render" / key[:2] / f"{key}.pickle"
 
-    def lookup(self, key: str, environment: str) -> list[Produced] | None:
-        """The objects one release renders to in `environment`, if an entry has them."""
-        if key not in self._read:
-            try:
-                entry = pickle.loads(self._path(key).read_bytes())
-                if not _well_formed(entry):
-                    raise ValueError("not an entry")
-            except Exception:  # missing, truncated or from another format: render instead
-                entry = None
-            self._read[key] = entry
-            if entry is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-        entry = self._read[key]
-        return entry.get(environment) if entry is not None else None
+    def lookup(self, key: str) -> list[Produced] | None:
+        """The objects of the unit whose key is `key`, if there is an entry."""
+        try:
+            entry: list[Produced] = pickle.loads(self._path(key).read_bytes())
+            if not _well_formed(entry):
+                raise ValueError("not an entry")
+        except Exception:  # missing, truncated or from another format: render instead
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
 
-    def store(self, key: str, environment: str, objects: list[Produced]) -> None:
-        """Add what a release rendered to in `environment` to its entry; `flush` writes it."""
-        entry = self._pending.get(key)
-        if entry is None:  # keep the environments the entry already holds (a run with --env renders fewer)
-            entry = self._pending[key] = dict(self._read.get(key) or {})
-        entry[environment] = objects
+    def store(self, key: str, objects: list[Produced]) -> None:
+        """Keep what a unit rendered to; `flush` writes it."""
+        self._pending[key] = objects
 
     def flush(self) -> None:
         """Write every pending entry."""
@@ -131,18 +126,14 @@ class RenderCache:
 
 
 def _well_formed(entry: Any) -> bool:
-    return isinstance(entry, dict) and all(
-        isinstance(objects, list)
-        and all(
-            isinstance(o, tuple)
-            and len(o) == 4
-            and isinstance(o[0], str)
-            and isinstance(o[1], dict)
-            and isinstance(o[2], str)
-            and isinstance(o[3], list)
-            for o in objects
-        )
-        for objects in entry.values()
+    return isinstance(entry, list) and all(
+        isinstance(o, tuple)
+        and len(o) == 4
+        and isinstance(o[0], str)
+        and isinstance(o[1], dict)
+        and isinstance(o[2], str)
+        and isinstance(o[3], list)
+        for o in entry
     )
 
 

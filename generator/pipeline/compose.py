@@ -23,7 +23,6 @@ from generator.inputs.spec import Inputs
 from generator.pipeline import cache as render_cache
 from generator.pipeline import units
 from generator.pipeline.cache import Produced
-from generator.render import argocd
 from generator.render.jinja import Renderer
 from generator.render.objects import RenderedTree
 from generator.repo import provenance
@@ -80,7 +79,7 @@ def build(
     tree = RenderedTree(scopes=[layout.environment_path(env) for env in inputs.environments])
     tree.complete = not environments
     findings: dict[str, list[Finding]] = {}
-    produced = units.produce(renderer, ordered, inputs.environments, cache, templates)
+    produced = units.produce(renderer, ordered, cache, templates)
     done = 0
     try:
         for env_name, env in inputs.environments.items():
@@ -91,7 +90,7 @@ def build(
                     progress(f"{env_name}/{item.name}", done, len(ordered))
                 _add_unit(tree, findings, item, next(produced), templates, kinds)
             origin = env.doc.locate(("metadata", "name"))
-            for template, obj in renderer.render_environment(argocd.context(env, by_env[env_name], kinds)):
+            for template, obj in renderer.render_environment(env, by_env[env_name], kinds):
                 added = tree.add(layout.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
                 findings[added.path] = lookup.rendered(env.kubernetes_version).findings(obj)
     finally:

@@ -2,8 +2,9 @@
 
 Templates hold the structure of each object; this module holds the logic (names,
 labels, container arguments, scheduling, security) so that templates stay declarative.
-Free-form maps (labels, node selectors) are sorted so that output never depends on the
-order keys were written in.
+It works on a release's view (generator.render.view), whose mappings already have their
+keys sorted, so that no output depends on the order keys were written in; maps it merges
+from several places (labels, node selectors) are sorted again after merging.
 """
 
 from __future__ import annotations

@@ -24,9 +24,10 @@ from generator.errors import InputError, TemplateError
 from generator.inputs import yamlio
 from generator.inputs.resolve import Resolved
 from generator.inputs.sources import Source
+from generator.inputs.spec import Environment
 from generator.layout import TEMPLATES_DIR
+from generator.render import argocd, skeleton, view
 from generator.render import context as ctx
-from generator.render import skeleton
 
 TEMPLATE_SUFFIX = ".yaml.j2"
 SCOPES = ("release", "environment")
@@ -159,9 +160,13 @@ class Renderer:
         return out
 
     def render_release(self, resolved: Resolved) -> list[tuple[str, dict[str, Any]]]:
-        context = ctx.release_context(resolved)
+        """The release templates' objects for one release in one environment (from its view: keys sorted)."""
+        context = ctx.release_context(view.unit(resolved))
         return [(name, obj) for name in self.templates["release"] for obj in self._run(name, context)]
 
-    def render_environment(self, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-        """The environment templates' objects for `context` (generator.render.argocd.context)."""
+    def render_environment(
+        self, env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The environment templates' objects: its Argo CD project and applications (see generator.render.argocd)."""
+        context = argocd.context(view.environment(env), releases, kinds)
         return [(name, obj) for name in self.templates["environment"] for obj in self._run(name, context)]

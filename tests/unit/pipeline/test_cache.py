@@ -11,10 +11,12 @@ import pytest
 from generator.inputs.sources import WorkTree
 from generator.pipeline import cache, compose
 from generator.pipeline.cache import RenderCache
-from tests.conftest import write
+from tests.conftest import edit, write
 from tests.render_helpers import files_and_findings
 
 RELEASES = 6
+ENVIRONMENTS = 3
+UNITS = RELEASES * ENVIRONMENTS  # one entry per release in each environment
 
 
 def build(repo: Path, store: RenderCache | None) -> compose.Build:
@@ -36,7 +38,7 @@ def test_a_warm_run_gives_the_same_bytes_and_findings_as_no_cache(example: Path,
     expected = files_and_findings(build(example, None))
     again = warm(example, store)
     built = build(example, again)
-    assert (again.hits, again.misses) == (RELEASES, 0)
+    assert (again.hits, again.misses) == (UNITS, 0)
     assert files_and_findings(built) == expected
 
 
@@ -45,32 +47,64 @@ def test_one_changed_release_is_the_only_one_rendered_again(example: Path, store
     spec = example / "releases/bge-embeddings.yaml"
     spec.write_text(spec.read_text().replace("team: search", "team: ranking"))
     built = build(example, again)
-    assert (again.hits, again.misses) == (RELEASES - 1, 1)
+    assert (again.hits, again.misses) == (UNITS - ENVIRONMENTS, ENVIRONMENTS)
     assert files_and_findings(built) == files_and_findings(build(example, None))
     assert (
         "team: ranking" in built.tree.files()["rendered/dev/bge-embeddings/serviceaccount-bge-embeddings.yaml"].decode()
     )
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        pytest.param(lambda repo: write(repo / "templates/release/note.yaml.j2", NOTE), id="new-template"),
-        pytest.param(
-            lambda repo: (repo / "environments/staging.yaml").write_text(
-                (repo / "environments/staging.yaml").read_text().replace("models-staging", "models-staging2")
-            ),
-            id="environment-file",
-        ),
-    ],
-)
-def test_a_template_or_environment_change_renders_every_release_again(
-    example: Path, store: RenderCache, change: object
-) -> None:
+def test_an_override_for_one_environment_renders_only_that_unit_again(example: Path, store: RenderCache) -> None:
     again = warm(example, store)
-    change(example)  # type: ignore[operator]
+    edit(example / "releases/toxicity-classifier.yaml", "        minReplicas: 2\n", "        minReplicas: 3\n")
     built = build(example, again)
-    assert (again.hits, again.misses) == (0, RELEASES)
+    assert (again.hits, again.misses) == (UNITS - 1, 1)
+    assert files_and_findings(built) == files_and_findings(build(example, None))
+
+
+def test_a_run_for_one_environment_uses_the_entries_of_a_full_run(example: Path, store: RenderCache) -> None:
+    again = warm(example, store)
+    built = compose.build(WorkTree(example), ("staging",), cache=again)
+    assert (again.hits, again.misses) == (RELEASES, 0)
+    expected = compose.build(WorkTree(example), ("staging",), cache=None)
+    assert files_and_findings(built) == files_and_findings(expected)
+
+
+def test_the_order_keys_are_written_in_changes_neither_the_key_nor_the_output(
+    example: Path, store: RenderCache
+) -> None:
+    """The renderer sees every mapping with sorted keys, so the key's canonical JSON is what it renders from."""
+    expected = files_and_findings(build(example, None))
+    again = warm(example, store)
+    edit(
+        example / "releases/llama3-70b-instruct.yaml",
+        "          name: huggingface\n          key: token\n",
+        "          key: token\n          name: huggingface\n",
+    )
+    edit(
+        example / "environments/prod.yaml",
+        "  cluster:\n    server: https://prod-gpu.k8s.example.com\n  namespace: models-prod\n",
+        "  namespace: models-prod\n  cluster:\n    server: https://prod-gpu.k8s.example.com\n",
+    )
+    built = build(example, again)
+    assert (again.hits, again.misses) == (UNITS, 0)
+    assert files_and_findings(built) == expected
+    assert files_and_findings(build(example, None)) == expected
+
+
+def test_a_template_change_renders_every_unit_again(example: Path, store: RenderCache) -> None:
+    again = warm(example, store)
+    write(example / "templates/release/note.yaml.j2", NOTE)
+    built = build(example, again)
+    assert (again.hits, again.misses) == (0, UNITS)
+    assert files_and_findings(built) == files_and_findings(build(example, None))
+
+
+def test_an_environment_change_renders_that_environment_again(example: Path, store: RenderCache) -> None:
+    again = warm(example, store)
+    edit(example / "environments/staging.yaml", "namespace: models-staging", "namespace: models-staging2")
+    built = build(example, again)
+    assert (again.hits, again.misses) == (UNITS - RELEASES, RELEASES)
     assert files_and_findings(built) == files_and_findings(build(example, None))
 
 
@@ -83,7 +117,7 @@ def test_a_template_reached_through_a_symlinked_directory_is_part_of_the_key(exa
     again = warm(example, store)
     write(shared / "note.yaml.j2", NOTE.replace("note: cached", "note: edited"))
     built = build(example, again)
-    assert (again.hits, again.misses) == (0, RELEASES)
+    assert (again.hits, again.misses) == (0, UNITS)
     assert b"note: edited" in built.tree.files()["rendered/dev/bge-embeddings/configmap-bge-embeddings-note.yaml"]
 
 
@@ -103,18 +137,18 @@ def test_schema_findings_come_back_from_the_cache(example: Path, store: RenderCa
     assert any("bogus" in finding for finding in cold[1])
     again = RenderCache(store.directory)
     assert files_and_findings(build(example, again)) == cold
-    assert again.hits == RELEASES
+    assert again.hits == UNITS
 
 
 def test_a_damaged_entry_counts_as_missing(example: Path, store: RenderCache) -> None:
     again = warm(example, store)
     entries = sorted((store.directory / "render").rglob("*.pickle"))
-    assert len(entries) == RELEASES
+    assert len(entries) == UNITS
     entries[0].write_bytes(b"\x80\x05not a pickle")
     entries[1].write_bytes(b"")
-    entries[2].write_bytes(pickle.dumps({"dev": [("x",)]}))  # unpickles, but is no entry
+    entries[2].write_bytes(pickle.dumps([("x",)]))  # unpickles, but is no entry
     built = build(example, again)
-    assert (again.hits, again.misses) == (RELEASES - 3, 3)
+    assert (again.hits, again.misses) == (UNITS - 3, 3)
     assert files_and_findings(built) == files_and_findings(build(example, None))
 
 
