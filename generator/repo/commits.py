@@ -117,6 +117,10 @@ def commit_rendered(
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
     removals = sorted(path for path in before if path not in ids)
     if not updates and not removals:
+        # A run killed after moving the branch left the user's index on the old rendered/: repair it.
+        if head is not None:
+            with contextlib.suppress(RepositoryError):
+                gitx.reset_index(head.hexsha, gitx.staged_changes(head.hexsha, at + RENDERED_DIR))
         return CommitResult(None)
     changes = sorted(
         [FileChange("M" if path in before else "A", path.removeprefix(at)) for path in updates]

@@ -114,6 +114,11 @@ class Git:
         zero = "0" * len(new)
         self.run("update-ref", "-m", reason, ref, new, old or zero)
 
+    def staged_changes(self, commit: str, directory: str) -> list[str]:
+        """Paths below `directory` where the user's index differs from `commit`."""
+        out = self.run("diff-index", "--cached", "-z", "--name-only", "--no-renames", commit, "--", directory)
+        return [path for path in out.split("\0") if path]
+
     def reset_index(self, commit: str, paths: list[str]) -> None:
         """The user's index takes `paths` as they are in `commit` (the rest of it is left alone)."""
         if paths:

@@ -196,17 +196,7 @@ def stopped_at(repo: Path, point: str, log: Path) -> subprocess.Popen[bytes]:
     pytest.fail(f"the run neither stopped before {point} nor ended")
 
 
-KNOWN = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="killed after the branch moved and before `git reset -- rendered`, the user's index keeps the old "
-    "rendered/ and the next run, finding nothing to commit, never repairs it (generator/repo/commits.py)",
-)
-
-
-@pytest.mark.parametrize(
-    "point", [pytest.param(p, marks=KNOWN) if p == "committed" else p for p in crash_points.POINTS]
-)
+@pytest.mark.parametrize("point", crash_points.POINTS)
 def test_sigkill_in_each_phase_then_the_next_run_converges(fleet: Path, tmp_path: Path, point: str) -> None:
     """A real process stopped at a known point of its work, the phase checked on disk, then killed with SIGKILL;
     whatever it left, the next run repairs it, writes the right tree and makes the one commit."""
