@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -327,7 +329,24 @@ def provenance_command(settings: Settings, release: str, environments: tuple[str
     return command.run(settings.root, settings.console, release, environments, rev, output)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # CI cancels a job with SIGTERM: unwind like Ctrl-C, so every cleanup (rendered/ swaps, a push
+    # rebuild, the writer lock) runs before the process ends.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    try:
+        return _run(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: list[str] | None) -> int:
+    """The one error boundary: every failure becomes a message and an exit code, never a traceback."""
     console = Console()
     try:
         result = cli.main(args=argv, prog_name="modelops", standalone_mode=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -48,6 +49,9 @@ def jobs(count: int) -> int:
 def _watch_parent(parent: int) -> None:
     """End this worker when the parent is gone (killed with SIGKILL, say): a forked worker holds
     its own copy of the task pipe, so it would otherwise wait for work forever."""
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's SIGTERM handler is for the parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the pool
 
     def watch() -> None:
         while os.getppid() == parent:

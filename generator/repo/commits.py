@@ -9,7 +9,6 @@ overwritten.  Like `git commit-tree`, this runs none of the repository's commit 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,10 @@ import git
 
 from generator import __version__, layout
 from generator.errors import RepositoryError
-from generator.layout import RENDERED_DIR
+from generator.layout import ARGOCD_DIR, RENDERED_DIR
 from generator.repo import plumbing, provenance
+from generator.repo.provenance import RENDERED_BY
 
-RENDERED_BY = "Rendered-By"
 # A message lists this many files, then "... and N more": `git show --stat` has the rest.
 LISTED_FILES = 50
 _REFLOG = "modelops: commit rendered manifests"
@@ -45,6 +44,7 @@ class CommitResult:
     sha: str | None
     files: list[FileChange] = field(default_factory=list)
     message: str = ""
+    warning: str = ""  # the commit stands, but something the user should know went wrong after it
 
 
 def open_repo(path: Path) -> git.Repo:
@@ -117,11 +117,7 @@ def commit_rendered(
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
     removals = sorted(path for path in before if path not in ids)
     if not updates and not removals:
-        # A run killed after moving the branch left the user's index on the old rendered/: repair it.
-        if head is not None:
-            with contextlib.suppress(RepositoryError):
-                gitx.reset_index(head.hexsha, gitx.staged_changes(head.hexsha, at + RENDERED_DIR))
-        return CommitResult(None)
+        return CommitResult(None, warning=_sync_index(gitx, head.hexsha, at) if head is not None else "")
     changes = sorted(
         [FileChange("M" if path in before else "A", path.removeprefix(at)) for path in updates]
         + [FileChange("D", path.removeprefix(at)) for path in removals],
@@ -132,11 +128,43 @@ def commit_rendered(
     message = message_for(changes)
     sha = gitx.commit_tree(tree, head.hexsha if head is not None else None, message)
     gitx.update_ref(f"refs/heads/{branch}", sha, head.hexsha if head is not None else None, _REFLOG)
-    # Make the user's index agree with the new commit for these paths only.  If that fails the
-    # commit still stands; `git status` shows them as modified until the next reset.
-    with contextlib.suppress(RepositoryError):
-        gitx.reset_index(sha, [at + c.path for c in changes])
-    return CommitResult(sha, changes, message)
+    return CommitResult(sha, changes, message, _sync_index(gitx, sha, at))
+
+
+def emptied_since_head(
+    repo: git.Repo, files: dict[str, bytes], environments: list[str], at: str = ""
+) -> dict[str, int]:
+    """Environments whose every release committed at HEAD is gone from `files`: environment -> releases at HEAD.
+
+    The writer's own guard looks at rendered/ on disk; a commit must look at HEAD, which is what
+    Argo CD prunes from (rendered/ may have been deleted by hand to force a clean render).
+    """
+    head = head_commit(repo)
+    if head is None:
+        return {}
+    committed: dict[str, set[str]] = {}
+    for path in _plumbing(repo).tree_files(head.hexsha, at + RENDERED_DIR):
+        parts = path.removeprefix(at).split("/")
+        if len(parts) >= 4 and parts[2] != ARGOCD_DIR:
+            committed.setdefault(parts[1], set()).add(parts[2])
+    kept = {p.split("/")[1] for p in files if len(p.split("/")) >= 4 and p.split("/")[2] != ARGOCD_DIR}
+    return {env: len(committed[env]) for env in environments if committed.get(env) and env not in kept}
+
+
+def _sync_index(gitx: plumbing.Git, commit: str, at: str) -> str:
+    """Make the user's index agree with `commit` for rendered/ (only there), or say why it could not.
+
+    Every run does it, so a run killed after moving the branch, or a rendered file staged by hand,
+    never lets the user's next `git commit` put the old rendered/ back.
+    """
+    try:
+        gitx.reset_index(commit, gitx.staged_changes(commit, at + RENDERED_DIR))
+    except RepositoryError as exc:
+        return (
+            f"the index still holds an older {RENDERED_DIR}/ ({exc.diagnostics[0].message}); "
+            f"run `git reset -q -- {at}{RENDERED_DIR}` before your next git commit"
+        )
+    return ""
 
 
 def subject_line(

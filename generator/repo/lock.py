@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -62,9 +63,18 @@ def _lock_path(root: Path) -> Path:
     found = git_dir(root)
     if found is not None:
         return found / LOCK_FILE
-    # Not a git repository (trying modelops out in a plain directory): a lock per directory in /tmp.
+    # Not a git repository (trying modelops out in a plain directory): a lock per directory, in a
+    # directory of the user's own below /tmp, so that nobody else can plant a link where it goes.
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"modelops-{os.getuid()}-{key}.lock"
+    private = Path(tempfile.gettempdir()) / f"modelops-{os.getuid()}"
+    try:
+        private.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(private)
+    except OSError as exc:
+        raise RepositoryError(f"cannot create {private} for the lock: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise RepositoryError(f"{private} is not a private directory of this user; remove it and run again")
+    return private / f"{key}.lock"
 
 
 def _holder(fd: int) -> str:
@@ -85,7 +95,7 @@ def held(
     """
     path = _lock_path(root)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise RepositoryError(f"cannot open the lock file {path}: {exc.strerror or exc}") from None
     try:

@@ -112,7 +112,13 @@ class Git:
     def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
         """Move `ref` to `new` only if it still points at `old` (compare-and-swap)."""
         zero = "0" * len(new)
-        self.run("update-ref", "-m", reason, ref, new, old or zero)
+        try:
+            self.run("update-ref", "-m", reason, ref, new, old or zero)
+        except RepositoryError:
+            raise RepositoryError(
+                f"{ref.removeprefix('refs/heads/')} moved while modelops was committing (a git command outside "
+                "modelops?); nothing was committed: run the command again"
+            ) from None
 
     def staged_changes(self, commit: str, directory: str) -> list[str]:
         """Paths below `directory` where the user's index differs from `commit`."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import __version__, layout
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # GitPython costs 40 ms to import; rendering computes provena
     from generator.inputs.resolve import Resolved
 
 SOURCE_TRAILER = "Source-Commit"
+RENDERED_BY = "Rendered-By"  # the trailer every commit made by `modelops commit` carries
 
 
 def data_hash(data: Any) -> str:
@@ -103,17 +105,28 @@ class Trace:
         }
 
 
+def _shallow_boundary(repo: git.Repo) -> set[str]:
+    """The commits a shallow clone's history starts at (their parents are not in the clone)."""
+    try:
+        return set((Path(repo.git_dir) / "shallow").read_text(encoding="ascii").split())
+    except OSError:
+        return set()
+
+
 def _source(repo: git.Repo, rendered: str) -> str | None:
     """The Source-Commit trailer of a rendering commit, else the commit itself (specs and output together)."""
     commit = repo.commit(rendered)
     # GitPython keeps the message as bytes only if it could not decode it.
     message = commit.message if isinstance(commit.message, str) else commit.message.decode(commit.encoding, "replace")
+    by_modelops = False
     for line in reversed(message.splitlines()):
         key, _, value = line.partition(":")
         if key.strip() == SOURCE_TRAILER and value.strip():
             sha = value.split()[0]
             return None if sha.endswith("-dirty") else sha
-    return rendered
+        by_modelops = by_modelops or key.strip() == RENDERED_BY
+    # `modelops commit` with no source recorded (the branch had no commit yet): the specs are not in it.
+    return None if by_modelops else rendered
 
 
 def trace(repo: git.Repo, rev: str, environment: str, release: str, at: str = "") -> Trace | None:
@@ -133,6 +146,13 @@ def trace(repo: git.Repo, rev: str, environment: str, release: str, at: str = ""
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError.at(f"not a modelops provenance file ({exc}); render again", file) from None
     rendered = repo.git.log("-1", "--format=%H", rev, "--", file)
+    if rendered in _shallow_boundary(repo):
+        # The clone's history starts here, so this is only the oldest commit that has the file.
+        why = (
+            f"this shallow clone's history starts at {rendered[:12]}, so the commit that rendered it is not known; "
+            "fetch the history (git fetch --unshallow) to verify"
+        )
+        return Trace(environment, release, meta, rendered, None, "(history not in this clone)", None, why)
     source = _source(repo, rendered)
     subject, verified = "", None
     if source is not None:

@@ -17,8 +17,10 @@ import git
 
 from generator.errors import RepositoryError
 from generator.layout import RENDERED_DIR
-from generator.repo.commits import RENDERED_BY
+from generator.repo.provenance import RENDERED_BY
 
+# Where the branch was when a rebuild started, until the rebuild ends (not under refs/heads: no branch).
+REBUILD_REF = "refs/modelops/rebuild-original"
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref", "stale info")
 
 
@@ -83,9 +85,13 @@ def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "") -> list[str]:
     original = repo.head.commit.hexsha
     local = repo.git.rev_list("--reverse", f"{tip}..{original}").split()
     replay = [sha for sha in local if not _is_rendered_commit(repo, sha, at)]
+    # Recorded first: a run killed (SIGKILL) between moving the branch and replaying the last commit
+    # is put back by the next run (see `recover`), so the user's commits never live only in the reflog.
+    repo.git.update_ref(REBUILD_REF, original)
     try:
         repo.git.reset("--keep", tip)
     except git.GitCommandError as exc:
+        repo.git.update_ref("-d", REBUILD_REF)
         raise RepositoryError(
             f"cannot move onto {dest} without touching your uncommitted changes ({_detail(exc)}); "
             "commit or stash them and retry"
@@ -99,10 +105,21 @@ def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "") -> list[str]:
             f"your commits do not apply on top of {dest} ({_detail(exc)}); nothing was pushed and your branch "
             f"is back at {original[:12]}. Rebase by hand (git pull --rebase), then run modelops commit --push again."
         ) from None
-    except BaseException:  # Ctrl-C, a kill: half the commits replayed is never left behind
+    except BaseException:  # Ctrl-C, SIGTERM: half the commits replayed is never left behind
         _put_back(repo, original)
         raise
+    repo.git.update_ref("-d", REBUILD_REF)
     return repo.git.rev_list("--reverse", f"{tip}..HEAD").split()
+
+
+def recover(repo: git.Repo) -> str | None:
+    """Put the branch back where an interrupted rebuild found it; the commit it was at, if there was one."""
+    try:
+        original = repo.git.rev_parse("--verify", "--quiet", REBUILD_REF).strip()
+    except git.GitCommandError:
+        return None
+    _put_back(repo, original)
+    return original
 
 
 def _put_back(repo: git.Repo, original: str) -> None:
@@ -111,7 +128,14 @@ def _put_back(repo: git.Repo, original: str) -> None:
     try:
         with contextlib.suppress(git.GitCommandError):
             repo.git.cherry_pick("--abort")
-        repo.git.reset("--keep", original)
+        try:
+            repo.git.reset("--keep", original)
+        except git.GitCommandError as exc:
+            raise RepositoryError(
+                f"could not put your branch back at {original[:12]} ({_detail(exc)}); your commits are safe in "
+                f"{REBUILD_REF}: run `git reset --keep {original[:12]}` once the working tree allows it"
+            ) from None
+        repo.git.update_ref("-d", REBUILD_REF)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

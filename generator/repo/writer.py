@@ -18,6 +18,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,9 @@ def existing_files(root: Path, scopes: list[str]) -> dict[str, bytes]:
             for name in filenames:
                 full = Path(dirpath) / name
                 rel = full.relative_to(root).as_posix()
-                out[rel] = b"" if full.is_symlink() else full.read_bytes()
+                # Links, FIFOs, sockets and devices are never rendered: b"" marks them for replacement or
+                # removal without reading them (a FIFO would block the run forever).
+                out[rel] = full.read_bytes() if stat.S_ISREG(full.lstat().st_mode) else b""
     return out
 
 

@@ -154,3 +154,25 @@ def test_an_interrupted_rebuild_restores_the_branch_exactly(
     assert git(b, "rev-parse", "HEAD") == before
     assert git(b, "log", "--format=%s", "-2").splitlines() == ["b: second", "b: first"]
     assert not (b / ".git/CHERRY_PICK_HEAD").exists()
+
+
+def test_a_rebuild_killed_half_way_is_put_back_by_the_next_run(published: Path, tmp_path: Path, run: Runner) -> None:
+    from generator.repo import push
+
+    a, b = clone(published, tmp_path / "a"), clone(published, tmp_path / "b")
+    spec_change(a, "toxicity-classifier", "maxReplicas: 6", "maxReplicas: 8", "a")
+    assert run(a, "commit", "--push").exit_code == 0
+    spec_change(b, "bge-embeddings", "maxReplicas: 4", "maxReplicas: 5", "b: first")
+    spec_change(b, "distilbert-sentiment", "team: ", "team: x", "b: second")
+    original = git(b, "rev-parse", "HEAD")
+    # What a SIGKILL after replaying b's first commit leaves: the record, and the branch on the remote tip.
+    git(b, "fetch", "-q", "origin")
+    git(b, "update-ref", push.REBUILD_REF, original)
+    git(b, "reset", "-q", "--keep", "origin/main")
+    git(b, "cherry-pick", "--allow-empty", original + "~1")
+    result = run(b, "commit", "-m", "render")
+    assert result.exit_code == 0, result.err
+    assert f"a previous push rebuild was interrupted: your branch is back at {original[:12]}" in result.out
+    assert git(b, "log", "--format=%s", "-3").splitlines()[1:] == ["b: second", "b: first"]
+    assert git(b, "rev-parse", "HEAD~1") == original
+    assert git(b, "for-each-ref", "refs/modelops") == ""

@@ -115,3 +115,38 @@ def test_a_missing_releases_directory_is_an_error_and_an_emptied_environment_nee
     result = run(example_repo, "render", "--allow-empty")
     assert result.exit_code == 0, result.err
     assert sorted(p.name for p in (example_repo / "rendered/dev").iterdir()) == ["_argocd"]
+
+
+def test_a_fifo_in_rendered_is_replaced_not_read(example_repo: Path, run: Runner) -> None:
+    import os
+
+    assert run(example_repo, "render").exit_code == 0
+    os.mkfifo(example_repo / "rendered/dev/bge-embeddings/pipe")
+    done = modelops_subprocess(example_repo, "check", timeout=60)  # reading the FIFO would block forever
+    assert done.returncode == 1 and "stale    rendered/dev/bge-embeddings/pipe" in done.stderr
+    assert modelops_subprocess(example_repo, "render", timeout=60).returncode == 0
+    assert not (example_repo / "rendered/dev/bge-embeddings/pipe").exists()
+
+
+def test_commit_compares_with_head_before_removing_every_release(example_repo: Path, run: Runner) -> None:
+    import shutil
+
+    assert run(example_repo, "commit", "-m", "render").exit_code == 0
+    head = git(example_repo, "rev-parse", "HEAD")
+    shutil.rmtree(example_repo / "rendered")  # to force a clean render: the disk no longer shows what HEAD has
+    for spec in (example_repo / "releases").glob("*.yaml"):
+        spec.unlink()
+    result = run(example_repo, "commit", "-m", "oops")
+    assert result.exit_code == 1
+    assert "committing would remove all 6 releases that HEAD has in rendered/dev/" in result.err
+    assert git(example_repo, "rev-parse", "HEAD") == head
+
+
+def test_a_rendered_file_staged_by_hand_never_reaches_the_next_git_commit(example_repo: Path, run: Runner) -> None:
+    assert run(example_repo, "commit", "-m", "render").exit_code == 0
+    hpa = "rendered/dev/bge-embeddings/horizontalpodautoscaler-bge-embeddings.yaml"
+    edit(example_repo / hpa, "maxReplicas: 4", "maxReplicas: 40")
+    git(example_repo, "add", hpa)
+    assert run(example_repo, "commit", "-m", "render").exit_code == 0  # rewrites the file, nothing to commit
+    assert git(example_repo, "diff", "--cached", "--name-only") == ""
+    assert git(example_repo, "status", "--porcelain") == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from generator import layout
 from generator.inputs import yamlio
 from generator.repo import provenance
-from tests.conftest import Runner, edit, git
+from tests.conftest import Runner, edit, git, init_repo
 
 RELEASE = "llama3-8b-chat"
 # prod pins an older version than the spec's default (spec.environments.prod.model)
@@ -157,3 +157,12 @@ def test_a_source_commit_missing_from_the_repository_is_not_verified(example_rep
     # Not "the hashes do not match": they could not be checked.
     assert prod["inputsVerified"] is None and prod["sourceSubject"] == "(not in this clone)"
     assert prod["notVerifiedBecause"] == f"unknown git revision {'1' * 40!r}"
+
+
+def test_the_first_commit_of_a_new_repository_records_no_source(example: Path, run: Runner) -> None:
+    init_repo(example)  # no commit yet: `modelops commit` makes the first one, with rendered/ only
+    assert run(example, "commit", "-m", "first").exit_code == 0
+    result = run(example, "provenance", RELEASE, "--env", "prod", "-o", "json")
+    assert result.exit_code == 0, result.err
+    [prod] = result.json()["releases"]
+    assert prod["sourceCommit"] is None and prod["inputsVerified"] is None  # not "hashes DO NOT match"

@@ -22,7 +22,7 @@ def test_diff_and_provenance_in_a_shallow_clone(example_repo: Path, run: Runner,
 
     result = run(shallow, "provenance", "bge-embeddings", "--env", "dev", "-o", "json")
     assert result.exit_code == 0, result.err
-    (trace,) = result.json()["releases"]
+    (trace,) = result.json()["releases"]  # rendered at HEAD, from specs in HEAD~1, which the clone lacks
     assert trace["inputsVerified"] is None  # not "the hashes do not match": they could not be checked
     assert "shallow clone" in trace["notVerifiedBecause"]
     text = run(shallow, "provenance", "bge-embeddings", "--env", "dev").out
@@ -32,3 +32,21 @@ def test_diff_and_provenance_in_a_shallow_clone(example_repo: Path, run: Runner,
     assert run(shallow, "diff", "--base", "HEAD~1").exit_code == 0
     result = run(shallow, "provenance", "bge-embeddings", "--env", "dev", "-o", "json")
     assert result.json()["releases"][0]["inputsVerified"] is True
+
+
+def test_provenance_of_a_release_rendered_before_the_shallow_boundary(
+    example_repo: Path, run: Runner, tmp_path: Path
+) -> None:
+    assert run(example_repo, "commit", "-m", "first render").exit_code == 0
+    edit(example_repo / "releases/bge-embeddings.yaml", "team: search", "team: ranking")
+    git(example_repo, "commit", "-qam", "bge: new team")
+    assert run(example_repo, "commit", "-m", "second render").exit_code == 0
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{example_repo}", str(shallow))
+    # llama3-8b-chat was last rendered by the first render, before the clone's history starts.
+    result = run(shallow, "provenance", "llama3-8b-chat", "--env", "dev", "-o", "json")
+    assert result.exit_code == 0, result.err
+    (trace,) = result.json()["releases"]
+    assert trace["inputsVerified"] is None and trace["sourceCommit"] is None
+    assert "shallow clone's history starts at" in trace["notVerifiedBecause"]
+    assert "DO NOT match" not in run(shallow, "provenance", "llama3-8b-chat", "--env", "dev").out

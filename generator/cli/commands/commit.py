@@ -10,6 +10,7 @@ from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, InputError, Location, RepositoryError
 from generator.inputs.sources import WorkTree
+from generator.layout import RELEASES_DIR, RENDERED_DIR
 from generator.pipeline import compose
 from generator.render import argocd
 from generator.repo import commits, lock, writer
@@ -39,6 +40,14 @@ def _render_and_commit(
         return None
     at = commits.prefix(repo, root)
     _check_argocd_paths(built, at)
+    emptied = commits.emptied_since_head(repo, built.tree.files(), list(built.inputs.environments), at)
+    if emptied and not allow_empty:
+        env, count = next(iter(sorted(emptied.items())))
+        raise InputError.at(
+            f"no release is deployed to {env} any more: committing would remove all {count} releases that HEAD "
+            f"has in {RENDERED_DIR}/{env}/ (and Argo CD would prune them); pass --allow-empty if that is intended",
+            RELEASES_DIR,
+        )
     writer.write(root, built.tree, allow_empty)
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo, at)
@@ -58,6 +67,8 @@ def _check_argocd_paths(built: compose.Build, at: str) -> None:
 
 
 def _say(console: Console, result: commits.CommitResult) -> None:
+    if result.warning:
+        console.fail(f"warning: {result.warning}")
     if result.sha is None:
         console.say("nothing to commit: rendered/ already matches the specs")
         return
@@ -100,6 +111,9 @@ def _run(
     allow_empty: bool,
 ) -> int:
     repo = commits.open_repo(root)
+    restored = pushing.recover(repo)
+    if restored is not None:
+        console.say(f"a previous push rebuild was interrupted: your branch is back at {restored[:12]}")
     commits.check_can_commit(repo)
     # Resolve the remote first: a missing remote is reported before anything is written.
     dest = pushing.target(repo, remote, branch) if push else None
@@ -129,11 +143,15 @@ def _run(
             pushing.rebuild_on_remote(repo, dest, commits.prefix(repo, root))
             time.sleep(min(0.2 * 2**attempt, 2.0))
     if output == "json":
-        last = next((c for c in reversed(results) if c.sha), results[-1])
+        # A rejected push drops the earlier attempts' rendered commits: only the last one is on the branch.
+        last = results[-1]
+        head = commits.head_commit(repo)
         console.emit(
             json.dumps(
                 {
                     "commit": last.sha,
+                    "head": head.hexsha if head is not None else None,
+                    "warning": last.warning or None,
                     "files": [{"status": f.status, "path": f.path} for f in last.files],
                     "message": last.message or None,
                     "pushed": pushed,

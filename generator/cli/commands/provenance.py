@@ -41,7 +41,8 @@ def run(root: Path, console: Console, release: str, environments: tuple[str, ...
     for t in traces:
         deploys, inputs = t.metadata["deploys"], t.metadata["inputs"]
         if t.source_commit is None:
-            source = "not recorded (rendered from uncommitted specs)"
+            unrecorded = "not recorded (rendered from uncommitted specs)"
+            source = f"not verified: {t.unverified}" if t.unverified else unrecorded
         else:
             if t.verified is None:
                 check = f"not verified: {t.unverified}"

@@ -70,3 +70,24 @@ def test_a_plain_directory_locks_outside_it(example: Path) -> None:
     with lock.held(example, "x"):
         assert not [p for p in example.rglob("*") if "lock" in p.name]
     assert lock.workdir(example) == example / "rendered" / ".modelops"
+
+
+def test_outside_git_the_lock_is_in_a_private_directory_and_never_follows_a_link(
+    example: Path, tmp_path: Path
+) -> None:
+    import stat
+    import tempfile
+
+    with lock.held(example, "x"):
+        pass
+    private = Path(tempfile.gettempdir()) / f"modelops-{os.getuid()}"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (lock_file,) = [p for p in private.iterdir() if p.stat().st_mtime >= victim.stat().st_mtime - 5][:1]
+    lock_file.unlink()
+    lock_file.symlink_to(victim)
+    with pytest.raises(RepositoryError, match="cannot open the lock file"), lock.held(example, "x"):
+        pass
+    assert victim.read_text() == "keep me\n"
+    lock_file.unlink()
