@@ -17,6 +17,8 @@ Nothing here is written as Python strings: the files come from
 
 from __future__ import annotations
 
+import json
+
 from generator import builtin
 from generator.inputs import yamlio
 from generator.schemas import bundle
@@ -61,7 +63,7 @@ def _placed(files: dict[str, bytes], at: str) -> dict[str, bytes]:
     """Environment files that say where the repository sits in its git work tree (spec.gitops.path)."""
     if not at:
         return files
-    line = f"  gitops:\n    path: {at.rstrip('/')}   # this repository's directory in the git repository\n"
+    line = f"  gitops:\n    path: {json.dumps(at.rstrip('/'))}   # this repository's directory in the git repository\n"
     return {
         path: data.replace(b"  gitops:\n", line.encode(), 1) if path.startswith("environments/") else data
         for path, data in files.items()

@@ -7,9 +7,11 @@ An environment renders an AppProject, a root Application and one Application per
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from generator import layout
+from generator.errors import Diagnostic
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
 
@@ -28,6 +30,18 @@ def repository_path(env: Environment) -> str:
     (spec.gitops.path); every path an Application points at starts with it."""
     path = str(env.get("gitops", "path", default="")).strip("/")
     return f"{path}/" if path else ""
+
+
+def misplaced(environments: dict[str, Environment], at: str) -> list[Diagnostic]:
+    """Environments whose Applications would point elsewhere than where rendered/ is in the git repository."""
+    where = f"in {at.rstrip('/')}/ of its git work tree" if at else "at the top of its git work tree"
+    fix = f"spec.gitops.path: {json.dumps(at.rstrip('/'))}" if at else "no spec.gitops.path"
+    message = f"this GitOps repository is {where}; its Applications must point there: set {fix}"
+    return [
+        env.doc.error(("spec", "gitops", "path"), message).diagnostics[0]
+        for env in environments.values()
+        if repository_path(env) != at
+    ]
 
 
 def sync_policy(env: Environment) -> dict[str, Any]:

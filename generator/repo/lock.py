@@ -45,6 +45,15 @@ def git_dir(root: Path) -> Path | None:
     return None
 
 
+def place(root: Path) -> str | None:
+    """Where `root` sits in its git work tree ("" at the top, "sub/dir/" below it); None outside git."""
+    for directory in (root, *root.parents):
+        if (directory / ".git").exists():
+            inside = root.resolve().relative_to(directory.resolve()).as_posix()
+            return "" if inside == "." else inside + "/"
+    return None
+
+
 def workdir(root: Path) -> Path:
     """The tool's own directory for staging and backups: in the git directory when it is on the
     same file system as rendered/ (renames between them must be atomic), else rendered/.modelops."""

@@ -79,7 +79,10 @@ class Git:
 
     def tree_with(self, base: str | None, updates: Mapping[str, str], removals: list[str]) -> str:
         """The id of `base`'s tree with `updates` (path -> blob id, regular files) and `removals` applied."""
-        fd, index = tempfile.mkstemp(prefix="modelops-index-", dir=self.git_dir)
+        # In the tool's own directory, named like a run's leftovers: a kill here leaves nothing for good.
+        work = self.git_dir / "modelops"
+        work.mkdir(exist_ok=True)
+        fd, index = tempfile.mkstemp(prefix="run-index-", dir=work)
         os.close(fd)
         os.unlink(index)  # git wants to create it; an empty file is not an index
         env = {"GIT_INDEX_FILE": index}
@@ -100,10 +103,14 @@ class Git:
     def signing(self) -> list[str]:
         """`-S` when the repository asks for signed commits (commit.gpgSign); commit-tree would not sign."""
         try:
-            wanted = self.run("config", "--type=bool", "--get", "commit.gpgsign").strip() == "true"
+            value = self.run("config", "--get", "commit.gpgsign").strip().lower()
         except RepositoryError:  # not set
             return []
-        return ["-S"] if wanted else []
+        if value in ("true", "yes", "on", "1"):
+            return ["-S"]
+        if value in ("false", "no", "off", "0", ""):
+            return []
+        raise RepositoryError(f"commit.gpgsign is {value!r}, which git does not read as true or false; fix the config")
 
     def commit_tree(self, tree: str, parent: str | None, message: str) -> str:
         parents = ["-p", parent] if parent else []

@@ -17,7 +17,7 @@ def test_init_render_commit_status_provenance_and_diff_in_a_subdirectory(tmp_pat
     git(outer, "commit", "-q", "-m", "start")
     sub = outer / "deploy/models"
     assert run(None, "init", str(sub)).exit_code == 0
-    assert "path: deploy/models" in (sub / "environments/dev.yaml").read_text()
+    assert 'path: "deploy/models"' in (sub / "environments/dev.yaml").read_text()
     git(outer, "add", "-A")
     git(outer, "commit", "-q", "-m", "modelops init")
 
@@ -51,8 +51,25 @@ def test_a_gitops_path_that_is_not_where_the_repository_is_stops_commit(tmp_path
     sub = outer / "gitops"
     assert run(None, "init", str(sub)).exit_code == 0
     for env in (sub / "environments").glob("*.yaml"):
-        edit(env, "    path: gitops   # this repository's directory in the git repository\n", "")
+        edit(env, '    path: "gitops"   # this repository\'s directory in the git repository\n', "")
     result = run(sub, "commit")
     assert result.exit_code == 1
-    assert "environments/dev.yaml" in result.err and "set spec.gitops.path: gitops" in result.err
+    assert "environments/dev.yaml" in result.err and "set spec.gitops.path: \"gitops\"" in result.err
     assert git(outer, "rev-list", "--all") == ""
+
+
+def test_render_and_check_refuse_applications_that_point_elsewhere(tmp_path: Path, run: Runner) -> None:
+    (tmp_path / "monorepo").mkdir()
+    outer = init_repo(tmp_path / "monorepo")
+    sub = outer / "deploy/git ops"  # a space: the path is written quoted and accepted
+    assert run(None, "init", str(sub)).exit_code == 0
+    assert run(sub, "render").exit_code == 0
+    assert run(sub, "check").exit_code == 0
+    app = (sub / "rendered/dev/_argocd/application-text-classifier-dev.yaml").read_text()
+    assert 'path: "deploy/git ops/rendered/dev/text-classifier"' in app
+    for env in (sub / "environments").glob("*.yaml"):
+        edit(env, '    path: "deploy/git ops"', '    path: "deploy/gitops"')
+    for command in ("render", "check"):
+        result = run(sub, command)
+        assert result.exit_code == 1, command
+        assert 'set spec.gitops.path: "deploy/git ops"' in result.err

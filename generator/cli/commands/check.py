@@ -7,7 +7,8 @@ from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
-from generator.repo import writer
+from generator.render import argocd
+from generator.repo import lock, writer
 
 
 def run(root: Path, console: Console, output: str) -> int:
@@ -16,9 +17,12 @@ def run(root: Path, console: Console, output: str) -> int:
         console.machine_output()
     built = compose.build(WorkTree(root))
     changes = writer.plan(root, built.tree)
-    current = changes.empty and not changes.strays
+    at = lock.place(root)
+    wrong = argocd.misplaced(built.inputs.environments, at) if at is not None else []
+    current = changes.empty and not changes.strays and not wrong
     if output == "json":
-        console.emit(json.dumps({"upToDate": current, **changes.to_json()}, indent=2))
+        misplaced = [d.to_json() for d in wrong]
+        console.emit(json.dumps({"upToDate": current, **changes.to_json(), "misplaced": misplaced}, indent=2))
         return EXIT_OK if current else EXIT_INVALID
     if current:
         console.say(f"rendered/ is up to date ({changes.unchanged} files)")
@@ -30,6 +34,8 @@ def run(root: Path, console: Console, output: str) -> int:
             for path in paths:
                 console.fail(f"  {label:8} {path}")
         console.fail("run `modelops render` (or `modelops commit`) and commit the result")
+    for diag in wrong:
+        console.error(diag)
     for stray in changes.strays:
         console.fail(f"{stray}: not rendered by modelops; rendered/ must hold only rendered manifests, remove it")
     return EXIT_INVALID

@@ -58,12 +58,9 @@ def _render_and_commit(
 
 def _check_argocd_paths(built: compose.Build, at: str) -> None:
     """The Applications must point where rendered/ really is in the git repository Argo CD clones."""
-    wrong = [env for env in built.inputs.environments.values() if argocd.repository_path(env) != at]
+    wrong = argocd.misplaced(built.inputs.environments, at)
     if wrong:
-        where = f"in {at.rstrip('/')}/ of its git work tree" if at else "at the top of its git work tree"
-        fix = f"spec.gitops.path: {at.rstrip('/')}" if at else "no spec.gitops.path"
-        message = f"this GitOps repository is {where}; its Applications must point there: set {fix}"
-        raise InputError([env.doc.error(("spec", "gitops", "path"), message).diagnostics[0] for env in wrong])
+        raise InputError(wrong)
 
 
 def _say(console: Console, result: commits.CommitResult) -> None:

@@ -58,6 +58,8 @@ def _rollback(root: Path, console: Console, release: str, environment: str) -> i
         raise UsageError(f"{release} is not deployed to {environment}")
     current = Pins.of(rel.spec, environment)
     repo = commits.open_repo(root)
+    if commits.head_commit(repo) is None:
+        raise UsageError(f"the branch has no commits yet: {release} has no earlier pins to roll back to")
     pins, sha = previous_pins(repo, rel, environment, commits.prefix(repo, root))
     console.say(f"rolling {release} in {environment} back to the pins of commit {sha[:12]}:")
     for line in current.describe_change(pins) if current else []:

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from generator.cli.console import Console
 from generator.cli.reporters import formats
-from generator.errors import EXIT_INVALID, EXIT_OK
+from generator.errors import EXIT_INVALID, EXIT_OK, InputError
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
+from generator.render import argocd
 from generator.repo import lock, writer
 
 
@@ -26,6 +27,10 @@ def run(
             formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
             console.fail("nothing written: fix the errors above")
             return EXIT_INVALID
+        at = lock.place(root)
+        wrong = argocd.misplaced(built.inputs.environments, at) if at is not None else []
+        if wrong:
+            raise InputError(wrong)
         changes = writer.write(root, built.tree, allow_empty)
     for stray in changes.strays:
         console.fail(f"warning: {stray} is not rendered by modelops; `modelops check` fails until it is removed")
