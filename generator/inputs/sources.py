@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 from generator.errors import InputError, RepositoryError
+from generator.inputs.files import NotRegular, read_regular
 from generator.inputs.yamlio import MAX_FILE_BYTES
 
 if TYPE_CHECKING:  # GitPython costs 40 ms to import; only diff, status and promote read commits
@@ -38,6 +39,10 @@ class Source(Protocol):
         ...
 
 
+class MissingFile(InputError):
+    """No file at the path: the one read error after which a fallback (a built-in template) may apply."""
+
+
 def _clean(path: str) -> str:
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts:
@@ -46,7 +51,11 @@ def _clean(path: str) -> str:
 
 
 class WorkTree:
-    """Files on disk below `root`; symlinks that lead outside the repository are refused."""
+    """Files on disk below `root`; symlinks that lead outside the repository are refused.
+
+    Whatever is listed that is not a directory is read, so that a FIFO or device named like an
+    input file is refused by name (see generator.inputs.files) rather than skipped.
+    """
 
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -70,19 +79,18 @@ class WorkTree:
             rel = f"{_clean(directory)}/{entry.name}"
             if entry.is_symlink():
                 self._path(rel)  # raises if it leads outside
-            if Path(entry.path).is_file():
+            if not Path(entry.path).is_dir():
                 out.append(rel)
         return out
 
     def read(self, path: str) -> bytes:
         full = self._path(path)
         try:
-            with open(full, "rb") as handle:
-                return handle.read(MAX_FILE_BYTES + 1)
+            return read_regular(full, MAX_FILE_BYTES)
+        except NotRegular as exc:
+            raise InputError.at(exc.message, path, 1, 1) from None
         except FileNotFoundError:
-            raise InputError.at("file not found", path) from None
-        except IsADirectoryError:
-            raise InputError.at("is a directory, expected a file", path) from None
+            raise MissingFile.at("file not found", path) from None
         except OSError as exc:
             raise InputError.at(f"cannot read: {exc.strerror}", path) from None
 
@@ -141,7 +149,7 @@ class GitTree:
         try:
             blob = self.commit.tree / _clean(path)
         except KeyError:
-            raise InputError.at(f"file not found in {self.label}", path) from None
+            raise MissingFile.at(f"file not found in {self.label}", path) from None
         return blob.data_stream.read(MAX_FILE_BYTES + 1)
 
     def is_dir(self, path: str) -> bool:

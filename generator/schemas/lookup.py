@@ -34,6 +34,7 @@ import jsonschema_rs
 
 from generator import catalog
 from generator.errors import InputError, UsageError, format_path
+from generator.inputs.files import NotRegular, read_regular
 from generator.manifests import reader
 from generator.schemas import crd, kubernetes, shipped
 from generator.schemas.messages import Finding, explain_all
@@ -160,7 +161,9 @@ class SchemaLookup:
 
     def _index_crds(self, file: str) -> None:
         try:
-            raw = FsPath(file).read_bytes()
+            raw = read_regular(file, reader.MAX_BYTES)
+        except NotRegular as exc:
+            raise InputError.at(exc.message, file, rule=SCHEMA_RULE) from None
         except OSError as exc:
             raise InputError.at(f"cannot read the file: {exc.strerror}", file, rule=SCHEMA_RULE) from None
         found, errors = reader.parse(raw, file)
@@ -196,7 +199,12 @@ class SchemaLookup:
             return self._compiled[key]
         if doc is None:
             try:
-                doc = json.loads(FsPath(file).read_text(encoding="utf-8"))
+                raw = read_regular(file, reader.MAX_BYTES)
+                if len(raw) > reader.MAX_BYTES:
+                    raise ValueError(f"file is larger than the limit of {reader.MAX_BYTES} bytes")
+                doc = json.loads(raw.decode("utf-8"))
+            except NotRegular as exc:
+                raise InputError.at(exc.message, file, rule=SCHEMA_RULE) from None
             except (OSError, ValueError) as exc:
                 raise InputError.at(f"cannot read the JSON Schema: {exc}", file, rule=SCHEMA_RULE) from None
         try:
