@@ -26,7 +26,5 @@ def test_printable_escapes_what_a_terminal_would_act_on(text: str, shown: str) -
 
 def test_a_diagnostic_is_one_line_whatever_its_file_field_and_message_hold() -> None:
     diag = Diagnostic('unknown field "a\x1b[31m\rb"', Location("releases/x\ny.yaml", 3, 5), 'spec["a\x1b[31m\rb"]')
-    assert diag.format() == (
-        'releases/x\\ny.yaml:3:5: spec["a\\x1b[31m\\rb"]: unknown field "a\\x1b[31m\\rb"'
-    )
+    assert diag.format() == ('releases/x\\ny.yaml:3:5: spec["a\\x1b[31m\\rb"]: unknown field "a\\x1b[31m\\rb"')
     assert diag.to_json()["message"] == 'unknown field "a\x1b[31m\rb"'  # JSON escapes it itself
