@@ -36,7 +36,7 @@ from generator import catalog
 from generator.errors import InputError, UsageError, format_path
 from generator.inputs.files import NotRegular, read_regular
 from generator.manifests import reader
-from generator.schemas import crd, kubernetes, shipped
+from generator.schemas import crd, integers, kubernetes, shipped
 from generator.schemas.messages import Finding, explain_all
 
 # Pinned, not "the newest bundled", so that a kubernetes-validate upgrade never changes a verdict.
@@ -225,6 +225,21 @@ class SchemaLookup:
         ours = isinstance(labels, dict) and labels.get(MANAGED_BY_LABEL) == MANAGED_BY
         compiled, candidates = user or _builtin(self.version, self.strict, api_version, kind, ours)
         return explain_all(compiled.iter_errors(obj), candidates) + kubernetes.metadata_findings(obj)
+
+    def normalise(self, obj: dict[str, Any]) -> None:
+        """Integral floats in the object's integer fields become ints (see integers), before it is written."""
+        if not integers.has_float(obj) or not isinstance(obj.get("apiVersion"), str) or not isinstance(
+            obj.get("kind"), str
+        ):
+            return
+        try:
+            _, candidates = self._user(obj["apiVersion"], obj["kind"]) or _builtin(
+                self.version, self.strict, obj["apiVersion"], obj["kind"], True
+            )
+        except kubernetes.NoSchema:
+            return  # findings() reports it
+        documents = {**shipped.by_file_name(), "_definitions.json": kubernetes.definitions(self.version, self.strict)}
+        integers.normalise(obj, candidates[0], documents)
 
     def findings(self, obj: dict[str, Any]) -> list[Finding]:
         """Schema findings of an object modelops is about to emit: an unknown kind is itself a finding."""
