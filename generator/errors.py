@@ -26,6 +26,24 @@ EXIT_REPOSITORY = 3
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# What a terminal or a log reader acts on instead of showing: C0 and C1 controls (ESC starts
+# escape sequences, CR and LF start a fake line), DEL, Unicode line and paragraph separators,
+# and the bidirectional overrides that reorder what a reader sees ("Trojan Source").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters written as escapes (ESC as \\x1b, CR as \\r), for terminals and logs."""
+    return _UNPRINTABLE.sub(_escape, text) if not text.isprintable() else text
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -81,13 +99,15 @@ class Diagnostic:
     data: dict[str, object] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     def format(self) -> str:
+        """The one-line text form every text report prints; what came from a file cannot start a new
+        line or send the terminal an escape sequence (see `printable`)."""
         head = str(self.location) if self.location else "modelops"
         middle = f" {self.field}:" if self.field else ""
         # A rendered file may not exist yet (render refused to write); the origin is where to fix it.
         origin = (
             f" (from {self.origin})" if self.origin and self.location and self.origin.file != self.location.file else ""
         )
-        return f"{head}:{middle} {self.message}{origin}"
+        return printable(f"{head}:{middle} {self.message}{origin}")
 
     def with_context(self, **changes: object) -> Diagnostic:
         return replace(self, **changes)  # type: ignore[arg-type]

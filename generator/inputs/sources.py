@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.errors import InputError, RepositoryError
+from generator.inputs.files import NotRegular, read_regular, refusal
 from generator.inputs.yamlio import MAX_FILE_BYTES
 
 if TYPE_CHECKING:  # GitPython costs 40 ms to import; only diff, status and promote read commits
@@ -76,6 +77,10 @@ class Source(Protocol):
         ...
 
 
+class MissingFile(InputError):
+    """No file at the path: the one read error after which a fallback (a built-in template) may apply."""
+
+
 def _clean(path: str) -> str:
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts:
@@ -84,6 +89,11 @@ def _clean(path: str) -> str:
 
 
 def _files(entries: builtins.list[Entry], suffixes: tuple[str, ...]) -> builtins.list[str]:
+    """The files named with one of `suffixes`; one so named that is no file (a FIFO, a dangling link) is
+    refused by name rather than skipped."""
+    for entry in entries:
+        if entry.kind is Kind.OTHER and entry.name.endswith(suffixes):
+            raise InputError.at(entry.what, entry.path)
     return [e.path for e in entries if e.kind is Kind.FILE and e.name.endswith(suffixes)]
 
 
@@ -91,16 +101,12 @@ def _outside(rel: str) -> InputError:
     return InputError.at("is a symbolic link that points outside the repository; refusing to read it", rel, 1, 1)
 
 
-_SPECIAL = (
-    (stat.S_ISFIFO, "is a FIFO (named pipe), not a regular file"),
-    (stat.S_ISSOCK, "is a socket, not a regular file"),
-    (stat.S_ISCHR, "is a character device, not a regular file"),
-    (stat.S_ISBLK, "is a block device, not a regular file"),
-)
-
-
 class WorkTree:
-    """Files on disk below `root`; symlinks that lead outside the repository are refused."""
+    """Files on disk below `root`; symlinks that lead outside the repository are refused.
+
+    Whatever is listed that is not a directory is read, so that a FIFO or device named like an
+    input file is refused by name (see generator.inputs.files) rather than skipped.
+    """
 
     def __init__(self, root: Path):
         self.root = root.resolve()
@@ -144,7 +150,7 @@ class WorkTree:
             return Entry(rel, Kind.FILE, link=link)
         if stat.S_ISDIR(mode):
             return Entry(rel, Kind.DIRECTORY, link=link)
-        what = next((text for test, text in _SPECIAL if test(mode)), "is not a regular file")
+        what = refusal(mode) or "is not a regular file"
         return Entry(rel, Kind.OTHER, what, link)
 
     def list(self, directory: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> builtins.list[str]:
@@ -153,12 +159,11 @@ class WorkTree:
     def read(self, path: str) -> bytes:
         full = self._path(path)
         try:
-            with open(full, "rb") as handle:
-                return handle.read(MAX_FILE_BYTES + 1)
+            return read_regular(full, MAX_FILE_BYTES)
+        except NotRegular as exc:
+            raise InputError.at(exc.message, path, 1, 1) from None
         except FileNotFoundError:
-            raise InputError.at("file not found", path) from None
-        except IsADirectoryError:
-            raise InputError.at("is a directory, expected a file", path) from None
+            raise MissingFile.at("file not found", path) from None
         except OSError as exc:
             raise InputError.at(f"cannot read: {exc.strerror}", path) from None
 
@@ -195,6 +200,7 @@ class GitTree:
             raise history_unavailable(repo, ref) from None
         self.at = at
         self.label = f"{ref} ({self.commit.hexsha[:12]})"
+        self._missing = f"file not found in {self.label}"
         try:
             top = self.commit.tree / at.rstrip("/") if at else self.commit.tree
         except KeyError:
@@ -228,7 +234,7 @@ class GitTree:
                     raise KeyError(path)
                 item = self.top / path
             except KeyError:
-                return f"file not found in {self.label}" if first_target is None else _not_found(first_target)
+                return self._missing if first_target is None else _not_found(first_target)
             if item.type != "blob" or not stat.S_ISLNK(item.mode):
                 return item
             target = item.data_stream.read().decode("utf-8", "surrogateescape")
@@ -267,7 +273,9 @@ class GitTree:
     def read(self, path: str) -> bytes:
         found = self._follow(path)
         if isinstance(found, str):
-            raise InputError.at(found, path)
+            # Nothing at the path at all (not a dangling link): the one error a fallback may follow.
+            missing = found == self._missing
+            raise (MissingFile if missing else InputError).at(found, path)
         if found.type != "blob":
             raise InputError.at("is a directory, expected a file", path)
         data: bytes = found.data_stream.read(MAX_FILE_BYTES + 1)

@@ -115,6 +115,7 @@ def _load_document(source: Source, path: str, collector: _Collector, schema_name
     if not isinstance(doc.data, dict):
         collector.add(doc.error((), f"expected a {kind} mapping at the top of the file"))
         return None
+    shipped.normalise(schema_name, doc.data)  # maxReplicas: 6.0 is the integer 6, and is written so
     if collector.findings(doc, shipped.validate(schema_name, doc.data, doc.raw)):
         return None
     stem = PurePosixPath(path).stem

@@ -11,6 +11,8 @@ render stage's (generator.render.emitter).
 from __future__ import annotations
 
 import math
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,14 @@ MAX_DEPTH = 48
 MAX_NODES = 50_000
 
 _TAG = "tag:yaml.org,2002:"
+
+# Python refuses to turn integers of more digits into text (and to read longer decimal text),
+# so such a number could be read but never reported or written: refuse it where it is read.
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+_INT_BOUND = 10**MAX_INT_DIGITS
+# A \ud800-\udfff escape in a double-quoted scalar yields half a UTF-16 pair, which is not a
+# character and cannot be encoded as UTF-8 (nor written, hashed or matched by a schema).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -174,7 +184,18 @@ class _Builder:
     def _scalar(self, node: Any, tag: str, path: Path) -> Any:
         kind = tag.removeprefix(_TAG)
         if kind == "str":
-            return node.value
+            text: str = node.value
+            if not text.isascii():
+                surrogate = _SURROGATE.search(text)
+                if surrogate:
+                    code = f"\\u{ord(surrogate.group()):04x}"
+                    raise self.fail(
+                        node,
+                        f"{code} is half of a UTF-16 surrogate pair, not a character; write the character "
+                        "itself (or \\U followed by its 8 hex digits)",
+                        path,
+                    )
+            return text
         if kind == "timestamp":
             # Dates stay text: `version: 2024-07-23` means the string, as JSON Schema sees it.
             return node.value
@@ -182,9 +203,13 @@ class _Builder:
             return None
         if kind in ("int", "float", "bool"):
             self.raw[path] = node.value
+            if kind == "int" and len(node.value.lstrip("+-").replace("_", "")) > MAX_INT_DIGITS:
+                raise self.fail(node, f"integer has more than {MAX_INT_DIGITS} digits", path)
             if not isinstance(node, ScalarNode):  # a libyaml node: ruamel's constructor wants its own
                 node = ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
             value = self.constructor.construct_object(node)
+            if type(value) is int and not -_INT_BOUND < value < _INT_BOUND:  # 0x... and 0o... are not counted above
+                raise self.fail(node, f"integer has more than {MAX_INT_DIGITS} digits", path)
             if (
                 isinstance(value, float)
                 and not math.isfinite(value)

@@ -22,6 +22,7 @@ from typing import Any
 from generator import catalog
 from generator.errors import Diagnostic, InputError, Location, Path, UsageError
 from generator.inputs import yamlio
+from generator.inputs.files import NotRegular, read_regular
 
 STDIN = "-"
 STDIN_NAME = "stdin"  # what diagnostics call standard input, as kubeconform does
@@ -117,14 +118,18 @@ def parse(raw: bytes, file: str) -> tuple[list[Manifest], list[Diagnostic]]:
     return manifests, errors
 
 
-def load(paths: Iterable[FsPath | str], stdin: Callable[[], bytes]) -> Loaded:
-    """Read every file named by `paths` (`-` reads `stdin()` once)."""
+def load(paths: Iterable[FsPath | str], stdin: Callable[[int], bytes]) -> Loaded:
+    """Read every file named by `paths` (`-` calls `stdin(size)` once, for at most MAX_BYTES + 1 bytes)."""
     loaded = Loaded()
     for file in expand(paths):
         name = STDIN_NAME if file == STDIN else file
         loaded.files.append(name)
         try:
-            raw = stdin() if file == STDIN else FsPath(file).read_bytes()
+            # One byte past the limit is enough for yamlio to refuse the file as too large.
+            raw = stdin(MAX_BYTES + 1) if file == STDIN else read_regular(file, MAX_BYTES)
+        except NotRegular as exc:
+            loaded.errors.append(Diagnostic(exc.message, Location(name), rule=READ_RULE))
+            continue
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             loaded.errors.append(Diagnostic(f"cannot read the file: {reason}", Location(name), rule=READ_RULE))

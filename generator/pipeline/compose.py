@@ -90,9 +90,11 @@ def build(
                     progress(f"{env_name}/{item.name}", done, len(ordered))
                 _add_unit(tree, findings, item, next(produced), templates, kinds)
             origin = env.doc.locate(("metadata", "name"))
+            schemas = lookup.rendered(env.kubernetes_version)
             for template, obj in renderer.render_environment(env, by_env[env_name], kinds):
+                schemas.normalise(obj)
                 added = tree.add(layout.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
-                findings[added.path] = lookup.rendered(env.kubernetes_version).findings(obj)
+                findings[added.path] = schemas.findings(obj)
     finally:
         produced.close()
     tree.objects = dict(sorted(tree.objects.items()))

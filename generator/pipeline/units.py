@@ -23,12 +23,14 @@ from generator.schemas import lookup
 def render_unit(renderer: Renderer, item: Resolved) -> list[Produced]:
     """Render, emit and schema-check one unit (pure: it runs in a worker as well as here)."""
     out: list[Produced] = []
+    schemas = lookup.rendered(item.env.kubernetes_version)
     for template, obj in renderer.render_release(item):
+        schemas.normalise(obj)
         try:
             text = emitter.dump(obj, track=False)[0]
         except (TypeError, ValueError):
             text = ""  # RenderedTree.add writes it again and reports the error with the file's path
-        out.append((template, obj, text, lookup.rendered(item.env.kubernetes_version).findings(obj)))
+        out.append((template, obj, text, schemas.findings(obj)))
     return out
 
 

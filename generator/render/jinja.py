@@ -23,7 +23,7 @@ from generator import builtin
 from generator.errors import InputError, TemplateError
 from generator.inputs import yamlio
 from generator.inputs.resolve import Resolved
-from generator.inputs.sources import Source
+from generator.inputs.sources import MissingFile, Source
 from generator.inputs.spec import Environment
 from generator.layout import TEMPLATES_DIR
 from generator.render import argocd, skeleton, view
@@ -57,8 +57,8 @@ class _Loader(jinja2.BaseLoader):
             try:
                 raw = self.source.read(self._repo_path(template))
                 return yamlio.decode(raw, self._repo_path(template)), self._repo_path(template), lambda: True
-            except InputError:
-                pass
+            except MissingFile:
+                pass  # a repository template adds to or overrides the built-in ones; any other refusal stands
         path = self.builtin / template
         if not path.is_file():
             raise jinja2.TemplateNotFound(template)

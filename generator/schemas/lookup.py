@@ -34,8 +34,9 @@ import jsonschema_rs
 
 from generator import catalog
 from generator.errors import InputError, UsageError, format_path
+from generator.inputs.files import NotRegular, read_regular
 from generator.manifests import reader
-from generator.schemas import crd, kubernetes, shipped
+from generator.schemas import crd, integers, kubernetes, shipped
 from generator.schemas.messages import Finding, explain_all
 
 # Pinned, not "the newest bundled", so that a kubernetes-validate upgrade never changes a verdict.
@@ -160,7 +161,9 @@ class SchemaLookup:
 
     def _index_crds(self, file: str) -> None:
         try:
-            raw = FsPath(file).read_bytes()
+            raw = read_regular(file, reader.MAX_BYTES)
+        except NotRegular as exc:
+            raise InputError.at(exc.message, file, rule=SCHEMA_RULE) from None
         except OSError as exc:
             raise InputError.at(f"cannot read the file: {exc.strerror}", file, rule=SCHEMA_RULE) from None
         found, errors = reader.parse(raw, file)
@@ -196,7 +199,12 @@ class SchemaLookup:
             return self._compiled[key]
         if doc is None:
             try:
-                doc = json.loads(FsPath(file).read_text(encoding="utf-8"))
+                raw = read_regular(file, reader.MAX_BYTES)
+                if len(raw) > reader.MAX_BYTES:
+                    raise ValueError(f"file is larger than the limit of {reader.MAX_BYTES} bytes")
+                doc = json.loads(raw.decode("utf-8"))
+            except NotRegular as exc:
+                raise InputError.at(exc.message, file, rule=SCHEMA_RULE) from None
             except (OSError, ValueError) as exc:
                 raise InputError.at(f"cannot read the JSON Schema: {exc}", file, rule=SCHEMA_RULE) from None
         try:
@@ -217,6 +225,21 @@ class SchemaLookup:
         ours = isinstance(labels, dict) and labels.get(MANAGED_BY_LABEL) == MANAGED_BY
         compiled, candidates = user or _builtin(self.version, self.strict, api_version, kind, ours)
         return explain_all(compiled.iter_errors(obj), candidates) + kubernetes.metadata_findings(obj)
+
+    def normalise(self, obj: dict[str, Any]) -> None:
+        """Integral floats in the object's integer fields become ints (see integers), before it is written."""
+        if not integers.has_float(obj) or not isinstance(obj.get("apiVersion"), str) or not isinstance(
+            obj.get("kind"), str
+        ):
+            return
+        try:
+            _, candidates = self._user(obj["apiVersion"], obj["kind"]) or _builtin(
+                self.version, self.strict, obj["apiVersion"], obj["kind"], True
+            )
+        except kubernetes.NoSchema:
+            return  # findings() reports it
+        documents = {**shipped.by_file_name(), "_definitions.json": kubernetes.definitions(self.version, self.strict)}
+        integers.normalise(obj, candidates[0], documents)
 
     def findings(self, obj: dict[str, Any]) -> list[Finding]:
         """Schema findings of an object modelops is about to emit: an unknown kind is itself a finding."""

@@ -41,7 +41,8 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    text = str(value)
+    return text if len(text) <= 60 else f"{text[:57]}... ({len(text)} digits)"
 
 
 _JSON_TYPES = {

@@ -15,6 +15,7 @@ import jsonschema_rs
 
 from generator import builtin
 from generator.errors import Path
+from generator.schemas import integers
 from generator.schemas.messages import Finding, explain_all
 
 SCHEMA_BASE = "https://modelops.io/schemas/"
@@ -42,6 +43,12 @@ def documents() -> dict[str, dict[str, Any]]:
     return docs
 
 
+@cache
+def by_file_name() -> dict[str, dict[str, Any]]:
+    """Every shipped schema by the last part of its `$id`, as references name them (see integers)."""
+    return {uri.rsplit("/", 1)[-1]: doc for uri, doc in documents().items()}
+
+
 def schema(name: str) -> dict[str, Any]:
     return documents()[SCHEMA_BASE + name]
 
@@ -59,6 +66,11 @@ def _registry() -> jsonschema_rs.Registry:
 @cache
 def validator(name: str) -> Any:
     return jsonschema_rs.validator_for(schema(name), registry=_registry(), offline=True)
+
+
+def normalise(name: str, data: Any) -> list[Path]:
+    """Integral floats (`6.0`) in the integer fields of shipped schema `name` become ints, in place."""
+    return integers.normalise(data, schema(name), by_file_name())
 
 
 def validate(name: str, data: Any, raw: dict[Path, str] | None = None) -> list[Finding]:

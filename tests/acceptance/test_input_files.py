@@ -86,7 +86,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ("releases/team-a/README.md", readme, f"not a release spec: {NOT_A_SPEC}"),
     ("releases/team-a/x.json", readme, f"not a release spec: {NOT_A_SPEC}"),
     ("releases/x.YAML", readme, "not read as a release spec: the extension must be lower case; rename it to x.yaml"),
-    ("releases/pipe.yaml", fifo, "is a FIFO (named pipe), not a regular file"),
+    ("releases/pipe.yaml", fifo, "is a named pipe (FIFO), not a regular file; refusing to read it"),
     ("releases/team-a/dangling.yaml", dangling_link, "is a symbolic link to 'gone.yaml', which does not exist"),
     ("releases/x.yaml", directory, "is a directory, not a release spec"),
     (

@@ -4,7 +4,7 @@ import json
 from pathlib import Path, PurePosixPath
 
 from generator.cli.console import Console
-from generator.errors import EXIT_OK, UsageError, format_path
+from generator.errors import EXIT_OK, UsageError, format_path, printable
 from generator.inputs import origins, resolve, spec
 from generator.inputs.origins import Origin, Row
 from generator.inputs.sources import WorkTree
@@ -58,7 +58,7 @@ def _value_text(row: Row) -> str:
 
 
 def _print_text(console: Console, rows: list[Row]) -> None:
-    table = [(row.field, _value_text(row), row.place, row) for row in rows]
+    table = [(printable(row.field), printable(_value_text(row)), printable(row.place), row) for row in rows]
     field_width = max(len(field) for field, *_ in table)
     value_width = max((len(value) for _, value, *_ in table if len(value) <= _MAX_VALUE_WIDTH), default=0)
     location_width = max(len(location) for _, _, location, _ in table)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from generator.cli.console import Console
-from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, UsageError, format_path
+from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, UsageError, format_path, printable
 from generator.inputs import spec
 from generator.inputs.sources import WorkTree
 from generator.render import emitter
@@ -71,7 +71,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
         rules = entry["rules"]
         console.emit(f"{name} (level {entry['level']}): {len(rules)} rules")
         for r in rules:
-            console.emit(f"  {r.id:<12} {r.severity.value:<8} {r.layer:<9} {r.title}")
+            console.emit(f"  {r.id:<12} {r.severity.value:<8} {r.layer:<9} {printable(r.title)}")
     return EXIT_OK
 
 
@@ -90,26 +90,27 @@ def run_explain(root: Path, console: Console, rule_id: str) -> int:
         raise UsageError(f"unknown rule {rule_id!r}{hint}")
     envs = spec.load_environments(source)
     active = [name for name, env in envs.items() if rule.applies_to(env)]
-    console.emit(f"{rule.id}  {rule.title}")
+    console.emit(f"{rule.id}  {printable(rule.title)}")
     console.emit(
-        f"  severity: {rule.severity.value}   layer: {rule.layer}   policy set: {rule.policy_set} ({rule.location})"
+        f"  severity: {rule.severity.value}   layer: {rule.layer}   policy set: {rule.policy_set} "
+        f"({printable(str(rule.location))})"
     )
     console.emit(f"  applies to: {_scope(rule)}")
     console.emit(f"  active in: {', '.join(active) or 'no environment'}")
     if rule.layer == "manifest" and rule.builtin not in builtins.RELEASE:
-        console.emit(f"  select: {', '.join(s.text for s in rule.selects)}")
+        console.emit(f"  select: {printable(', '.join(s.text for s in rule.selects))}")
     if rule.schema is not None:
         console.emit("  assert:\n" + _block(rule.schema))
     else:
         args = f" with {json.dumps(rule.args)}" if rule.args else ""
         console.emit(f"  check: built-in {rule.builtin}{args}")
-    console.emit("  rationale:\n    " + rule.rationale.strip())
+    console.emit("  rationale:\n    " + "\n    ".join(printable(line) for line in rule.rationale.strip().splitlines()))
     for label, found in zip(("pass", "fail"), engine.check_examples(rule), strict=True):
         console.emit(f"  {'passing' if label == 'pass' else 'failing'} example:\n" + _block(rule.examples[label]))
         if not found:
             console.emit("    -> passes")
         for path, message in found:
-            console.emit(f"    -> {format_path(path) or '(release)'}: {message}")
+            console.emit(printable(f"    -> {format_path(path) or '(release)'}: {message}"))
     return EXIT_OK
 
 

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from generator.cli.console import Console
-from generator.errors import EXIT_OK, InputError
+from generator.errors import EXIT_OK, InputError, printable
 from generator.inputs import spec
 from generator.inputs.sources import WorkTree
 from generator.repo import commits, status
@@ -30,20 +30,24 @@ def run(root: Path, console: Console, output: str) -> int:
         return EXIT_OK
     header = ("release", "version", "strategy", "image", "artifact", "commit")
     for env in dict.fromkeys(r.environment for r in rows):
+        # Read from rendered/ and commit messages, which anyone with push access writes.
         table = [header] + [
-            (
-                r.release,
-                r.version,
-                r.strategy,
-                _short(r.image_digest or r.image),
-                _short(r.artifact_digest),
-                f"{r.commit[:12]} {r.date} {r.subject}",
+            tuple(
+                printable(cell)
+                for cell in (
+                    r.release,
+                    r.version,
+                    r.strategy,
+                    _short(r.image_digest or r.image),
+                    _short(r.artifact_digest),
+                    f"{r.commit[:12]} {r.date} {r.subject}",
+                )
             )
             for r in rows
             if r.environment == env
         ]
         widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-        console.emit(f"{env}:")
+        console.emit(f"{printable(env)}:")
         for row in table:
             cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
             console.emit("  " + "  ".join([*cells, row[-1]]).rstrip())

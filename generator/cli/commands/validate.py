@@ -68,7 +68,7 @@ def run_paths(console: Console, paths: Sequence[Path], output: str, strict: bool
         raise UsageError("- (standard input) can be given only once")
     version = lookup.kubernetes_version(options.kubernetes_version)
     schemas = lookup.SchemaLookup(version, strict, options.schema_locations)
-    loaded = reader.load(paths, sys.stdin.buffer.read)
+    loaded = reader.load(paths, sys.stdin.buffer.read)  # called with the size limit
     check_options = checker.Options(
         strict=strict,
         skip=checker.parse_skip(options.skip),

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from generator.cli.console import Console
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, printable
 from generator.validate.report import Report
 
 
@@ -74,5 +74,8 @@ def document(rep: Report) -> ET.Element:
 
 def report(rep: Report, console: Console) -> None:
     tree = document(rep)
+    for element in tree.iter():  # XML 1.0 cannot carry control characters at all; texts hold formatted lines
+        for key, value in element.attrib.items():
+            element.set(key, printable(value))
     ET.indent(tree)
     console.emit('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree, encoding="unicode") + "\n")

@@ -8,7 +8,7 @@ point per input file with findings that belong to no object; the diagnostics fol
 from __future__ import annotations
 
 from generator.cli.console import Console
-from generator.errors import Diagnostic, sort_key
+from generator.errors import Diagnostic, printable, sort_key
 from generator.render import emitter
 from generator.validate.report import Report
 
@@ -30,7 +30,7 @@ _FIELDS = ("severity", "file", "line", "column", "field", "message", "rule")
 
 def _description(text: str) -> str:
     # '#' starts a directive in TAP; a description must not carry one by accident.
-    return text.replace("\\", "\\\\").replace("#", "\\#").replace("\n", " ")
+    return printable(text.replace("\\", "\\\\").replace("#", "\\#").replace("\n", " "))
 
 
 def lines(rep: Report) -> list[str]:

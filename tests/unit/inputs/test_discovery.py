@@ -122,7 +122,7 @@ def test_special_files_are_refused_not_read(tmp_path: Path) -> None:
     os.symlink("loop.yaml", root / "releases/loop.yaml")
     assert [d.format() for d in discovery.release_files(WorkTree(root)).problems] == [
         "releases/loop.yaml: is a symbolic link that cannot be followed: too many levels of symbolic links",
-        "releases/pipe.yaml: is a FIFO (named pipe), not a regular file",
+        "releases/pipe.yaml: is a named pipe (FIFO), not a regular file; refusing to read it",
     ]
 
 

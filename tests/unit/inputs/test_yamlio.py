@@ -64,3 +64,39 @@ def test_a_number_too_large_for_a_float_stays_the_text_written() -> None:
     assert doc.data["a"] == "1e999" and doc.data["b"] == "-1e999"
     assert doc.data["c"] == float("inf") and doc.data["d"] == 2.5
     assert ("a",) not in doc.raw and doc.raw[("d",)] == "2.5"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1" * (yamlio.MAX_INT_DIGITS + 1),
+        "-" + "1" * (yamlio.MAX_INT_DIGITS + 1),
+        "1" + "_1" * yamlio.MAX_INT_DIGITS,
+        "0x" + "f" * 3600,  # fewer characters than the limit, more decimal digits
+    ],
+)
+def test_an_integer_python_cannot_print_is_refused_where_it_is_read(number: str) -> None:
+    assert load_error(f"spec:\n  n: {number}\n".encode()) == (
+        f"spec.yaml:2:6: spec.n: integer has more than {yamlio.MAX_INT_DIGITS} digits"
+    )
+
+
+def test_the_longest_integer_python_can_print_is_read() -> None:
+    doc = yamlio.load(f"n: {'9' * yamlio.MAX_INT_DIGITS}\n".encode(), "f.yaml")
+    assert str(doc.data["n"]) == "9" * yamlio.MAX_INT_DIGITS
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'a:\n  b: "x\\ud800"\n', "spec.yaml:2:6: a.b: \\ud800 is half of a UTF-16 surrogate pair, not a character"),
+        (b'"\\udfff": 1\n', "spec.yaml:1:1: \\udfff is half of a UTF-16 surrogate pair"),
+        (b'a: ["\\ud83d\\ude00"]\n', "spec.yaml:1:5: a[0]: \\ud83d is half of a UTF-16 surrogate pair"),
+    ],
+)
+def test_a_lone_surrogate_escape_is_refused_with_its_position(raw: bytes, expected: str) -> None:
+    assert expected in load_error(raw)
+
+
+def test_a_character_outside_the_bmp_is_read_from_its_escape() -> None:
+    assert yamlio.load(b'a: "\\U0001F600"\n', "f.yaml").data == {"a": "\U0001f600"}

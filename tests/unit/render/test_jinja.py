@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import TemplateError
+from generator.errors import InputError, TemplateError
 from generator.inputs import yamlio
 from tests.conftest import edit, write
 from tests.render_helpers import rendered
@@ -90,3 +90,13 @@ def test_include_cannot_leave_the_templates_directory(example: Path) -> None:
     with pytest.raises(TemplateError) as info:
         rendered(example)
     assert "templates/release/evil.yaml.j2" in info.value.diagnostics[0].format()
+
+
+def test_a_repository_template_that_cannot_be_read_is_refused_not_replaced_by_the_built_in(example: Path) -> None:
+    (example / "templates/release").mkdir(parents=True)
+    (example / "templates/release/pdb.yaml.j2").write_bytes(b"apiVersion: policy/v1 # caf\xe9\n")
+    with pytest.raises(InputError) as info:
+        rendered(example)
+    assert info.value.diagnostics[0].format() == (
+        "templates/release/pdb.yaml.j2:1:28: file is not valid UTF-8 (byte 0xe9)"
+    )
