@@ -39,6 +39,8 @@ def _message(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, jinja2.UndefinedError):
         return f"undefined value: {exc.message}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"no template {exc.name} in {TEMPLATES_DIR}/ or the built-in ones"
     if isinstance(exc, SecurityError):
         return f"template tried an unsafe operation: {exc}"
     if isinstance(exc, jinja2.TemplateError):
