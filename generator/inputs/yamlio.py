@@ -301,11 +301,11 @@ def load_all(
     return out
 
 
-def load_stream(text: str, file: str) -> list[Any]:
-    """All documents of a trusted stream (template output); empty documents dropped."""
+def load_stream(text: str, file: str) -> list[tuple[Any, int]]:
+    """All documents of a stream (template output), each with the line it starts on; empty ones dropped."""
     out = []
     for node in _compose(text, file):
         data = _Builder(file, _yaml().constructor).build(node, ())
         if data is not None:
-            out.append(data)
+            out.append((data, node.start_mark.line + 1))
     return out

@@ -4,29 +4,29 @@ Every `{{ expression }}` in a template is a *typed value*, never text spliced in
 Jinja's `finalize` hook swaps each value for an opaque token, the template's YAML
 skeleton is parsed, and the tokens are replaced by the values themselves.  A spec value
 such as "x\\n---\\nkind: Secret" or "{{ 7*7 }}" therefore stays one literal string; it
-cannot add keys, documents or template code.  Templates run in Jinja's sandbox with
-StrictUndefined, and can only load other templates from the templates directories.
+cannot add keys, documents or template code.  Templates run in a sandbox with limits
+(generator.render.sandbox) and StrictUndefined, and can only load other templates from the
+templates directories; whatever fails in a run is a TemplateError at the template line
+(generator.render.failures), naming the release and environment being rendered.
 """
 
 from __future__ import annotations
 
 import hashlib
-import traceback
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from generator import builtin
-from generator.errors import InputError, TemplateError
+from generator.errors import InputError, ModelOpsError, TemplateError
 from generator.inputs import yamlio
 from generator.inputs.resolve import Resolved
 from generator.inputs.sources import MissingFile, Source
 from generator.inputs.spec import Environment
 from generator.layout import TEMPLATES_DIR
-from generator.render import argocd, skeleton, view
+from generator.render import argocd, failures, sandbox, skeleton, view
 from generator.render import context as ctx
 
 TEMPLATE_SUFFIX = ".yaml.j2"
@@ -54,11 +54,14 @@ class _Loader(jinja2.BaseLoader):
         if template.startswith("/") or ".." in template.split("/"):
             raise jinja2.TemplateNotFound(template)
         if self.source is not None:
+            filename = self._repo_path(template)
             try:
-                raw = self.source.read(self._repo_path(template))
-                return yamlio.decode(raw, self._repo_path(template)), self._repo_path(template), lambda: True
+                text = yamlio.decode(self.source.read(filename), filename)
             except MissingFile:
                 pass  # a repository template adds to or overrides the built-in ones; any other refusal stands
+            else:
+                sandbox.check_source(environment, text, filename)
+                return text, filename, lambda: True
         path = self.builtin / template
         if not path.is_file():
             raise jinja2.TemplateNotFound(template)
@@ -93,13 +96,6 @@ def _combine(base: dict[str, Any], *more: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(merged.items()))
 
 
-def _template_line(exc: BaseException, filename: str) -> int | None:
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename == filename:
-            return frame.lineno
-    return getattr(exc, "lineno", None)
-
-
 def _order(obj: dict[str, Any]) -> dict[str, Any]:
     ordered = {k: obj[k] for k in _TOP_ORDER if k in obj}
     ordered.update({k: v for k, v in obj.items() if k not in ordered})
@@ -114,7 +110,7 @@ def _order(obj: dict[str, Any]) -> dict[str, Any]:
 class Renderer:
     def __init__(self, source: Source | None):
         self.loader = _Loader(source)
-        self.jinja = ImmutableSandboxedEnvironment(
+        self.jinja = sandbox.Sandbox(
             loader=self.loader,
             undefined=jinja2.StrictUndefined,
             autoescape=False,
@@ -126,47 +122,92 @@ class Renderer:
         self.jinja.filters["combine"] = _combine
         self.templates = {scope: self.loader.list_scope(scope) for scope in SCOPES}
 
+    def _render(self, template: jinja2.Template, variables: dict[str, Any]) -> str:
+        """The run's text, its size counted as it is produced (values count as they are printed)."""
+        budget = self.jinja.budget
+        chunks = []
+        size = 0
+        for chunk in template.generate(**variables):
+            size += len(chunk)
+            if size + budget.chars > sandbox.MAX_OUTPUT_CHARS:
+                budget.spend(size)  # raises, naming the limit
+            chunks.append(chunk)
+        budget.spend(size)
+        return "".join(chunks)
+
     def _run(self, name: str, context: dict[str, Any]) -> list[dict[str, Any]]:
-        values = skeleton.Values()
         filename = f"{TEMPLATES_DIR}/{name}"
+        self.jinja.budget = sandbox.Budget()
+        values = skeleton.Values(self.jinja.budget)
         try:
             template = self.jinja.get_template(name)
-            text = template.render(**context, _modelops_values=values)
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError.at(f"template syntax error: {exc.message}", filename, exc.lineno) from None
-        except jinja2.UndefinedError as exc:
-            raise TemplateError.at(f"undefined value: {exc.message}", filename, _template_line(exc, filename)) from None
-        except SecurityError as exc:
-            raise TemplateError.at(
-                f"template tried an unsafe operation: {exc}", filename, _template_line(exc, filename)
-            ) from None
-        except jinja2.TemplateError as exc:
-            raise TemplateError.at(f"template error: {exc}", filename, _template_line(exc, filename)) from None
+            text = self._render(template, {**context, "_modelops_values": values})
+        except ModelOpsError:
+            raise  # a template file the loader refused, already named
+        except Exception as exc:  # the template is user input: whatever it raised is its failure
+            raise failures.template_error(exc, filename) from None
+
+        def at_output(line: int, message: str) -> TemplateError:
+            """A finding on output `line`, at the template line that printed it."""
+            self.jinja.budget = sandbox.Budget()
+            variables = {**context, "_modelops_values": skeleton.Values(self.jinja.budget)}
+            source = self.loader.get_source(self.jinja, name)[0]
+            offset = failures.offset_of_line(text, line)
+            return TemplateError.at(message, filename, failures.output_line(template, source, variables, offset))
+
         try:
             docs = skeleton.documents(text, filename)
         except InputError as exc:
             diag = exc.diagnostics[0]
-            raise TemplateError.at(
-                f"template output is not valid YAML: {diag.message} (output line "
-                f"{diag.location.line if diag.location else '?'})",
-                filename,
-            ) from None
+            line = diag.location.line if diag.location and diag.location.line else 1
+            raise at_output(line, f"template output is not valid YAML: {diag.message} (output line {line})") from None
         out = []
-        for doc, base in docs:
-            obj = skeleton.substitute(doc, values.values[base:] if base else values.values, filename)
-            if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
-                raise TemplateError.at("every document a template renders must be a Kubernetes object", filename)
+        for number, (doc, base, line) in enumerate(docs, 1):
+            try:
+                obj = skeleton.substitute(doc, values.values, base)
+            except skeleton.Misplaced as exc:
+                where = text.count("\n", 0, max(text.find(exc.token), 0)) + 1
+                raise at_output(where, str(exc)) from None
+            problem = _not_an_object(obj)
+            if problem:
+                raise at_output(line, f"document {number} of the output is not a Kubernetes object: {problem}")
             out.append(_order(obj))
         return out
 
     def render_release(self, resolved: Resolved) -> list[tuple[str, dict[str, Any]]]:
         """The release templates' objects for one release in one environment (from its view: keys sorted)."""
         context = ctx.release_context(view.unit(resolved))
-        return [(name, obj) for name in self.templates["release"] for obj in self._run(name, context)]
+        return self._scope("release", context, f"release {resolved.name}", resolved.name, resolved.env.name)
 
     def render_environment(
         self, env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]
     ) -> list[tuple[str, dict[str, Any]]]:
         """The environment templates' objects: its Argo CD project and applications (see generator.render.argocd)."""
         context = argocd.context(view.environment(env), releases, kinds)
-        return [(name, obj) for name in self.templates["environment"] for obj in self._run(name, context)]
+        return self._scope("environment", context, f"environment {env.name}", None, env.name)
+
+    def _scope(
+        self, scope: str, context: dict[str, Any], subject: str, release: str | None, environment: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Every template of `scope` run on `context`; a failure says what was being rendered."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        try:
+            for name in self.templates[scope]:
+                out.extend((name, obj) for obj in self._run(name, context))
+        except TemplateError as exc:
+            raise TemplateError(
+                d.with_context(message=f"{d.message} (rendering {subject})", release=release, environment=environment)
+                for d in exc.diagnostics
+            ) from None
+        return out
+
+
+def _not_an_object(obj: Any) -> str | None:
+    if not isinstance(obj, dict):
+        return "it is not a mapping"
+    for field in ("apiVersion", "kind"):
+        if field not in obj:
+            return f"it has no {field}"
+        if not isinstance(obj[field], str) or not obj[field]:
+            return f"{field} must be a non-empty string, got {obj[field]!r}"
+    return None

@@ -26,13 +26,16 @@ _Applied = tuple[dict[str, Any], dict[str, Any]]
 
 def has_float(data: Any) -> bool:
     """Whether `data` holds a float anywhere (most objects hold none, and skip the walk)."""
-    kind = type(data)
-    if kind is float:
-        return True
-    if kind is dict:
-        return any(has_float(value) for value in data.values())
-    if kind is list:
-        return any(has_float(item) for item in data)
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif kind is float:
+            return True
     return False
 
 

@@ -49,7 +49,8 @@ def test_template_override_with_undefined_variable_names_file_and_line(example: 
     with pytest.raises(TemplateError) as info:
         rendered(example)
     assert info.value.diagnostics[0].format() == (
-        "templates/release/pdb.yaml.j2:5: undefined value: 'no_such_value' is undefined"
+        "templates/release/pdb.yaml.j2:5: undefined value: 'no_such_value' is undefined "
+        "(rendering release bge-embeddings)"
     )
 
 
