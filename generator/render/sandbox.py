@@ -21,6 +21,7 @@ template line that went past the limit.
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import jinja2
@@ -134,7 +135,14 @@ class Sandbox(ImmutableSandboxedEnvironment):
         longest = n * (max * (_LONGEST_WORD + 2) + len("<p></p>\n\n"))
         if longest > MAX_VALUE_CHARS:
             raise Refused(f"lipsum(n={n}, max={max}) may produce more than the limit of {MAX_VALUE_CHARS} characters")
-        return str(generate_lorem_ipsum(n=n, html=html, min=min, max=max))
+        # Jinja draws from the process's global random state: seeded and restored, so the same
+        # template renders the same bytes on every run.
+        state = random.getstate()
+        random.seed(f"lipsum {n} {html} {min} {max}")
+        try:
+            return str(generate_lorem_ipsum(n=n, html=html, min=min, max=max))
+        finally:
+            random.setstate(state)
 
 
 def check_source(environment: jinja2.Environment, source: str, filename: str) -> None:
