@@ -135,6 +135,18 @@ def emptied_environments(root: Path, tree: RenderedTree, desired: dict[str, byte
     return out
 
 
+def refuse_emptying(emptied: dict[str, int], what: str) -> None:
+    """An InputError for the first environment of `emptied` (environment -> releases it would lose);
+    `what` says what would remove them, with `{count}` for how many."""
+    if emptied:
+        env, count = next(iter(sorted(emptied.items())))
+        raise InputError.at(
+            f"no release is deployed to {env} any more: {what.format(count=count)} {RENDERED_DIR}/{env}/ "
+            "(and Argo CD would prune them); pass --allow-empty if that is intended",
+            RELEASES_DIR,
+        )
+
+
 def plan(root: Path, tree: RenderedTree, desired: dict[str, bytes] | None = None) -> Changes:
     """What writing `tree` would add, change and remove; `desired` is `tree.files()` if already at hand."""
     desired = tree.files() if desired is None else desired
@@ -280,14 +292,8 @@ def write(root: Path, tree: RenderedTree, allow_empty: bool = False) -> Changes:
     clean_leftovers(root)
     _refuse_links(root, RENDERED_DIR)
     desired = tree.files()  # encoded once, for the plan and the staging
-    emptied = emptied_environments(root, tree, desired)
-    if emptied and not allow_empty:
-        env, count = next(iter(sorted(emptied.items())))
-        raise InputError.at(
-            f"no release is deployed to {env} any more: writing would remove all {count} releases in "
-            f"{RENDERED_DIR}/{env}/ (and Argo CD would prune them); pass --allow-empty if that is intended",
-            RELEASES_DIR,
-        )
+    if not allow_empty:
+        refuse_emptying(emptied_environments(root, tree, desired), "writing would remove all {count} releases in")
     changes = plan(root, tree, desired)
     if changes.empty:
         return changes

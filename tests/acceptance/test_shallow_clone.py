@@ -7,13 +7,19 @@ from pathlib import Path
 from tests.conftest import Runner, edit, git
 
 
-def test_diff_and_provenance_in_a_shallow_clone(example_repo: Path, run: Runner, tmp_path: Path) -> None:
-    assert run(example_repo, "commit", "-m", "first render").exit_code == 0
-    edit(example_repo / "releases/bge-embeddings.yaml", "team: search", "team: ranking")
-    git(example_repo, "commit", "-qam", "bge: new team")
-    assert run(example_repo, "commit", "-m", "second render").exit_code == 0
+def shallow_clone(repo: Path, run: Runner, tmp_path: Path) -> Path:
+    """Two render commits (bge-embeddings changed in the second), cloned with --depth 1."""
+    assert run(repo, "commit", "-m", "first render").exit_code == 0
+    edit(repo / "releases/bge-embeddings.yaml", "team: search", "team: ranking")
+    git(repo, "commit", "-qam", "bge: new team")
+    assert run(repo, "commit", "-m", "second render").exit_code == 0
     shallow = tmp_path / "shallow"
-    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{example_repo}", str(shallow))
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    return shallow
+
+
+def test_diff_and_provenance_in_a_shallow_clone(example_repo: Path, run: Runner, tmp_path: Path) -> None:
+    shallow = shallow_clone(example_repo, run, tmp_path)
 
     result = run(shallow, "diff", "--base", "HEAD~1")
     assert result.exit_code == 3
@@ -37,12 +43,7 @@ def test_diff_and_provenance_in_a_shallow_clone(example_repo: Path, run: Runner,
 def test_provenance_of_a_release_rendered_before_the_shallow_boundary(
     example_repo: Path, run: Runner, tmp_path: Path
 ) -> None:
-    assert run(example_repo, "commit", "-m", "first render").exit_code == 0
-    edit(example_repo / "releases/bge-embeddings.yaml", "team: search", "team: ranking")
-    git(example_repo, "commit", "-qam", "bge: new team")
-    assert run(example_repo, "commit", "-m", "second render").exit_code == 0
-    shallow = tmp_path / "shallow"
-    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{example_repo}", str(shallow))
+    shallow = shallow_clone(example_repo, run, tmp_path)
     # llama3-8b-chat was last rendered by the first render, before the clone's history starts.
     result = run(shallow, "provenance", "llama3-8b-chat", "--env", "dev", "-o", "json")
     assert result.exit_code == 0, result.err

@@ -10,7 +10,6 @@ from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, InputError, Location, RepositoryError
 from generator.inputs.sources import WorkTree
-from generator.layout import RELEASES_DIR, RENDERED_DIR
 from generator.pipeline import compose
 from generator.render import argocd
 from generator.repo import commits, lock, writer
@@ -40,14 +39,9 @@ def _render_and_commit(
         return None
     at = commits.prefix(repo, root)
     _check_argocd_paths(built, at)
-    emptied = commits.emptied_since_head(repo, built.tree.files(), list(built.inputs.environments), at)
-    if emptied and not allow_empty:
-        env, count = next(iter(sorted(emptied.items())))
-        raise InputError.at(
-            f"no release is deployed to {env} any more: committing would remove all {count} releases that HEAD "
-            f"has in {RENDERED_DIR}/{env}/ (and Argo CD would prune them); pass --allow-empty if that is intended",
-            RELEASES_DIR,
-        )
+    if not allow_empty:
+        emptied = commits.emptied_since_head(repo, built.tree.files(), list(built.inputs.environments), at)
+        writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
     writer.write(root, built.tree, allow_empty)
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo, at)
