@@ -12,12 +12,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
-import socket
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,6 +71,9 @@ def _lock_path(root: Path) -> Path:
         return found / LOCK_FILE
     # Not a git repository (trying modelops out in a plain directory): a lock per directory, in a
     # directory of the user's own below /tmp, so that nobody else can plant a link where it goes.
+    import hashlib
+    import tempfile
+
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     private = Path(tempfile.gettempdir()) / f"modelops-{os.getuid()}"
     try:
@@ -127,6 +127,8 @@ def held(
                 notify(f"waiting up to {wait:g}s for another writer to finish ({holder})")
             waiting = True
             time.sleep(_POLL)
+        import socket  # here, not at the top: the pre-commit hook imports this module for --wait's default
+
         since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": command, "since": since})
         os.ftruncate(fd, 0)

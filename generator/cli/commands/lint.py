@@ -6,7 +6,6 @@ from pathlib import Path
 
 from generator import clock
 from generator.cli.console import Console
-from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, Severity, UsageError
 from generator.inputs import discovery, resolve, spec
 from generator.inputs.sources import WorkTree
@@ -90,5 +89,7 @@ def run(root: Path, console: Console, files: tuple[Path, ...], output: str, stri
         for diag in report.diagnostics():
             console.error(diag)
     else:
+        from generator.cli.reporters import formats  # JUnit, SARIF, TAP: not needed for the hook's text
+
         formats.get(output)(report, console)
     return EXIT_INVALID if report.failed() else EXIT_OK
