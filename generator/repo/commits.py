@@ -18,7 +18,7 @@ import git
 from generator import __version__, layout
 from generator.errors import RepositoryError
 from generator.layout import ARGOCD_DIR, RENDERED_DIR
-from generator.repo import plumbing, provenance
+from generator.repo import lock, plumbing, provenance
 from generator.repo.provenance import RENDERED_BY
 
 # A message lists this many files, then "... and N more": `git show --stat` has the rest.
@@ -89,10 +89,11 @@ def head_commit(repo: git.Repo) -> git.Commit | None:
 
 
 def prefix(repo: git.Repo, root: Path) -> str:
-    """Where the GitOps repository at `root` sits in the git work tree: "" at its top, else "sub/dir/"."""
-    top = Path(repo.working_tree_dir or ".").resolve()
-    inside = root.resolve().relative_to(top).as_posix()
-    return "" if inside == "." else inside + "/"
+    """Where the GitOps repository at `root` sits in the git work tree: "" at its top, else "sub/dir/".
+
+    The same answer `render` and `check` get without opening the repository (lock.place).
+    """
+    return lock.place(root) or ""
 
 
 def _plumbing(repo: git.Repo) -> plumbing.Git:

@@ -28,27 +28,36 @@ DEFAULT_WAIT = 60.0
 _POLL = 0.1
 
 
+def _top(root: Path) -> Path | None:
+    """The directory at or above `root` that holds `.git` (a directory, or a worktree's file)."""
+    for directory in (root, *root.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
 def git_dir(root: Path) -> Path | None:
     """The git directory of the work tree at or above `root` (`.git`, or where a `.git` file points)."""
-    for directory in (root, *root.parents):
-        dot_git = directory / ".git"
-        if dot_git.is_dir():
-            return dot_git
-        if dot_git.is_file():
-            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-            if text.startswith("gitdir:"):
-                target = Path(text.removeprefix("gitdir:").strip())
-                return target if target.is_absolute() else (directory / target).resolve()
-    return None
+    top = _top(root)
+    if top is None:
+        return None
+    dot_git = top / ".git"
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            target = Path(text.removeprefix("gitdir:").strip())
+            return target if target.is_absolute() else (top / target).resolve()
+        return None
+    return dot_git
 
 
 def place(root: Path) -> str | None:
     """Where `root` sits in its git work tree ("" at the top, "sub/dir/" below it); None outside git."""
-    for directory in (root, *root.parents):
-        if (directory / ".git").exists():
-            inside = root.resolve().relative_to(directory.resolve()).as_posix()
-            return "" if inside == "." else inside + "/"
-    return None
+    top = _top(root)
+    if top is None:
+        return None
+    inside = root.resolve().relative_to(top.resolve()).as_posix()
+    return "" if inside == "." else inside + "/"
 
 
 def workdir(root: Path) -> Path:

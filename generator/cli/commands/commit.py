@@ -39,14 +39,15 @@ def _render_and_commit(
         return None
     at = commits.prefix(repo, root)
     _check_argocd_paths(built, at)
+    files = built.tree.files()  # encoded once, for the guard and the commit
     if not allow_empty:
-        emptied = commits.emptied_since_head(repo, built.tree.files(), list(built.inputs.environments), at)
+        emptied = commits.emptied_since_head(repo, files, list(built.inputs.environments), at)
         writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
     writer.write(root, built.tree, allow_empty)
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo, at)
     return commits.commit_rendered(
-        repo, built.tree.files(), lambda files: commits.commit_message(files, versions, message, order, source), at
+        repo, files, lambda changes: commits.commit_message(changes, versions, message, order, source), at
     )
 
 
