@@ -17,6 +17,8 @@ RENDERED_DIR = "rendered"
 ARGOCD_DIR = "_argocd"
 # Provenance beside each release's manifests; not *.yaml or *.json, so Argo CD's directory source skips it.
 METADATA_FILE = "modelops.metadata"
+# Every unit's objects, one multi-document stream (see generator.render.objects for the figures).
+MANIFEST_FILE = "manifest.yaml"
 
 
 def environment_path(env: str) -> str:

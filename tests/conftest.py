@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from generator.cli import main as cli_module
 
@@ -154,6 +155,17 @@ def add_fleet(repo: Path, count: int, prefix: str = "fleet") -> list[str]:
     for name in names:
         write(repo / f"releases/{name}.yaml", base.replace("toxicity-classifier", name))
     return names
+
+
+def manifest_objects(text: str) -> dict[str, dict[str, Any]]:
+    """The objects of one manifest.yaml, by `Kind/name`."""
+    return {f"{d['kind']}/{d['metadata']['name']}": d for d in yaml.safe_load_all(text) if d}
+
+
+def rendered_object(repo: Path, env: str, unit: str, kind: str, name: str | None = None) -> dict[str, Any]:
+    """One object of rendered/<env>/<unit>/manifest.yaml on disk (`name` defaults to the unit's)."""
+    text = (repo / f"rendered/{env}/{unit}/manifest.yaml").read_text(encoding="utf-8")
+    return manifest_objects(text)[f"{kind}/{name or unit}"]
 
 
 def files_under(root: Path) -> dict[str, bytes]:

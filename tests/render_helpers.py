@@ -12,13 +12,13 @@ from tests.conftest import PROJECT
 
 
 def render(repo: Path) -> dict[str, dict[str, Any]]:
-    """Rendered objects by repository path."""
+    """Rendered objects by key (rendered/<env>/<unit>/<kind>-<name>; see RenderedObject.key)."""
     return {path: obj.obj for path, obj in compose.build(WorkTree(repo)).tree.objects.items()}
 
 
 def rendered(repo: Path) -> dict[str, bytes]:
-    """The manifests by path (each release's modelops.metadata aside: tests/acceptance/test_provenance.py)."""
-    return {p: data for p, data in compose.build(WorkTree(repo)).tree.files().items() if p.endswith(".yaml")}
+    """Each object's YAML by key (as in its manifest.yaml, without the `---` line)."""
+    return {key: o.text.encode() for key, o in compose.build(WorkTree(repo)).tree.objects.items()}
 
 
 def findings(repo: Path) -> list[str]:
@@ -43,13 +43,13 @@ def example() -> dict[str, dict[str, Any]]:
 def obj(
     objects: dict[str, dict[str, Any]], env: str, release: str, kind: str, name: str | None = None
 ) -> dict[str, Any]:
-    path = f"rendered/{env}/{release}/{kind.lower()}-{name or release}.yaml"
+    path = f"rendered/{env}/{release}/{kind.lower()}-{name or release}"
     assert path in objects, f"{path} not rendered; have {sorted(p for p in objects if f'/{release}/' in p)}"
     return objects[path]
 
 
 def argocd(objects: dict[str, dict[str, Any]], env: str, kind: str, name: str) -> dict[str, Any]:
-    return objects[f"rendered/{env}/_argocd/{kind.lower()}-{name}.yaml"]
+    return objects[f"rendered/{env}/_argocd/{kind.lower()}-{name}"]
 
 
 def pod(workload: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class Build:
     resolved: list[Resolved]
     tree: RenderedTree
     policies: model.Policies
-    schema_findings: dict[str, list[Finding]]  # by rendered path
+    schema_findings: dict[str, list[Finding]]  # by object key (RenderedObject.key)
 
 
 def select_environments(inputs: Inputs, names: tuple[str, ...] | None) -> Inputs:
@@ -94,10 +94,11 @@ def build(
             for template, obj in renderer.render_environment(env, by_env[env_name], kinds):
                 schemas.normalise(obj)
                 added = tree.add(layout.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
-                findings[added.path] = schemas.findings(obj)
+                findings[added.key] = schemas.findings(obj)
     finally:
         produced.close()
     tree.objects = dict(sorted(tree.objects.items()))
+    tree.place()
     if cache is not None:
         cache.flush()
     return Build(inputs, resolved, tree, policies, findings)
@@ -119,8 +120,8 @@ def _add_unit(
         added = tree.add(
             directory, template, obj, text or None, environment=item.env.name, release=item.name, origin=origin
         )
-        findings[added.path] = found
-        texts[added.path] = added.text
+        findings[added.key] = found
+        texts[added.key] = added.text
         kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
     meta = provenance.metadata(item, templates, texts)
     tree.metadata[layout.metadata_path(item.env.name, item.name)] = provenance.text(meta)

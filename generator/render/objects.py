@@ -2,6 +2,13 @@
 
 Nothing here touches the disk: the tree says which file of rendered/ each object belongs
 in, and generator.repo.writer makes rendered/ match it.
+
+Each unit (a release in an environment, or an environment's _argocd) is one file,
+`manifest.yaml`, a multi-document stream with the objects in key order (kind, then name),
+as Argo CD's source hydrator writes one manifest.yaml per application path.  One file per
+object meant 31,167 files at 1,000 releases x 3 environments; writing them cost 4.7 s and
+`git add && commit` 13.5 s, against 0.3-0.4 s and 0.75 s for the same bytes in 3,003 files.
+Argo CD's directory source reads every document of the stream, as it read the separate files.
 """
 
 from __future__ import annotations
@@ -16,17 +23,20 @@ from generator.errors import Location, Path, TemplateError, nearest
 from generator.render import emitter
 
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+DOCUMENT_START = "---\n"
 
 
 @dataclass
 class RenderedObject:
-    path: str  # repository-relative, e.g. rendered/dev/llama/deployment-llama.yaml
+    key: str  # unique in the tree, e.g. rendered/dev/llama/deployment-llama (the unit's directory, kind-name)
+    path: str  # the file it is written in, e.g. rendered/dev/llama/manifest.yaml
     obj: dict[str, Any]
     text: str
     environment: str
     template: str
     release: str | None = None
     origin: Location | None = None  # the release spec (or environment file) that produced it
+    offset: int = 0  # lines of `path` before this object's first line (set by RenderedTree.files)
 
     @property
     def resource(self) -> str:
@@ -40,7 +50,7 @@ class RenderedObject:
     def locate(self, path: Path) -> Location:
         found = nearest(self.lines, path)
         line, column = self.lines[found] if found is not None else (1, 1)
-        return Location(self.path, line, column)
+        return Location(self.path, line + self.offset, column)
 
 
 @dataclass
@@ -53,10 +63,30 @@ class RenderedTree:
     # Files beside the manifests that are not Kubernetes objects: each release's provenance.
     metadata: dict[str, str] = field(default_factory=dict)
 
+    def place(self) -> None:
+        """Give each object its offset in its manifest (after the last object is added)."""
+        lines: dict[str, int] = {}
+        for key in sorted(self.objects):
+            obj = self.objects[key]
+            obj.offset = lines.get(obj.path, 0) + 1  # the document's `---` line
+            lines[obj.path] = obj.offset + obj.text.count("\n")
+
     def files(self) -> dict[str, bytes]:
-        out = {path: obj.text.encode() for path, obj in self.objects.items()}
+        """Every file of the tree: each unit's manifest, and each release's provenance."""
+        self.place()
+        out = {
+            path: "".join(DOCUMENT_START + obj.text for obj in objects).encode()
+            for path, objects in self.by_file().items()
+        }
         out.update((path, text.encode()) for path, text in self.metadata.items())
         return dict(sorted(out.items()))
+
+    def by_file(self) -> dict[str, list[RenderedObject]]:
+        """The objects of each manifest file, in the order they are written."""
+        out: dict[str, list[RenderedObject]] = {}
+        for key in sorted(self.objects):
+            out.setdefault(self.objects[key].path, []).append(self.objects[key])
+        return out
 
     def add(
         self, directory: str, template: str, obj: dict[str, Any], text: str | None = None, **provenance: Any
@@ -67,14 +97,17 @@ class RenderedTree:
         name = meta.get("name") if isinstance(meta, dict) else None
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise TemplateError.at(f"rendered a {obj['kind']} without a valid metadata.name ({name!r})", where)
-        path = f"{directory}/{obj['kind'].lower()}-{name}.yaml"
-        if path in self.objects:
-            raise TemplateError.at(f"two objects render to {path} (also from {self.objects[path].template})", where)
+        key = f"{directory}/{obj['kind'].lower()}-{name}"
+        path = f"{directory}/{layout.MANIFEST_FILE}"
+        if key in self.objects:
+            raise TemplateError.at(
+                f"two objects render as {obj['kind']}/{name} in {path} (also from {self.objects[key].template})", where
+            )
         if text is None:
             try:
                 text = emitter.dump(obj, track=False)[0]
             except (TypeError, ValueError) as exc:
                 raise TemplateError.at(f"cannot write {path}: {exc}", where) from None
-        rendered = RenderedObject(path, obj, text, template=template, **provenance)
-        self.objects[path] = rendered
+        rendered = RenderedObject(key, path, obj, text, template=template, **provenance)
+        self.objects[key] = rendered
         return rendered

@@ -61,8 +61,8 @@ def compare(
     result = TreeDiff(base_label)
     for env in order or []:
         result.environments[env] = []
-    for path in sorted(set(base.objects) | set(head.objects)):
-        old, new = base.objects.get(path), head.objects.get(path)
+    for key in sorted(set(base.objects) | set(head.objects)):
+        old, new = base.objects.get(key), head.objects.get(key)
         env = (new or old).environment  # type: ignore[union-attr]
         if environments and env not in environments:
             continue
@@ -72,8 +72,9 @@ def compare(
         elif new is None and old is not None:
             bucket.append(_change("removed", old))
         elif old is not None and new is not None and old.text != new.text:
+            label = f"{new.path} ({new.resource})"  # a manifest holds several objects
             lines = difflib.unified_diff(
-                old.text.splitlines(keepends=True), new.text.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+                old.text.splitlines(keepends=True), new.text.splitlines(keepends=True), f"a/{label}", f"b/{label}"
             )
             bucket.append(_change("changed", new, "".join(lines)))
     return result

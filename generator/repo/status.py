@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import git
 
-from generator.errors import InputError
 from generator.inputs import yamlio
 from generator.layout import ARGOCD_DIR, RENDERED_DIR
 
@@ -45,15 +44,14 @@ class ReleaseStatus:
 
 
 def _workload(tree: git.Tree) -> dict[str, object] | None:
+    """The release's workload, from its manifest (or, in trees rendered before manifest.yaml, its own file)."""
     for blob in sorted(tree.blobs, key=lambda b: str(b.path)):
         if not blob.name.endswith(".yaml"):
             continue
-        try:
-            obj = yamlio.load(blob.data_stream.read(), str(blob.path)).data
-        except InputError:
-            continue
-        if isinstance(obj, dict) and obj.get("kind") in WORKLOAD_KINDS:
-            return obj
+        for doc in yamlio.load_all(blob.data_stream.read(), str(blob.path)):
+            obj = doc.data if isinstance(doc, yamlio.Document) else None
+            if isinstance(obj, dict) and obj.get("kind") in WORKLOAD_KINDS:
+                return obj
     return None
 
 

@@ -44,14 +44,15 @@ def report(
     policies: Policies,
     today: datetime.date,
 ) -> Report:
-    """`schema_findings` by rendered path, as the pipeline computed them; waivers apply as of `today`."""
+    """`schema_findings` by object key, as the pipeline computed them; waivers apply as of `today`."""
     out = Report()
     out.describe(policies)
-    out.resources = [_resource_result(obj, schema_findings.get(path, [])) for path, obj in tree.objects.items()]
+    out.resources = [_resource_result(obj, schema_findings.get(key, [])) for key, obj in tree.objects.items()]
     out.capacity = capacity.table(resolved, environments)
     out.findings.extend(capacity.findings(out.capacity, environments))
-    by_path = {r.path: r for r in out.resources}
+    # A manifest holds several objects: a finding belongs to the object it names in its file.
+    by_object = {(r.path, f"{r.kind}/{r.name}"): r for r in out.resources}
     for diag in apply.all_layers(policies, tree, environments, resolved, today):
-        target = by_path.get(diag.location.file) if diag.location else None
+        target = by_object.get((diag.location.file, diag.resource or "")) if diag.location else None
         (target.diagnostics if target else out.findings).append(diag)
     return out

@@ -59,12 +59,12 @@ def test_editing_a_builtin_template_changes_the_output_with_a_warm_cache(
     before = _render(installation, example, cache)
     warm = _entries(cache)
     assert len(warm) == 18  # one entry per release in each environment
-    assert b"maxUnavailable: 1\n" in before["dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml"]
+    assert b"maxUnavailable: 1\n" in before["dev/bge-embeddings/manifest.yaml"]
     pdb = templates / "release/pdb.yaml.j2"
     pdb.write_text(pdb.read_text(encoding="utf-8").replace("maxUnavailable: 1\n", "maxUnavailable: 2\n"))
     after = _render(installation, example, cache)
     changed = {path for path in after if after[path] != before[path]}
-    budgets = {path for path in after if "/poddisruptionbudget-" in path}
+    budgets = {path for path in after if b"\nkind: PodDisruptionBudget\n" in after[path] and "/_argocd/" not in path}
     assert budgets and budgets <= changed
     assert all(b"maxUnavailable: 2\n" in after[path] for path in budgets)
     assert len(_entries(cache) - warm) == 18  # every unit rendered again, none served from the old entries

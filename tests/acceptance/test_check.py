@@ -11,13 +11,13 @@ def test_check_detects_stale_and_hand_edited_trees(example_repo: Path, run: Runn
     assert run(example_repo, "check").exit_code == 1  # nothing rendered yet
     run(example_repo, "render")
     assert run(example_repo, "check").exit_code == 0
-    hand = example_repo / "rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml"
+    hand = example_repo / "rendered/prod/llama3-8b-chat/manifest.yaml"
     hand.write_text(hand.read_text().replace("type: ClusterIP", "type: LoadBalancer"))
     result = run(example_repo, "check", "-o", "json")
     assert result.exit_code == 1
-    assert result.json()["changed"] == ["rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml"]
+    assert result.json()["changed"] == ["rendered/prod/llama3-8b-chat/manifest.yaml"]
     text = run(example_repo, "check")
-    assert "changed  rendered/prod/llama3-8b-chat/service-llama3-8b-chat.yaml" in text.err
+    assert "changed  rendered/prod/llama3-8b-chat/manifest.yaml" in text.err
 
 
 def test_the_projects_own_rendered_tree_is_current(run: Runner) -> None:

@@ -34,7 +34,7 @@ def remote_subjects(remote: Path) -> list[str]:
 def test_push_publishes_the_rendered_commit(published: Path) -> None:
     assert remote_subjects(published) == ["initial render", "specs"]
     files = git(published, "ls-tree", "-r", "--name-only", "main", "rendered/prod").splitlines()
-    assert "rendered/prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml" in files
+    assert "rendered/prod/llama3-8b-chat/manifest.yaml" in files
 
 
 def test_rejected_push_is_rebuilt_and_keeps_both_writers(published: Path, tmp_path: Path, run: Runner) -> None:
@@ -54,7 +54,7 @@ def test_rejected_push_is_rebuilt_and_keeps_both_writers(published: Path, tmp_pa
         "toxicity: scale to 8",
     ]
     # The remote's rendered tree reflects both writers' specs, and nothing was force-pushed.
-    hpa = "rendered/{env}/{name}/horizontalpodautoscaler-{name}.yaml"
+    hpa = "rendered/{env}/{name}/manifest.yaml"
     assert "maxReplicas: 8" in git(published, "show", "main:" + hpa.format(env="dev", name="toxicity-classifier"))
     assert "maxReplicas: 5" in git(published, "show", "main:" + hpa.format(env="dev", name="bge-embeddings"))
     assert git(published, "merge-base", "--is-ancestor", git(a, "rev-parse", "HEAD"), "main") == ""

@@ -29,9 +29,9 @@ def test_changed_added_and_removed_objects(example_repo: Path, run: Runner) -> N
     dev = report["environments"]["dev"]
     assert dev["summary"] == {"added": 9, "changed": 1, "removed": 10}
     changed = {o["file"]: o for o in dev["objects"] if o["status"] == "changed"}
-    hpa = changed["rendered/dev/toxicity-classifier/horizontalpodautoscaler-toxicity-classifier.yaml"]
+    hpa = changed["rendered/dev/toxicity-classifier/manifest.yaml"]
     assert "-  maxReplicas: 6\n+  maxReplicas: 8\n" in hpa["diff"]
-    assert "rendered/dev/_argocd/appproject-modelops-dev.yaml" not in changed  # same kinds before and after
+    assert "rendered/dev/_argocd/manifest.yaml" not in changed  # same kinds before and after
     assert {o["kind"] for o in dev["objects"] if o["status"] == "removed"} >= {"Deployment", "Application"}
     # The working tree and the index are exactly as they were.
     assert files_under(example_repo) == before

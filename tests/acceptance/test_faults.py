@@ -221,7 +221,7 @@ def test_sigkill_in_each_phase_then_the_next_run_converges(fleet: Path, tmp_path
     subprocess.run(["git", "fsck", "--no-dangling"], cwd=fleet, check=True, capture_output=True)
     assert git(fleet, "rev-parse", "HEAD~1") == head  # exactly one commit, on top of the one before
     assert git(fleet, "log", "-1", "--format=%s") == "move dev"
-    assert "namespace: models-dev2" in git(fleet, "show", "HEAD:rendered/dev/fleet-01/service-fleet-01.yaml")
+    assert "namespace: models-dev2" in git(fleet, "show", "HEAD:rendered/dev/fleet-01/manifest.yaml")
 
 
 def test_unrelated_work_in_a_dirty_tree_is_left_alone(fleet: Path, run: Runner) -> None:

@@ -24,7 +24,7 @@ def test_a_release_in_a_folder_renders_and_names_its_file(example: Path, run: Ru
     move(example, BGE, NESTED)
     result = run(example, "render")
     assert result.exit_code == 0, result.err
-    deployment = example / "rendered/prod/bge-embeddings/rollout-bge-embeddings.yaml"
+    deployment = example / "rendered/prod/bge-embeddings/manifest.yaml"
     assert f"modelops.io/source: {NESTED}\n" in deployment.read_text(encoding="utf-8")
     assert {p.name for p in (example / "rendered/dev").iterdir()} >= {"bge-embeddings", "llama3-8b-chat"}
     assert run(example, "check").exit_code == 0
@@ -40,7 +40,7 @@ def test_diff_reads_folders_from_git_as_render_reads_them_from_disk(example_repo
     assert result.exit_code == 0, result.err
     changes = [(c["status"], c["file"]) for env in result.json()["environments"].values() for c in env["objects"]]
     assert changes == [
-        ("changed", f"rendered/{env}/bge-embeddings/horizontalpodautoscaler-bge-embeddings.yaml")
+        ("changed", f"rendered/{env}/bge-embeddings/manifest.yaml")
         for env in ("dev", "staging")
     ]
 

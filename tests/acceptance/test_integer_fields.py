@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.inputs import yamlio
-from tests.conftest import Runner, edit, write
+from tests.conftest import Runner, edit, rendered_object, write
 
 TOXICITY = "releases/toxicity-classifier.yaml"
-HPA = "rendered/{env}/toxicity-classifier/horizontalpodautoscaler-toxicity-classifier.yaml"
+HPA = "rendered/{env}/toxicity-classifier/manifest.yaml"
 
 
 def hpa(example: Path, env: str) -> dict[str, object]:
-    path = HPA.format(env=env)
-    spec: dict[str, object] = yamlio.load((example / path).read_bytes(), path).data["spec"]
+    obj = rendered_object(example, env, "toxicity-classifier", "HorizontalPodAutoscaler")
+    spec: dict[str, object] = obj["spec"]
     return spec
 
 

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from generator.repo import lock
-from tests.conftest import Runner, add_fleet, edit, files_under, git, modelops_subprocess, write
+from tests.conftest import Runner, add_fleet, edit, files_under, git, manifest_objects, modelops_subprocess, write
 
 
 def _commit(repo: Path, wait: str = "120") -> subprocess.Popen[str]:
@@ -33,8 +33,8 @@ def test_two_commits_at_once_after_an_environment_wide_change_lose_nothing(examp
     assert said.count("committed ") == 1 and "nothing to commit" in said
     assert git(example_repo, "rev-list", "--count", f"{before}..HEAD") == "1"
     # Nothing lost: every dev object is in HEAD, and HEAD is what the specs render to.
-    committed = git(example_repo, "ls-tree", "-r", "--name-only", "HEAD", "--", "rendered/dev/_argocd").splitlines()
-    assert len(committed) == 36 + 2  # an Application per release, the AppProject and the root app
+    committed = git(example_repo, "show", "HEAD:rendered/dev/_argocd/manifest.yaml")
+    assert len(manifest_objects(committed)) == 36 + 2  # an Application per release, the AppProject and the root app
     assert run(example_repo, "check").exit_code == 0
     assert git(example_repo, "status", "--porcelain", "--", "rendered") == ""
 
@@ -144,7 +144,7 @@ def test_commit_compares_with_head_before_removing_every_release(example_repo: P
 
 def test_a_rendered_file_staged_by_hand_never_reaches_the_next_git_commit(example_repo: Path, run: Runner) -> None:
     assert run(example_repo, "commit", "-m", "render").exit_code == 0
-    hpa = "rendered/dev/bge-embeddings/horizontalpodautoscaler-bge-embeddings.yaml"
+    hpa = "rendered/dev/bge-embeddings/manifest.yaml"
     edit(example_repo / hpa, "maxReplicas: 4", "maxReplicas: 40")
     git(example_repo, "add", hpa)
     assert run(example_repo, "commit", "-m", "render").exit_code == 0  # rewrites the file, nothing to commit

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import Runner, edit, files_under
+from tests.conftest import Runner, edit, files_under, manifest_objects
 
 RELEASE = "toxicity-classifier"
-DEPLOYMENT = f"staging/{RELEASE}/deployment-{RELEASE}.yaml"
-HPA = f"staging/{RELEASE}/horizontalpodautoscaler-{RELEASE}.yaml"
+MANIFEST = f"staging/{RELEASE}/manifest.yaml"
+DEPLOYMENT = f"Deployment/{RELEASE}"
+HPA = f"HorizontalPodAutoscaler/{RELEASE}"
 
 
 def _server(obj: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def _server(obj: dict[str, Any]) -> dict[str, Any]:
     return container
 
 
-# block -> (the override for staging, the file it must change, what that file then says)
+# block -> (the override for staging, the object it must change, what that object then says)
 CASES: dict[str, tuple[str, str, Callable[[dict[str, Any]], object]]] = {
     "resources": ('resources:\n        cpu: "3"', DEPLOYMENT, lambda o: _server(o)["resources"]["requests"]["cpu"]),
     "scaling": ("scaling:\n        maxReplicas: 5", HPA, lambda o: o["spec"]["maxReplicas"]),
@@ -46,16 +46,16 @@ EXPECTED = {"resources": "3", "scaling": 5, "scheduling": {"pool": "large"}, "ru
 
 @pytest.mark.parametrize("block", sorted(CASES))
 def test_an_override_changes_only_its_own_environment(example: Path, run: Runner, block: str) -> None:
-    override, changed_file, read = CASES[block]
+    override, changed, read = CASES[block]
     assert run(example, "render").exit_code == 0
     before = files_under(example / "rendered")
-    assert read(yaml.safe_load(before[changed_file])) != EXPECTED[block]
+    assert read(manifest_objects(before[MANIFEST].decode())[changed]) != EXPECTED[block]
     edit(example / f"releases/{RELEASE}.yaml", "    staging: {}\n", f"    staging:\n      {override}\n")
     assert run(example, "render").exit_code == 0
     after = files_under(example / "rendered")
-    assert read(yaml.safe_load(after[changed_file])) == EXPECTED[block]
+    assert read(manifest_objects(after[MANIFEST].decode())[changed]) == EXPECTED[block]
     differ = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
-    assert changed_file in differ
+    assert MANIFEST in differ
     # The spec's hash is in every environment's provenance; the manifests of dev and prod stay as they were.
     provenance = {f"{env}/{RELEASE}/modelops.metadata" for env in ("dev", "staging", "prod")}
     assert {path for path in differ - provenance if not path.startswith(f"staging/{RELEASE}/")} == set()

@@ -44,7 +44,7 @@ def test_a_directory_that_cannot_be_deleted_never_ends_a_run(
     assert result.exit_code == 0, result.err
     # The release is rendered as the specs say; the stray directory went with the old release.
     assert not undeletable.exists()
-    account = example_repo / "rendered/dev/bge-embeddings/serviceaccount-bge-embeddings.yaml"
+    account = example_repo / "rendered/dev/bge-embeddings/manifest.yaml"
     assert "team: ranking" in account.read_text()
     assert run(example_repo, "check").exit_code == 0
     for _ in range(2):  # later runs clean up what they can and go on

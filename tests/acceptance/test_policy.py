@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.conftest import Result, Runner, edit, write
 
 
@@ -84,7 +86,10 @@ rules:
     prod_workloads = 6
     assert len(found) == prod_workloads - 1  # the kserve release renders an InferenceService
     assert {field for _, _, field in found} == {'metadata.labels["acme.com/cost-center"]'}
-    assert all(f.startswith("rendered/prod/") and line == 6 for f, line, _ in found)  # the labels: line
+    written = compose.build(WorkTree(example), cache=None).tree.files()  # validate failed: nothing on disk
+    for file, line, _ in found:  # each names the labels: line of its workload, in that unit's manifest
+        assert file.startswith("rendered/prod/") and file.endswith("/manifest.yaml")
+        assert written[file].decode().splitlines()[line - 1] == "  labels:"
     assert run(example, "policy", "explain", "ACME-COST-001").exit_code == 0
 
 

@@ -116,7 +116,7 @@ def test_spec_change_without_render_is_blocked_by_check(consumer: Path) -> None:
     assert code != 0
     assert hook_results(output) == {LINT: "Passed", CHECK: "Failed"}
     assert "rendered/ is out of date" in output
-    assert "changed  rendered/dev/toxicity-classifier/horizontalpodautoscaler-toxicity-classifier.yaml" in output
+    assert "changed  rendered/dev/toxicity-classifier/manifest.yaml" in output
     assert git(consumer, "log", "-1", "--format=%s") == "initial"
 
 

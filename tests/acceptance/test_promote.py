@@ -28,7 +28,7 @@ def test_promote_staging_to_prod_keeps_comments_and_order(example_repo: Path, ru
         "e44d97c0831ea25f1a5afb18388af5136e27eec77f466915df43bcd1f50f96d5\n"
     )
     assert after == expected
-    rollout = (example_repo / "rendered/prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml").read_text()
+    rollout = (example_repo / "rendered/prod/llama3-8b-chat/manifest.yaml").read_text()
     assert 'modelops.io/model-version: "3.1.1"' in rollout
 
 
@@ -54,7 +54,7 @@ def test_promote_into_a_new_environment_block(example_repo: Path, run: Runner) -
         "      runtime:\n        image: registry.example.com/mirror/tensorflow/serving:2.19.1@sha256:"
         "6a6f43733a7b83c96abbd3b195b47628c0d97bee7191c8acc61a479dcb928abd\n"
     )
-    assert (example_repo / "rendered/staging/toxicity-classifier/deployment-toxicity-classifier.yaml").exists()
+    assert (example_repo / "rendered/staging/toxicity-classifier/manifest.yaml").exists()
 
 
 def test_promote_that_does_not_validate_changes_nothing(example_repo: Path, run: Runner) -> None:
@@ -78,7 +78,7 @@ def test_rollback_restores_the_previous_pins_from_history(example_repo: Path, ru
     assert "version: 3.1.1 -> 3.1.0" in result.out
     text = (example_repo / LLAMA).read_text()
     assert "        version: 3.1.0\n" in text and "maxModelLen: 4096" in text
-    rollout = (example_repo / "rendered/prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml").read_text()
+    rollout = (example_repo / "rendered/prod/llama3-8b-chat/manifest.yaml").read_text()
     assert "sha256:550df0e1d8540389ee7f5dde6ff95a2b1c8756658281ca2be325dade60521948" in rollout
 
 

@@ -21,7 +21,7 @@ LLAMA = "releases/llama3-8b-chat.yaml"
 def test_render_one_environment(example: Path, run: Runner) -> None:
     result = run(example, "render", "--env", "staging", "-o", "json")
     assert result.exit_code == 0
-    assert result.json()["files"] == 63  # 57 manifests and 6 provenance files
+    assert result.json()["files"] == 13  # 6 release manifests, the _argocd manifest and 6 provenance files
     assert sorted(p.name for p in (example / "rendered").iterdir()) == ["staging"]
 
 
@@ -116,12 +116,12 @@ def test_every_mapping_of_every_input_written_in_reverse_renders_the_same_bytes(
     )
     assert run(example, "render").exit_code == 0
     expected = files_under(example / "rendered")
-    order = expected["prod/llama3-70b-instruct/configmap-llama3-70b-instruct-order.yaml"].decode()
+    order = expected["prod/llama3-70b-instruct/manifest.yaml"].decode()
     assert '  args: "dtype,gpuMemoryUtilization,maxModelLen,shmSize,tensorParallelSize"\n' in order
     assert '  gpuTypes: "nvidia-h100,nvidia-l4"\n' in order
-    assert b"effect: NoSchedule\n" in expected["prod/toxicity-classifier/rollout-toxicity-classifier.yaml"]
-    assert b"configMapKeyRef:\n" in expected["prod/llama3-70b-instruct/rollout-llama3-70b-instruct.yaml"]
-    assert b"key: gpu-pool\n" in expected["prod/llama3-8b-chat/rollout-llama3-8b-chat.yaml"]
+    assert b"effect: NoSchedule\n" in expected["prod/toxicity-classifier/manifest.yaml"]
+    assert b"configMapKeyRef:\n" in expected["prod/llama3-70b-instruct/manifest.yaml"]
+    assert b"key: gpu-pool\n" in expected["prod/llama3-8b-chat/manifest.yaml"]
     for path in [*(example / "releases").glob("*.yaml"), *(example / "environments").glob("*.yaml")]:
         data = yamlio.load(path.read_bytes(), path.name).data
         path.write_text(emitter.dump(_reversed(data), track=False)[0], encoding="utf-8")

@@ -90,9 +90,9 @@ def test_sarif_results_land_on_the_exact_spec_lines_with_the_rendered_lines_rela
         if r["properties"].get("release") in ("toxicity-classifier", "resnet50-classifier")
     ]
     image = "image: "
-    toxicity = "rendered/staging/toxicity-classifier/deployment-toxicity-classifier.yaml"
-    resnet = "rendered/staging/resnet50-classifier/deployment-resnet50-classifier.yaml"
-    resnet_prod = "rendered/prod/resnet50-classifier/rollout-resnet50-classifier.yaml"
+    toxicity = "rendered/staging/toxicity-classifier/manifest.yaml"
+    resnet = "rendered/staging/resnet50-classifier/manifest.yaml"
+    resnet_prod = "rendered/prod/resnet50-classifier/manifest.yaml"
     writable = "readOnlyRootFilesystem: false"
     assert len(_at(toxicity, image)) == len(_at(resnet, image)) == 2  # the fetcher and the server
     assert sorted(found) == sorted(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from tests.conftest import Runner, edit, git, init_repo, write
+from tests.conftest import Runner, edit, git, init_repo, rendered_object, write
 
 
 def test_init_render_commit_status_provenance_and_diff_in_a_subdirectory(tmp_path: Path, run: Runner) -> None:
@@ -24,9 +22,9 @@ def test_init_render_commit_status_provenance_and_diff_in_a_subdirectory(tmp_pat
     result = run(sub, "commit", "-m", "first render")
     assert result.exit_code == 0, result.err
     committed = git(outer, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
-    assert "deploy/models/rendered/dev/text-classifier/deployment-text-classifier.yaml" in committed
+    assert "deploy/models/rendered/dev/text-classifier/manifest.yaml" in committed
     assert not [p for p in committed if p.startswith("rendered/")]
-    app = yaml.safe_load((sub / "rendered/dev/_argocd/application-text-classifier-dev.yaml").read_text())
+    app = rendered_object(sub, "dev", "_argocd", "Application", "text-classifier-dev")
     assert app["spec"]["source"]["path"] == "deploy/models/rendered/dev/text-classifier"
     assert git(outer, "status", "--porcelain") == ""
     assert "Source-Commit: " + git(outer, "rev-parse", "HEAD~1") in git(outer, "log", "-1", "--format=%B")
@@ -65,7 +63,7 @@ def test_render_and_check_refuse_applications_that_point_elsewhere(tmp_path: Pat
     assert run(None, "init", str(sub)).exit_code == 0
     assert run(sub, "render").exit_code == 0
     assert run(sub, "check").exit_code == 0
-    app = (sub / "rendered/dev/_argocd/application-text-classifier-dev.yaml").read_text()
+    app = (sub / "rendered/dev/_argocd/manifest.yaml").read_text()
     assert 'path: "deploy/git ops/rendered/dev/text-classifier"' in app
     for env in (sub / "environments").glob("*.yaml"):
         edit(env, '    path: "deploy/git ops"', '    path: "deploy/gitops"')

@@ -78,5 +78,5 @@ def test_limits_leave_room_for_ordinary_templates(example: Path, run: Runner) ->
     )
     result = run(example, "render")
     assert result.exit_code == 0, result.err
-    text = (example / "rendered/dev/bge-embeddings/configmap-bge-embeddings-extra.yaml").read_text(encoding="utf-8")
+    text = (example / "rendered/dev/bge-embeddings/manifest.yaml").read_text(encoding="utf-8")
     assert "  depth: bottom\n" in text and f"  power: \"{2**62}\"\n" in text and "  cell22: \"4\"\n" in text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.conftest import Runner, edit
 from tests.render_helpers import findings
 
@@ -38,12 +40,14 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
     summary = result.json()["summary"]
     assert summary["invalid"] == 18 and summary["resources"] == 175
     bad = [d for d in result.json()["diagnostics"] if d["rule"] == "kubernetes-schema"]
-    assert bad[0]["file"] == "rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml"
-    assert (bad[0]["line"], bad[0]["field"]) == (8, "spec.minReadySeconds")
+    assert bad[0]["file"] == "rendered/dev/bge-embeddings/manifest.yaml"
+    line = bad[0]["line"]  # in the unit's manifest, where the template's 8th line landed
+    written = compose.build(WorkTree(example), cache=None).tree.files()[bad[0]["file"]].decode().splitlines()
+    assert (written[line - 1], bad[0]["column"], bad[0]["field"]) == ("  minReadySeconds: 5", 3, "spec.minReadySeconds")
     assert bad[0]["message"].startswith('unknown field "minReadySeconds"')
     text = run(example, "validate")
     assert (
-        "rendered/dev/bge-embeddings/poddisruptionbudget-bge-embeddings.yaml:8:3: spec.minReadySeconds: "
+        f"rendered/dev/bge-embeddings/manifest.yaml:{line}:3: spec.minReadySeconds: "
         'unknown field "minReadySeconds"'
     ) in text.out
     assert text.out.strip().endswith("175 resources, 157 valid, 18 invalid; 18 errors, 0 warnings")

@@ -402,7 +402,7 @@ def test_project_crd_schemas_are_known_by_default() -> None:
 
 
 def test_project_crds_admit_unknown_fields_only_without_strict(cwd: Path, run: Runner) -> None:
-    app = next((PROJECT / "rendered/prod/_argocd").glob("application-*.yaml")).read_text(encoding="utf-8")
+    app = (PROJECT / "rendered/prod/_argocd/manifest.yaml").read_text(encoding="utf-8")  # an Application first
     write(cwd / "app.yaml", app.replace("\nspec:\n", "\nspec:\n  futureField: 1\n", 1))
     assert run(None, "validate", "app.yaml").exit_code == 0
     strict = run(None, "validate", "--strict", "app.yaml")

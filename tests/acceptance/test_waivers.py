@@ -112,4 +112,4 @@ def test_a_waiver_covers_the_releases_argo_cd_application(example: Path, run: Ru
             )
     after = run(example, "validate", "-o", "json").json()
     left = [e for r in after["resources"] for e in r["errors"] if e["rule"] == "MO-REL-004" and e["severity"] != "info"]
-    assert [e["file"] for e in left] == ["rendered/prod/_argocd/application-modelops-prod.yaml"]  # the root app
+    assert [e["file"] for e in left] == ["rendered/prod/_argocd/manifest.yaml"]  # the root app

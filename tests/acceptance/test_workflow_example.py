@@ -76,5 +76,5 @@ def test_publish_job_renders_commits_and_pushes(published: Path, tmp_path: Path)
         assert done.returncode == 0, f"{name}: {done.stderr}"
     subject = git(published, "log", "-1", "--format=%s", "main")
     assert subject.startswith("render 0123456789ab")
-    hpa = "main:rendered/dev/llama3-8b-chat/horizontalpodautoscaler-llama3-8b-chat.yaml"
+    hpa = "main:rendered/dev/llama3-8b-chat/manifest.yaml"
     assert "maxReplicas: 4" in git(published, "show", hpa)

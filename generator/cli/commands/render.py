@@ -34,7 +34,7 @@ def run(
         changes = writer.write(root, built.tree, allow_empty)
     for stray in changes.strays:
         console.fail(f"warning: {stray} is not rendered by modelops; `modelops check` fails until it is removed")
-    files = len(built.tree.objects) + len(built.tree.metadata)
+    files = len(built.tree.by_file()) + len(built.tree.metadata)
     if output == "json":
         console.emit(json.dumps({"files": files, **changes.to_json()}, indent=2))
         return EXIT_OK

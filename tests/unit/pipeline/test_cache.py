@@ -50,7 +50,7 @@ def test_one_changed_release_is_the_only_one_rendered_again(example: Path, store
     assert (again.hits, again.misses) == (UNITS - ENVIRONMENTS, ENVIRONMENTS)
     assert files_and_findings(built) == files_and_findings(build(example, None))
     assert (
-        "team: ranking" in built.tree.files()["rendered/dev/bge-embeddings/serviceaccount-bge-embeddings.yaml"].decode()
+        "team: ranking" in built.tree.objects["rendered/dev/bge-embeddings/serviceaccount-bge-embeddings"].text
     )
 
 
@@ -118,7 +118,7 @@ def test_a_template_reached_through_a_symlinked_directory_is_part_of_the_key(exa
     write(shared / "note.yaml.j2", NOTE.replace("note: cached", "note: edited"))
     built = build(example, again)
     assert (again.hits, again.misses) == (0, UNITS)
-    assert b"note: edited" in built.tree.files()["rendered/dev/bge-embeddings/configmap-bge-embeddings-note.yaml"]
+    assert "note: edited" in built.tree.objects["rendered/dev/bge-embeddings/configmap-bge-embeddings-note"].text
 
 
 NOTE = (

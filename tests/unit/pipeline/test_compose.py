@@ -98,16 +98,17 @@ def test_valid_specs_render_validate_and_rerender_as_a_no_op(release: dict[str, 
         assert compose.build(WorkTree(root)).tree.files() == files
         writer.write(root, built.tree)
         assert writer.plan(root, compose.build(WorkTree(root)).tree).empty
-        for path, data in files.items():
-            if path.endswith(".yaml"):  # each release's modelops.metadata is JSON, not a manifest
-                assert yamlio.load(data, path).data["kind"]
+        documents = [
+            doc.data
+            for path, data in files.items()
+            if path.endswith(".yaml")  # each release's modelops.metadata is JSON, not a manifest
+            for doc in yamlio.load_all(data, path)
+            if isinstance(doc, yamlio.Document)
+        ]
+        assert len(documents) == len(built.tree.objects) and all(d["kind"] for d in documents)
         note = next((e["value"] for e in release["spec"]["runtime"].get("env", []) if e["name"] == "MODEL_NOTE"), None)
         if note is not None:
-            workloads = [
-                yamlio.load(data, path).data
-                for path, data in files.items()
-                if path.rsplit("/", 1)[1].startswith(("deployment-", "rollout-"))
-            ]
+            workloads = [d for d in documents if d["kind"] in ("Deployment", "Rollout")]
             for obj in workloads:
                 env = obj["spec"]["template"]["spec"]["containers"][0]["env"]
                 assert {"name": "MODEL_NOTE", "value": note} in env  # literal: no template or YAML injection

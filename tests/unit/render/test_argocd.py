@@ -89,9 +89,9 @@ def test_application_set_instead_of_applications(example: Path) -> None:
     objects = render(example)
     staging = [p for p in objects if p.startswith("rendered/staging/_argocd/")]
     assert sorted(p.rsplit("/", 1)[1] for p in staging) == [
-        "application-modelops-staging.yaml",
-        "applicationset-modelops-staging.yaml",
-        "appproject-modelops-staging.yaml",
+        "application-modelops-staging",
+        "applicationset-modelops-staging",
+        "appproject-modelops-staging",
     ]
     appset = argocd(objects, "staging", "ApplicationSet", "modelops-staging")
     assert appset["spec"]["generators"] == [
@@ -108,7 +108,7 @@ def test_application_set_instead_of_applications(example: Path) -> None:
     assert template["spec"]["source"]["path"] == "{{.path.path}}"
     assert template["spec"]["project"] == "modelops-staging"
     assert appset["spec"]["goTemplateOptions"] == ["missingkey=error"]
-    assert "rendered/dev/_argocd/application-llama3-8b-chat-dev.yaml" in objects  # other environments unchanged
+    assert "rendered/dev/_argocd/application-llama3-8b-chat-dev" in objects  # other environments unchanged
 
 
 def test_labels_follow_the_recommended_conventions() -> None:

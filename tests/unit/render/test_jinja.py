@@ -31,7 +31,7 @@ def test_spec_values_stay_literal_strings(example: Path, hostile: str) -> None:
     quoted = json.dumps(hostile)  # a JSON string is a YAML double-quoted scalar
     edit(example / LLAMA, "        value: INFO", f"        value: {quoted}")
     files = rendered(example)
-    path = "rendered/dev/llama3-8b-chat/deployment-llama3-8b-chat.yaml"
+    path = "rendered/dev/llama3-8b-chat/deployment-llama3-8b-chat"
     obj = yamlio.load(files[path], path).data
     env = obj["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "VLLM_LOGGING_LEVEL", "value": hostile} in env
@@ -71,7 +71,7 @@ def test_repository_template_can_add_an_object(example: Path) -> None:
         "  namespace: {{ env.namespace }}\nspec:\n  limits:\n    - type: Container\n",
     )
     files = rendered(example)
-    assert "rendered/prod/bge-embeddings/limitrange-bge-embeddings.yaml" in files
+    assert "rendered/prod/bge-embeddings/limitrange-bge-embeddings" in files
 
 
 def test_sandbox_blocks_python_internals(example: Path) -> None:

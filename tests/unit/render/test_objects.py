@@ -1,10 +1,12 @@
-"""The rendered tree: deterministic bytes, one object per file, named by kind and name."""
+"""The rendered tree: deterministic bytes, one manifest per unit, objects keyed by kind and name."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from generator.inputs import yamlio
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
 from tests.render_helpers import rendered
 
 LLAMA = "releases/llama3-8b-chat.yaml"
@@ -24,11 +26,28 @@ def test_same_input_same_bytes(example: Path, tmp_path: Path) -> None:
 
 
 def test_file_layout_and_names(example: Path) -> None:
-    files = rendered(example)
-    assert "rendered/dev/llama3-8b-chat/deployment-llama3-8b-chat.yaml" in files
-    assert "rendered/prod/_argocd/application-llama3-8b-chat-prod.yaml" in files
-    assert "rendered/prod/_argocd/appproject-modelops-prod.yaml" in files
-    for path, data in files.items():
-        obj = yamlio.load(data, path).data  # exactly one document per file
-        assert path.rsplit("/", 1)[1] == f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
+    objects = rendered(example)
+    assert "rendered/dev/llama3-8b-chat/deployment-llama3-8b-chat" in objects
+    assert "rendered/prod/_argocd/application-llama3-8b-chat-prod" in objects
+    assert "rendered/prod/_argocd/appproject-modelops-prod" in objects
+    for key, data in objects.items():
+        obj = yamlio.load(data, key).data  # each object's text is one document
+        assert key.rsplit("/", 1)[1] == f"{obj['kind'].lower()}-{obj['metadata']['name']}"
         assert list(obj)[:3] == ["apiVersion", "kind", "metadata"]
+
+
+def test_one_manifest_per_unit_holds_its_objects_in_key_order(example: Path) -> None:
+    tree = compose.build(WorkTree(example)).tree
+    files = tree.files()
+    manifests = [p for p in files if p.endswith(".yaml")]
+    assert all(p.endswith("/manifest.yaml") for p in manifests)
+    assert len(manifests) == len({(o.environment, o.release) for o in tree.objects.values()})
+    for path in manifests:
+        docs = yamlio.load_all(files[path], path)
+        mine = [o for key, o in sorted(tree.objects.items()) if o.path == path]
+        assert [d.data for d in docs if isinstance(d, yamlio.Document)] == [o.obj for o in mine]
+        text = files[path].decode()
+        assert text.startswith("---\n") and text.count("\n---\n") == len(mine) - 1
+        for o in mine:  # each object knows the line it starts on in its manifest
+            assert text.splitlines()[o.offset - 1] == "---"
+            assert text.splitlines()[o.offset] == o.text.splitlines()[0]

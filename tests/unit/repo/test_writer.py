@@ -50,20 +50,20 @@ def test_removed_release_loses_its_directory(example: Path) -> None:
     (example / "releases/resnet50-classifier.yaml").unlink()
     changes = render_into(example)
     assert not (example / "rendered/dev/resnet50-classifier").exists()
-    assert "rendered/prod/resnet50-classifier/rollout-resnet50-classifier.yaml" in changes.removed
-    assert "rendered/prod/_argocd/application-resnet50-classifier-prod.yaml" in changes.removed
+    assert "rendered/prod/resnet50-classifier/manifest.yaml" in changes.removed
+    assert "rendered/prod/_argocd/manifest.yaml" in changes.changed  # its Application is gone
 
 
 def test_stale_and_hand_edited_files_are_replaced(example: Path) -> None:
     render_into(example)
     write(example / "rendered/dev/llama3-8b-chat/extra.yaml", "kind: ConfigMap\n")
-    hand = example / "rendered/dev/llama3-8b-chat/service-llama3-8b-chat.yaml"
+    hand = example / "rendered/dev/llama3-8b-chat/manifest.yaml"
     original = hand.read_bytes()
     hand.write_text("edited by hand\n")
-    write(example / "rendered/qa/old/deployment-old.yaml", "stale environment\n")
+    write(example / "rendered/qa/old/manifest.yaml", "stale environment\n")
     changes = render_into(example)
-    assert changes.removed == ["rendered/dev/llama3-8b-chat/extra.yaml", "rendered/qa/old/deployment-old.yaml"]
-    assert changes.changed == ["rendered/dev/llama3-8b-chat/service-llama3-8b-chat.yaml"]
+    assert changes.removed == ["rendered/dev/llama3-8b-chat/extra.yaml", "rendered/qa/old/manifest.yaml"]
+    assert changes.changed == ["rendered/dev/llama3-8b-chat/manifest.yaml"]
     assert hand.read_bytes() == original
     assert not (example / "rendered/qa").exists()
 
@@ -87,7 +87,7 @@ def test_leftovers_of_an_interrupted_run_are_cleaned(example: Path) -> None:
     render_into(example)
     assert not leftover.exists()
     assert not (example / "rendered/.modelops-old-deadbeef-dev").exists()
-    assert (example / "rendered/dev/llama3-8b-chat/deployment-llama3-8b-chat.yaml").exists()
+    assert (example / "rendered/dev/llama3-8b-chat/manifest.yaml").exists()
 
 
 @pytest.mark.parametrize("link", ["rendered", "rendered/dev"])
