@@ -208,6 +208,10 @@ class UsageError(ModelOpsError):
     exit_code = EXIT_USAGE
 
 
+class FetchError(ModelOpsError):
+    """An artifact could not be fetched or does not have the expected digest."""
+
+
 class RepositoryError(ModelOpsError):
     """The git repository is in a state the tool must not touch (or a push failed)."""
 

@@ -1,0 +1,1 @@
+"""The artifact fetcher: the content digest of a model artifact, its sources, and a verified download."""

@@ -1,0 +1,69 @@
+"""Where artifacts come from: one fsspec filesystem per URI scheme, imported only when fetching.
+
+s3:// (s3fs), gs:// (gcsfs), hf:// (huggingface_hub's HfFileSystem), http(s):// (fsspec's
+aiohttp implementation) and local paths. Credentials come from each library's standard
+environment variables and files (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, HF_TOKEN).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from generator.errors import FetchError
+
+EXTRA = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "hf": "huggingface_hub", "http": "aiohttp", "https": "aiohttp"}
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str  # relative to the artifact root, with /
+    size: int
+    location: str  # what the filesystem opens
+
+
+def filesystem(uri: str) -> tuple[Any, str]:
+    """The filesystem for URI and the root path on it."""
+    try:
+        import fsspec  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise FetchError("fetching needs fsspec: pip install 'modelops-gitops[fetch]'") from exc
+    scheme = uri.split("://", 1)[0] if "://" in uri else "file"
+    options: dict[str, Any] = {}
+    if scheme == "s3" and os.environ.get("AWS_ENDPOINT_URL"):
+        options["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]  # S3-compatible stores (MinIO, Ceph)
+    try:
+        fs, root = fsspec.core.url_to_fs(uri, **options)
+    except (ImportError, ValueError) as exc:
+        need = EXTRA.get(scheme, "")
+        raise FetchError(
+            f"{uri}: no filesystem for {scheme}://" + (f" (pip install {need})" if need else "") + f": {exc}"
+        ) from exc
+    return fs, root
+
+
+def listing(fs: Any, root: str, uri: str) -> tuple[bool, list[RemoteFile]]:
+    """(is a single file, the files under root with their sizes); a missing object is an error."""
+    try:
+        # A trailing / names a prefix; HTTP servers answer a directory listing as if it were a file.
+        if not uri.endswith("/") and fs.isfile(root):
+            return True, [RemoteFile(root.rsplit("/", 1)[-1], int(fs.size(root)), root)]
+        found = fs.find(root, detail=True)
+    except FileNotFoundError as exc:
+        raise FetchError(f"{uri}: no such object or prefix") from exc
+    except OSError as exc:
+        raise FetchError(f"{uri}: cannot list: {exc}") from exc
+    base = root.rstrip("/") + "/"
+    files = []
+    for name, info in sorted(found.items()):
+        if info.get("type", "file") != "file":
+            continue
+        rel = name[len(base) :] if name.startswith(base) else name.rsplit("/", 1)[-1]
+        if not rel or rel.startswith("/") or ".." in rel.split("/"):
+            raise FetchError(f"{uri}: object {name!r} has no safe relative path")
+        size = info.get("size")
+        files.append(RemoteFile(rel, int(size if size is not None else fs.size(name) or 0), name))
+    if not files:
+        raise FetchError(f"{uri}: no such object or prefix (nothing listed)")
+    return False, files
