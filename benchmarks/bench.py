@@ -104,9 +104,24 @@ def toggle_one_release(repo: Path) -> None:
 
 
 def core_sample(repo: Path) -> list[Path]:
-    files = sorted(p for p in (repo / "rendered").rglob("*.yaml") if p.name.split("-")[0] in CORE_KINDS)
-    step = max(1, len(files) // PEER_SAMPLE)
-    return files[::step][:PEER_SAMPLE]
+    """Core-kind objects taken out of the units' manifests, one file each (what both checkers read)."""
+    import yaml
+
+    sample = repo / "bench-sample"
+    shutil.rmtree(sample, ignore_errors=True)
+    sample.mkdir()
+    docs = [
+        text
+        for path in sorted((repo / "rendered").rglob("manifest.yaml"))
+        for text in path.read_text().split("---\n")
+        if text and yaml.load(text, Loader=yaml.CSafeLoader)["kind"].lower() in CORE_KINDS
+    ]
+    step = max(1, len(docs) // PEER_SAMPLE)
+    files = []
+    for i, text in enumerate(docs[::step][:PEER_SAMPLE]):
+        files.append(sample / f"{i:05d}.yaml")
+        files[-1].write_text(text)
+    return files
 
 
 def peer_comparison(repo: Path, env: dict[str, str], repeat: int) -> dict[str, Any]:
