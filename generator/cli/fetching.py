@@ -1,0 +1,32 @@
+"""The click shells of `modelops fetch` and `modelops digest` (fsspec is imported only when they run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.cli.options import Settings, output_option, pass_settings
+
+
+@click.command()
+@click.option("--uri", required=True, help="s3://, gs://, hf://, http(s)://, pvc:// or a local path.")
+@click.option("--digest", "expected", required=True, metavar="sha256:HEX", help="The artifact's content digest.")
+@click.option("--dest", required=True, type=click.Path(path_type=Path), help="Where the verified artifact goes.")
+@pass_settings
+def fetch(settings: Settings, uri: str, expected: str, dest: Path) -> int:
+    """Download an artifact, verify its digest, then move it into DEST (nothing is left there on failure)."""
+    from generator.cli.commands import fetch as command
+
+    return command.run_fetch(settings.console, uri, expected, dest)
+
+
+@click.command()
+@click.argument("target", metavar="PATH|URI")
+@output_option("text", "json")
+@pass_settings
+def digest(settings: Settings, target: str, output: str) -> int:
+    """Print the content digest of a file, directory or remote prefix (for artifact.digest)."""
+    from generator.cli.commands import fetch as command
+
+    return command.run_digest(settings.console, target, output)
