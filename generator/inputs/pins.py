@@ -58,6 +58,16 @@ class Pins:
         return [f"{name}: {old} -> {value}" for name, old, value in pairs if old != value]
 
 
+@dataclass(frozen=True)
+class NewModel:
+    """What `set-version` brings into the first stage (image None: keep the stage's image)."""
+
+    version: str
+    uri: str
+    digest: str
+    image: str | None = None
+
+
 def _dig(node: Any, path: tuple[str, ...]) -> Any:
     for part in path:
         if not isinstance(node, dict) or part not in node:
