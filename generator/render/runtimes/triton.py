@@ -44,9 +44,12 @@ def server(release: Resolved) -> Server:
         # The canary analysis reads the p95 request latency from this summary (off by default).
         "--metrics-config=summary_latencies=true",
         f"--model-control-mode={mode}",
-        f"--strict-model-config={'true' if args.get('strictModelConfig', True) else 'false'}",
         f"--log-verbose={args.get('logVerbose', 0)}",
     ]
+    # --strict-model-config is soft-deprecated since Triton 2.24 (22.07); its replacement is a
+    # bare flag, and leaving it out is the server's default (auto-complete on).
+    if args.get("strictModelConfig", True):
+        flags.append("--disable-auto-complete-config")
     flags += [f"--load-model={name}" for name in args.get("models", [])]
     return Server(
         command=["tritonserver"],

@@ -16,10 +16,11 @@ def test_triton_ports_probes_and_explicit_models() -> None:
         "--metrics-port=8002",
         "--metrics-config=summary_latencies=true",  # the p95 the canary analysis reads
         "--model-control-mode=explicit",
-        "--strict-model-config=true",
         "--log-verbose=0",
+        "--disable-auto-complete-config",  # --strict-model-config is deprecated (Triton 2.24)
         "--load-model=bge_small_en",
     ]
+    assert not any(a.startswith("--strict-model-config") for a in server["args"])
     assert [(p["name"], p["containerPort"]) for p in server["ports"]] == [
         ("http", 8000),
         ("grpc", 8001),
