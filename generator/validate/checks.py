@@ -10,7 +10,7 @@ from generator.errors import Diagnostic, InputError
 from generator.inputs.resolve import Resolved
 from generator.render import analysis
 from generator.render.runtimes import registry
-from generator.validate import quantity
+from generator.validate import capabilities, quantity
 from generator.validate.plaintext import plaintext_secret
 
 _ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
@@ -151,7 +151,18 @@ def _secrets(r: Resolved) -> Iterable[Diagnostic]:
 
 def check(r: Resolved) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for rule in (_env_vars, _scaling, _resources, _rollout, _analysis, _scheduling, _monitoring, _secrets):
+    rules = (
+        _env_vars,
+        _scaling,
+        _resources,
+        _rollout,
+        _analysis,
+        _scheduling,
+        _monitoring,
+        _secrets,
+        capabilities.check,
+    )
+    for rule in rules:
         out.extend(rule(r))
     out.extend(registry.get(r.get("runtime", "kind")).check(r))
     return out

@@ -25,7 +25,7 @@ def test_over_capacity_fails_naming_the_capacity_line(example: Path, run: Runner
     result = run(example, "validate")
     assert result.exit_code == 1
     assert (
-        "environments/prod.yaml:38:7: spec.gpuTypes.nvidia-h100.capacity: releases would use 36 nvidia-h100 "
+        "environments/prod.yaml:56:7: spec.gpuTypes.nvidia-h100.capacity: releases would use 36 nvidia-h100 "
         "GPUs at max replicas but the environment has 32 (llama3-70b-instruct 4x9) [gpu-capacity]"
     ) in result.out
     assert "  prod         nvidia-h100  36         32        OVER" in result.out
@@ -63,7 +63,7 @@ def test_two_releases_each_within_capacity_are_over_it_together(example: Path, r
     result = run(example, "validate")
     assert result.exit_code == 1
     assert (
-        "environments/prod.yaml:34:7: spec.gpuTypes.nvidia-l4.capacity: releases would use 18 nvidia-l4 GPUs at max "
+        "environments/prod.yaml:52:7: spec.gpuTypes.nvidia-l4.capacity: releases would use 18 nvidia-l4 GPUs at max "
         "replicas but the environment has 16 (llama3-8b-chat 1x6, llama3-8b-chat-b 1x12) [gpu-capacity]"
     ) in result.out
     assert "  prod         nvidia-l4    18         16        OVER" in result.out

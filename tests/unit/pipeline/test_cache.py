@@ -83,7 +83,12 @@ def test_the_order_keys_are_written_in_changes_neither_the_key_nor_the_output(
     )
     edit(
         example / "environments/prod.yaml",
-        "  cluster:\n    server: https://prod-gpu.k8s.example.com\n  namespace: models-prod\n",
+        "  namespace: models-prod\n",
+        "",
+    )
+    edit(
+        example / "environments/prod.yaml",
+        "  cluster:\n    server: https://prod-gpu.k8s.example.com\n",
         "  namespace: models-prod\n  cluster:\n    server: https://prod-gpu.k8s.example.com\n",
     )
     built = build(example, again)

@@ -1,0 +1,61 @@
+"""What a release needs from its cluster, against what the environment declares the cluster runs.
+
+Undeclared capabilities count as absent: a manifest for a controller the cluster lacks is
+accepted by nobody, or worse, applied and ignored (an analysis reading no metrics passes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from generator.errors import Diagnostic
+from generator.inputs.resolve import Resolved
+from generator.render import analysis
+from generator.render.runtimes import registry
+
+_FIELD = "spec.cluster.capabilities"
+
+
+def declared(r: Resolved) -> dict[str, Any]:
+    caps: dict[str, Any] = r.env.get("cluster", "capabilities", default={})
+    return caps
+
+
+def service_monitor_labels(r: Resolved) -> dict[str, str]:
+    """The labels Prometheus selects ServiceMonitors by: the operator's declared selector, else spec.monitoring's."""
+    selector = declared(r).get("prometheusOperator", {}).get("serviceMonitorSelector", {})
+    labels: dict[str, str] = selector.get("matchLabels") or r.env.get("monitoring", "serviceMonitorLabels", default={})
+    return labels
+
+
+def needs(r: Resolved) -> Iterable[tuple[tuple[str | int, ...], str, str]]:
+    """(release field, capability, why) for every capability this release's rendered objects need."""
+    workload = registry.get(r.get("runtime", "kind")).workload
+    strategy = r.get("rollout", "strategy")
+    if workload == "pods" and strategy != "rolling":
+        yield ("rollout", "strategy"), "argoRollouts", f"a {strategy} rollout renders an Argo Rollouts Rollout"
+    if workload == "kserve":
+        yield ("runtime", "kind"), "kserve", "this runtime renders a KServe InferenceService"
+    if workload == "pods" and r.get("monitoring", "enabled"):
+        yield ("monitoring", "enabled"), "prometheusOperator", "monitoring renders a Prometheus Operator ServiceMonitor"
+    if r.get("secrets"):
+        yield ("secrets",), "externalSecrets", "secrets render External Secrets Operator ExternalSecrets"
+
+
+def check(r: Resolved) -> Iterable[Diagnostic]:
+    caps = declared(r)
+    where = f"environment {r.env.name} ({r.env.file})"
+    for path, capability, why in needs(r):
+        if capability not in caps:
+            yield r.diagnostic(path, f"{why}, but {where} does not declare {_FIELD}.{capability}")
+    found = analysis.settings(r)
+    if found is not None and not service_monitor_labels(r):
+        block = found[0]
+        yield r.diagnostic(
+            ("rollout", block, "analysis", "enabled"),
+            f"analysis reads metrics that Prometheus collects only from ServiceMonitors it selects, and {where} "
+            f"declares no {_FIELD}.prometheusOperator.serviceMonitorSelector "
+            "(nor spec.monitoring.serviceMonitorLabels): "
+            "the analysis would pass on no data",
+        )
