@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from generator import catalog
-from generator.errors import Diagnostic, InputError
+from generator.errors import Diagnostic, InputError, format_path
 from generator.inputs.resolve import Resolved
 from generator.render import analysis
 from generator.render.runtimes import registry
@@ -149,6 +149,27 @@ def _secrets(r: Resolved) -> Iterable[Diagnostic]:
         seen.add(secret["name"])
 
 
+def _pins(r: Resolved) -> Iterable[Diagnostic]:
+    """An environment that pins a model version pins its artifact too, and the reverse: a half
+    pin would label the workload with one version while it pulls another's weights."""
+    spec = r.release.doc.data.get("spec") if isinstance(r.release.doc.data, dict) else None
+    block = ((spec or {}).get("environments") or {}).get(r.env.name) or {}
+    model = block.get("model") if isinstance(block, dict) else None
+    if not isinstance(model, dict) or ("version" in model) == ("artifact" in model):
+        return
+    have, missing = ("version", "artifact") if "version" in model else ("artifact", "version")
+    path = ("spec", "environments", r.env.name, "model", have)
+    yield Diagnostic(
+        f"{r.env.name} pins model.{have} without model.{missing}: it would run the release-wide "
+        f"{missing} under this {have}; pin both (modelops set-version and promote write both)",
+        r.release.doc.locate(path),
+        format_path(path),
+        rule=catalog.SPEC,
+        environment=r.env.name,
+        release=r.release.name,
+    )
+
+
 def check(r: Resolved) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     rules = (
@@ -160,6 +181,7 @@ def check(r: Resolved) -> list[Diagnostic]:
         _scheduling,
         _monitoring,
         _secrets,
+        _pins,
         capabilities.check,
     )
     for rule in rules:
