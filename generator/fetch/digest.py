@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 PREFIX = "sha256:"
@@ -39,14 +40,19 @@ def of_manifest(entries: Iterable[Entry]) -> str:
     return PREFIX + hashlib.sha256(manifest_bytes(entries)).hexdigest()
 
 
-def file_sha256(path: Path) -> tuple[int, str]:
+def stream_sha256(stream: BinaryIO) -> tuple[int, str]:
+    """(size, hex sha256) of everything left in `stream`, read in chunks (a local file or a remote object)."""
     h = hashlib.sha256()
     size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-            size += len(chunk)
+    while chunk := stream.read(CHUNK):
+        h.update(chunk)
+        size += len(chunk)
     return size, h.hexdigest()
+
+
+def file_sha256(path: Path) -> tuple[int, str]:
+    with path.open("rb") as f:
+        return stream_sha256(f)
 
 
 def entries(root: Path) -> list[Entry]:

@@ -51,7 +51,7 @@ def fetch(uri: str, expected: str, dest: Path, retries: int = RETRIES) -> str:
     """Fetch URI into DEST when its content has digest EXPECTED; returns the digest."""
     if not digest.valid(expected):
         raise FetchError(f"--digest {expected!r}: expected sha256: and 64 lowercase hex digits")
-    if dest.exists() and any(dest.iterdir()) if dest.is_dir() else dest.exists():
+    if any(dest.iterdir()) if dest.is_dir() else dest.exists():
         actual = digest.of_path(dest)
         if actual == expected:
             return actual  # already in place (a restarted pod)
@@ -101,17 +101,11 @@ def verify(path: Path, expected: str) -> str:
 
 def remote_digest(uri: str) -> str:
     """The digest of a remote artifact, hashed while streaming (nothing is written to disk)."""
-    import hashlib
-
     fs, root = sources.filesystem(uri)
     single, files = sources.listing(fs, root, uri)
     entries = []
     for remote in files:
-        h = hashlib.sha256()
-        size = 0
         with fs.open(remote.location, "rb") as src:
-            while chunk := src.read(digest.CHUNK):
-                h.update(chunk)
-                size += len(chunk)
-        entries.append(digest.Entry(remote.path, size, h.hexdigest()))
+            size, sha = digest.stream_sha256(src)
+        entries.append(digest.Entry(remote.path, size, sha))
     return digest.PREFIX + entries[0].sha256 if single else digest.of_manifest(entries)

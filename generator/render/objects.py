@@ -36,7 +36,7 @@ class RenderedObject:
     template: str
     release: str | None = None
     origin: Location | None = None  # the release spec (or environment file) that produced it
-    offset: int = 0  # lines of `path` before this object's first line (set by RenderedTree.files)
+    offset: int = 0  # lines of `path` before this object's first line (set by RenderedTree.place)
 
     @property
     def resource(self) -> str:
@@ -63,20 +63,21 @@ class RenderedTree:
     # Files beside the manifests that are not Kubernetes objects: each release's provenance.
     metadata: dict[str, str] = field(default_factory=dict)
 
-    def place(self) -> None:
-        """Give each object its offset in its manifest (after the last object is added)."""
-        lines: dict[str, int] = {}
-        for key in sorted(self.objects):
-            obj = self.objects[key]
-            obj.offset = lines.get(obj.path, 0) + 1  # the document's `---` line
-            lines[obj.path] = obj.offset + obj.text.count("\n")
+    def place(self) -> dict[str, list[RenderedObject]]:
+        """Give each object its offset in its manifest (after the last object is added); returns by_file()."""
+        manifests = self.by_file()
+        for objects in manifests.values():
+            lines = 0
+            for obj in objects:
+                obj.offset = lines + 1  # the document's `---` line
+                lines = obj.offset + obj.text.count("\n")
+        return manifests
 
     def files(self) -> dict[str, bytes]:
         """Every file of the tree: each unit's manifest, and each release's provenance."""
-        self.place()
         out = {
             path: "".join(DOCUMENT_START + obj.text for obj in objects).encode()
-            for path, objects in self.by_file().items()
+            for path, objects in self.place().items()
         }
         out.update((path, text.encode()) for path, text in self.metadata.items())
         return dict(sorted(out.items()))

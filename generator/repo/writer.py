@@ -281,8 +281,12 @@ def _roll_back(swapped: list[tuple[Path, Path, Path]]) -> None:
             os.rename(backup, live)
 
 
-def write(root: Path, tree: RenderedTree, allow_empty: bool = False) -> Changes:
+def write(
+    root: Path, tree: RenderedTree, allow_empty: bool = False, desired: dict[str, bytes] | None = None
+) -> Changes:
     """Make rendered/ match `tree` exactly (within its scopes); returns what changed.
+
+    `desired` is `tree.files()` if the caller has already encoded it.
 
     Hold the repository's lock (generator.repo.lock.held) around it: one writer at a time.  A write
     that would remove every release of an environment is refused unless `allow_empty`: that is
@@ -291,7 +295,7 @@ def write(root: Path, tree: RenderedTree, allow_empty: bool = False) -> Changes:
     root = root.resolve()
     clean_leftovers(root)
     _refuse_links(root, RENDERED_DIR)
-    desired = tree.files()  # encoded once, for the plan and the staging
+    desired = tree.files() if desired is None else desired  # encoded once, for the plan and the staging
     if not allow_empty:
         refuse_emptying(emptied_environments(root, tree, desired), "writing would remove all {count} releases in")
     changes = plan(root, tree, desired)

@@ -152,9 +152,8 @@ def _secrets(r: Resolved) -> Iterable[Diagnostic]:
 def _pins(r: Resolved) -> Iterable[Diagnostic]:
     """An environment that pins a model version pins its artifact too, and the reverse: a half
     pin would label the workload with one version while it pulls another's weights."""
-    spec = r.release.doc.data.get("spec") if isinstance(r.release.doc.data, dict) else None
-    block = ((spec or {}).get("environments") or {}).get(r.env.name) or {}
-    model = block.get("model") if isinstance(block, dict) else None
+    block = (r.release.spec.get("environments") or {}).get(r.env.name) or {}
+    model = block.get("model")
     if not isinstance(model, dict) or ("version" in model) == ("artifact" in model):
         return
     have, missing = ("version", "artifact") if "version" in model else ("artifact", "version")

@@ -39,11 +39,11 @@ def _render_and_commit(
         return None
     at = commits.prefix(repo, root)
     _check_argocd_paths(built, at)
-    files = built.tree.files()  # encoded once, for the guard and the commit
+    files = built.tree.files()  # encoded once, for the guard, the write and the commit
     if not allow_empty:
         emptied = commits.emptied_since_head(repo, files, list(built.inputs.environments), at)
         writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
-    writer.write(root, built.tree, allow_empty)
+    writer.write(root, built.tree, allow_empty, files)
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo, at)
     return commits.commit_rendered(
