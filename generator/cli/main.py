@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -335,12 +336,21 @@ def _terminated(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+# Collect cycles after 100,000 allocations, not 700: a run builds its index and its rendered
+# objects in bulk and keeps them to the end, and at 1,000 releases the default thresholds spent
+# 0.1-0.27 s of a 0.6 s no-change run walking them again and again.
+_GC_THRESHOLDS = (100_000, 50, 1000)
+
+
 def main(argv: list[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*_GC_THRESHOLDS)
     try:
         return _run(argv)
     finally:
+        gc.set_threshold(*thresholds)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

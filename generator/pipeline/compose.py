@@ -25,7 +25,6 @@ from generator.pipeline import units
 from generator.pipeline.cache import Produced
 from generator.render.jinja import Renderer
 from generator.render.objects import RenderedTree
-from generator.repo import provenance
 from generator.schemas import lookup
 from generator.schemas.messages import Finding
 from generator.validate import checks, repository
@@ -112,19 +111,9 @@ def _add_unit(
     templates: str,
     kinds: set[tuple[str, str]],
 ) -> None:
-    """File one unit's objects in the tree, then its provenance, computed from what it rendered."""
-    directory = layout.release_path(item.env.name, item.name)
-    origin = item.release.doc.locate(("metadata", "name"))
-    texts: dict[str, str] = {}
-    for template, obj, text, found in produced:
-        added = tree.add(
-            directory, template, obj, text or None, environment=item.env.name, release=item.name, origin=origin
-        )
-        findings[added.key] = found
-        texts[added.key] = added.text
-        kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
-    meta = provenance.metadata(item, templates, texts)
-    tree.metadata[layout.metadata_path(item.env.name, item.name)] = provenance.text(meta)
+    found, unit_kinds = units.file_unit(tree, item, produced, templates)
+    findings.update(found)
+    kinds.update(unit_kinds)
 
 
 def validate(built: Build, today: datetime.date | None = None) -> Report:

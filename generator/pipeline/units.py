@@ -12,12 +12,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Generator
 
+from generator import layout
 from generator.inputs.resolve import Resolved
 from generator.pipeline import workers
 from generator.pipeline.cache import Produced, RenderCache
 from generator.render import emitter, view
 from generator.render.jinja import Renderer
+from generator.render.objects import RenderedTree
 from generator.schemas import lookup
+from generator.schemas.messages import Finding
 
 
 def render_unit(renderer: Renderer, item: Resolved) -> list[Produced]:
@@ -63,3 +66,27 @@ def produce(
             yield produced
     finally:
         fresh.close()  # stops the worker pool when an error ends the run early
+
+
+def file_unit(
+    tree: RenderedTree, item: Resolved, produced: list[Produced], templates: str
+) -> tuple[dict[str, list[Finding]], set[tuple[str, str]]]:
+    """File one unit's objects in `tree`, then its provenance, computed from what it rendered;
+    returns their schema findings by object key and the (group, kind) pairs they have."""
+    from generator.repo import provenance
+
+    directory = layout.release_path(item.env.name, item.name)
+    origin = item.release.doc.locate(("metadata", "name"))
+    found: dict[str, list[Finding]] = {}
+    texts: dict[str, str] = {}
+    kinds: set[tuple[str, str]] = set()
+    for template, obj, text, findings in produced:
+        added = tree.add(
+            directory, template, obj, text or None, environment=item.env.name, release=item.name, origin=origin
+        )
+        found[added.key] = findings
+        texts[added.key] = added.text
+        kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
+    meta = provenance.metadata(item, templates, texts)
+    tree.metadata[layout.metadata_path(item.env.name, item.name)] = provenance.text(meta)
+    return found, kinds

@@ -9,7 +9,7 @@ overwritten.  Like `git commit-tree`, this runs none of the repository's commit 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,11 +110,19 @@ def commit_rendered(
     Only what modelops renders is committed: a file git would ignore, or one that is not
     rendered (a stray `rendered/.env`), is never swept in.
     """
+    return commit_blobs(repo, _plumbing(repo).blob_ids(files), message_for, at)
+
+
+def commit_blobs(
+    repo: git.Repo, blobs: dict[str, str], message_for: Callable[[list[FileChange]], str], at: str = ""
+) -> CommitResult:
+    """As commit_rendered, from the blob id of each file (written on disk as it should be), so that
+    a run which rendered one release need not read the others: only changed files are hashed into git."""
     branch = check_can_commit(repo)
     head = head_commit(repo)
     gitx = _plumbing(repo)
     before = gitx.tree_files(head.hexsha if head is not None else None, at + RENDERED_DIR)
-    ids = gitx.blob_ids({at + path: data for path, data in files.items()})
+    ids = {at + path: blob for path, blob in blobs.items()}
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
     removals = sorted(path for path in before if path not in ids)
     if not updates and not removals:
@@ -133,7 +141,7 @@ def commit_rendered(
 
 
 def emptied_since_head(
-    repo: git.Repo, files: dict[str, bytes], environments: list[str], at: str = ""
+    repo: git.Repo, files: Mapping[str, object], environments: list[str], at: str = ""
 ) -> dict[str, int]:
     """Environments whose every release committed at HEAD is gone from `files`: environment -> releases at HEAD.
 

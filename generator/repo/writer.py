@@ -201,7 +201,8 @@ def clean_leftovers(root: Path) -> None:
         return
     environments = [d for d in sorted(rendered.iterdir()) if d.is_dir() and not d.is_symlink()]
     for parent in [rendered, *(d for d in environments if not _LEGACY.match(d.name))]:
-        for entry in sorted(parent.iterdir()):
+        # Names first, Paths only for the few that look like leftovers: an environment has thousands of entries.
+        for entry in (parent / name for name in sorted(os.listdir(parent)) if name.startswith(".modelops-")):
             legacy = _LEGACY.match(entry.name)
             if legacy is None or entry.is_symlink():
                 continue

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from generator import catalog
 from generator.errors import Diagnostic, format_path
-from generator.inputs.resolve import Resolved
-from generator.inputs.spec import Environment
+
+if TYPE_CHECKING:  # the report (and with it this table) is read by commands that never resolve a spec
+    from generator.inputs.resolve import Resolved
+    from generator.inputs.spec import Environment
 
 
 @dataclass
@@ -34,19 +37,27 @@ class CapacityRow:
 
 
 def table(resolved: Iterable[Resolved], environments: dict[str, Environment]) -> list[CapacityRow]:
+    return table_of([(r.env.name, r.name, *use) for r in resolved if (use := gpu_use(r))], environments)
+
+
+def gpu_use(r: Resolved) -> tuple[str, int, int] | None:
+    """(GPU type, GPUs per replica, max replicas) of a release that asks for GPUs."""
+    gpu = r.get("resources", "gpu")
+    return (gpu.get("type", "?"), gpu["count"], r.get("scaling", "maxReplicas")) if gpu["count"] else None
+
+
+def table_of(
+    uses: Iterable[tuple[str, str, str, int, int]], environments: dict[str, Environment]
+) -> list[CapacityRow]:
+    """The table from (environment, release, GPU type, GPUs per replica, max replicas), in release order."""
     rows: dict[tuple[str, str], CapacityRow] = {}
     for env in environments.values():
         for gpu_type, spec in sorted(env.get("gpuTypes", default={}).items()):
             rows[(env.name, gpu_type)] = CapacityRow(env.name, gpu_type, spec["capacity"])
-    for r in resolved:
-        gpu = r.get("resources", "gpu")
-        if not gpu["count"]:
-            continue
-        key = (r.env.name, gpu.get("type", "?"))
-        row = rows.setdefault(key, CapacityRow(r.env.name, key[1], None))
-        replicas = r.get("scaling", "maxReplicas")
-        row.requested += gpu["count"] * replicas
-        row.releases.append((r.name, gpu["count"], replicas))
+    for env_name, release, gpu_type, count, replicas in uses:
+        row = rows.setdefault((env_name, gpu_type), CapacityRow(env_name, gpu_type, None))
+        row.requested += count * replicas
+        row.releases.append((release, count, replicas))
     return list(rows.values())
 
 

@@ -16,7 +16,7 @@ from generator.validate.policy.model import Policies
 from generator.validate.report import Report, ResourceResult
 
 
-def _resource_result(rendered: RenderedObject, findings: list[Finding]) -> ResourceResult:
+def resource_result(rendered: RenderedObject, findings: list[Finding]) -> ResourceResult:
     result = ResourceResult(
         rendered.path, rendered.obj["kind"], rendered.obj["metadata"]["name"], rendered.environment, rendered.release
     )
@@ -47,7 +47,7 @@ def report(
     """`schema_findings` by object key, as the pipeline computed them; waivers apply as of `today`."""
     out = Report()
     out.describe(policies)
-    out.resources = [_resource_result(obj, schema_findings.get(key, [])) for key, obj in tree.objects.items()]
+    out.resources = [resource_result(obj, schema_findings.get(key, [])) for key, obj in tree.objects.items()]
     out.capacity = capacity.table(resolved, environments)
     out.findings.extend(capacity.findings(out.capacity, environments))
     # A manifest holds several objects: a finding belongs to the object it names in its file.

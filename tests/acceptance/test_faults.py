@@ -115,12 +115,12 @@ def test_kill_between_write_and_commit_is_repaired_by_the_next_run(
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    real_commit = commits.commit_rendered
-    monkeypatch.setattr(commits, "commit_rendered", killed)
+    real_commit = commits.commit_blobs
+    monkeypatch.setattr(commits, "commit_blobs", killed)
     assert run(fleet, "commit", "-m", "move dev").exit_code == 130
     assert git(fleet, "rev-parse", "HEAD") == head
     assert "rendered/dev/" in git(fleet, "status", "--porcelain")  # written, not committed
-    monkeypatch.setattr(commits, "commit_rendered", real_commit)
+    monkeypatch.setattr(commits, "commit_blobs", real_commit)
     result = run(fleet, "commit", "-m", "move dev")
     assert result.exit_code == 0
     assert git(fleet, "rev-parse", "HEAD~1") == head
@@ -140,13 +140,13 @@ def _writer_workdir(repo: Path) -> Path | None:
 
 def leftovers(repo: Path) -> list[str]:
     """What an interrupted writer left: `.modelops-*` entries in rendered/ and its environment directories, and
-    anything but a lock in the writer's own directory."""
+    anything but a lock or the unit index in the writer's own directory."""
     rendered = repo / "rendered"
     shared = [rendered, *sorted(d for d in rendered.glob("*") if d.is_dir())] if rendered.is_dir() else []
     found = [entry for place in shared for entry in place.iterdir() if entry.name.startswith(".modelops-")]
     own = _writer_workdir(repo)
     if own is not None and own.is_dir():
-        found += [entry for entry in own.iterdir() if "lock" not in entry.name]
+        found += [entry for entry in own.iterdir() if "lock" not in entry.name and entry.name != "index.pickle"]
     return sorted(str(entry.relative_to(repo)) for entry in found)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK
 from generator.inputs.sources import WorkTree
-from generator.pipeline import compose
+from generator.pipeline import incremental
 from generator.render import argocd
 from generator.repo import lock, writer
 
@@ -15,10 +15,17 @@ def run(root: Path, console: Console, output: str) -> int:
     """Exit 1, listing the files, when rendered/ differs from what the specs render to today."""
     if output != "text":
         console.machine_output()
-    built = compose.build(WorkTree(root))
-    changes = writer.plan(root, built.tree)
+    outcome = incremental.evaluate(root, write=False)
+    if outcome is not None:
+        changes, environments = _changes(root, outcome), outcome.environments
+        outcome.save()
+    else:
+        from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
+
+        built = compose.build(WorkTree(root))
+        changes, environments = writer.plan(root, built.tree), built.inputs.environments
     at = lock.place(root)
-    wrong = argocd.misplaced(built.inputs.environments, at) if at is not None else []
+    wrong = argocd.misplaced(environments, at) if at is not None else []
     current = changes.empty and not changes.strays and not wrong
     if output == "json":
         misplaced = [d.to_json() for d in wrong]
@@ -39,3 +46,26 @@ def run(root: Path, console: Console, output: str) -> int:
     for stray in changes.strays:
         console.fail(f"{stray}: not rendered by modelops; rendered/ must hold only rendered manifests, remove it")
     return EXIT_INVALID
+
+
+def _changes(root: Path, outcome: incremental.Outcome) -> writer.Changes:
+    """What rendering would add, change and remove, from the stamps of the units that are out of date."""
+    changes = writer.Changes(strays=writer.strays(root))
+    expected: dict[str, str] = {}
+    for unit in outcome.out_of_date:
+        present = set(outcome.disk.entries.get(unit, []))
+        wanted = {p: b for p, b in outcome.files.items() if p.startswith(unit + "/")}
+        expected.update(wanted)
+        for path, blob in sorted(wanted.items()):
+            if path not in present:
+                changes.added.append(path)
+            elif outcome.disk.blobs.get(path) != blob:
+                changes.changed.append(path)
+        changes.removed.extend(sorted(present - set(wanted)))
+    for stale in outcome.disk.stale:
+        changes.removed.extend(writer.existing_files(root, [stale]))
+    changes.added.sort()
+    changes.changed.sort()
+    changes.removed.sort()
+    changes.unchanged = len(outcome.files) - len(changes.added) - len(changes.changed)
+    return changes

@@ -10,7 +10,8 @@ from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, InputError, Location, RepositoryError
 from generator.inputs.sources import WorkTree
-from generator.pipeline import compose
+from generator.inputs.spec import Environment
+from generator.pipeline import incremental
 from generator.render import argocd
 from generator.repo import commits, lock, writer
 from generator.repo import push as pushing
@@ -32,13 +33,18 @@ def _render_and_commit(
                 for p in stray
             ]
         )
+    outcome = incremental.evaluate(root, write=True, progress=console.progress)
+    if outcome is not None:
+        return _commit_units(root, repo, console, message, allow_empty, outcome)
+    from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
+
     built, report = compose.evaluate(WorkTree(root), progress=console.progress)
     if built is None or report.failed():
         formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
         console.fail("nothing written or committed: fix the errors above")
         return None
     at = commits.prefix(repo, root)
-    _check_argocd_paths(built, at)
+    _check_argocd_paths(built.inputs.environments, at)
     files = built.tree.files()  # encoded once, for the guard, the write and the commit
     if not allow_empty:
         emptied = commits.emptied_since_head(repo, files, list(built.inputs.environments), at)
@@ -51,9 +57,32 @@ def _render_and_commit(
     )
 
 
-def _check_argocd_paths(built: compose.Build, at: str) -> None:
+def _commit_units(
+    root: Path, repo: git.Repo, console: Console, message: str | None, allow_empty: bool, outcome: incremental.Outcome
+) -> commits.CommitResult | None:
+    """As _render_and_commit, for an incremental run: only its changed units are written and hashed."""
+    if outcome.report.failed():
+        formats.get("text")(outcome.report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+        console.fail("nothing written or committed: fix the errors above")
+        return None
+    at = commits.prefix(repo, root)
+    _check_argocd_paths(outcome.environments, at)
+    if not allow_empty:
+        emptied = commits.emptied_since_head(repo, outcome.files, list(outcome.environments), at)
+        writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
+    desired = outcome.tree.files()
+    writer.write(root, outcome.tree, True, desired)  # an environment emptied on disk went to the whole pipeline
+    outcome.save(desired)
+    versions, order = outcome.versions(), list(outcome.environments)
+    source = commits.source_commit(repo, at)
+    return commits.commit_blobs(
+        repo, outcome.files, lambda changes: commits.commit_message(changes, versions, message, order, source), at
+    )
+
+
+def _check_argocd_paths(environments: dict[str, Environment], at: str) -> None:
     """The Applications must point where rendered/ really is in the git repository Argo CD clones."""
-    wrong = argocd.misplaced(built.inputs.environments, at)
+    wrong = argocd.misplaced(environments, at)
     if wrong:
         raise InputError(wrong)
 

@@ -7,9 +7,12 @@ from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError
 from generator.inputs.sources import WorkTree
-from generator.pipeline import compose
+from generator.inputs.spec import Environment
+from generator.pipeline import incremental
 from generator.render import argocd
+from generator.render.objects import RenderedTree
 from generator.repo import lock, writer
+from generator.validate.report import Report
 
 
 def run(
@@ -22,25 +25,59 @@ def run(
 ) -> int:
     """Render every release for every environment into rendered/, after validating in memory."""
     with lock.held(root, "modelops render", wait, console.say):
+        outcome = None if environments else incremental.evaluate(root, write=True, progress=console.progress)
+        if outcome is not None:
+            return _write(root, console, output, outcome.environments, outcome.report, outcome.tree, outcome)
+        from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
+
         built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
-        if built is None or report.failed():
-            formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
-            console.fail("nothing written: fix the errors above")
-            return EXIT_INVALID
-        at = lock.place(root)
-        wrong = argocd.misplaced(built.inputs.environments, at) if at is not None else []
-        if wrong:
-            raise InputError(wrong)
-        changes = writer.write(root, built.tree, allow_empty)
+        if built is None:
+            return _refuse(console, report)
+        return _write(root, console, output, built.inputs.environments, report, built.tree, None, allow_empty)
+
+
+def _refuse(console: Console, report: Report) -> int:
+    formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
+    console.fail("nothing written: fix the errors above")
+    return EXIT_INVALID
+
+
+def _write(
+    root: Path,
+    console: Console,
+    output: str,
+    environments: dict[str, Environment],
+    report: Report,
+    tree: RenderedTree,
+    outcome: incremental.Outcome | None,
+    allow_empty: bool = False,
+) -> int:
+    """Write `tree` (the whole rendered tree, or an incremental run's changed units) once it validates."""
+    if report.failed():
+        return _refuse(console, report)
+    at = lock.place(root)
+    wrong = argocd.misplaced(environments, at) if at is not None else []
+    if wrong:
+        raise InputError(wrong)
+    desired = tree.files()
+    # An incremental run writes only its changed units; it has already left an environment that
+    # would lose its last release to the whole pipeline, whose guard refuses that.
+    changes = writer.write(root, tree, allow_empty or outcome is not None, desired)
+    if outcome is not None:
+        outcome.save(desired)
+        files = len(outcome.files)
+        releases = sum(1 for f in outcome.facts if f.release is not None)
+        changes.unchanged = files - len(changes.added) - len(changes.changed)
+    else:
+        files = len(tree.by_file()) + len(tree.metadata)
+        releases = len({(o.environment, o.release) for o in tree.objects.values() if o.release})
     for stray in changes.strays:
         console.fail(f"warning: {stray} is not rendered by modelops; `modelops check` fails until it is removed")
-    files = len(built.tree.by_file()) + len(built.tree.metadata)
     if output == "json":
         console.emit(json.dumps({"files": files, **changes.to_json()}, indent=2))
         return EXIT_OK
-    releases = len({(r.env.name, r.name) for r in built.resolved})
     console.say(
-        f"rendered {releases} release deployments in {len(built.inputs.environments)} environments: "
+        f"rendered {releases} release deployments in {len(environments)} environments: "
         f"{files} files ({len(changes.added)} added, {len(changes.changed)} changed, "
         f"{len(changes.removed)} removed)"
     )

@@ -10,7 +10,7 @@ from generator.cli.reporters import formats, text
 from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
 from generator.inputs.sources import WorkTree
 from generator.manifests import checker, reader
-from generator.pipeline import compose
+from generator.pipeline import incremental
 from generator.schemas import lookup
 
 
@@ -56,7 +56,14 @@ def dispatch(
 
 def run(root: Path, console: Console, environments: tuple[str, ...], output: str, strict: bool) -> int:
     """Spec schema, Kubernetes schemas, GPU capacity and policies; exit 1 on any error."""
-    _, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
+    outcome = None if environments else incremental.evaluate(root, write=False, progress=console.progress)
+    if outcome is not None:
+        report = outcome.report
+        outcome.save()
+    else:
+        from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
+
+        _, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
     report.strict = strict
     formats.get(output)(report, console)
     return EXIT_INVALID if report.failed() else EXIT_OK

@@ -15,7 +15,7 @@ from generator.inputs.spec import Environment
 from generator.schemas import shipped
 from generator.validate.policy import builtins
 from generator.validate.policy.coverage import Coverage
-from generator.validate.policy.model import MANIFEST, SPEC, Policies, Rule
+from generator.validate.policy.model import MANIFEST, SPEC, Policies, Rule, Waiver
 
 if TYPE_CHECKING:  # rendering pulls in Jinja; the pre-commit hook checks specs without it
     from generator.render.objects import RenderedObject, RenderedTree
@@ -157,11 +157,13 @@ def apply_waivers(
     where they are written."""
     used: set[int] = set()
     out = []
+    live: dict[tuple[str, str | None], list[Waiver]] = {}  # by (rule, release), in file order: the first applies
+    for w in policies.waivers:
+        if w.expires >= today:
+            live.setdefault((w.rule, w.release), []).append(w)
     for diag in findings:
-        waiver = next(
-            (w for w in policies.waivers if w.expires >= today and w.covers(diag.rule, diag.release, diag.environment)),
-            None,
-        )
+        candidates = live.get((diag.rule, diag.release), [])
+        waiver = next((w for w in candidates if w.covers(diag.rule, diag.release, diag.environment)), None)
         if waiver is None:
             out.append(diag)
             continue

@@ -6,7 +6,7 @@ A malformed policy is a PolicyError naming the file, line and field, like any ot
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jsonschema_rs
@@ -135,8 +135,10 @@ def _waiver(doc: Document, index: int, raw: dict[str, Any], errors: _Errors) -> 
     )
 
 
-def load(source: Source) -> Policies:
-    """Every rule and waiver in policies/; raises PolicyError listing every problem."""
+def load(source: Source, read_document: Callable[[bytes, str], Document] = yamlio.load) -> Policies:
+    """Every rule and waiver in policies/; raises PolicyError listing every problem.
+
+    `read_document` parses one file (an incremental run passes one that remembers unchanged files)."""
     errors = _Errors()
     policies = Policies()
     waiver_docs: list[tuple[Document, dict[str, Any]]] = []
@@ -144,7 +146,7 @@ def load(source: Source) -> Policies:
     errors.found.extend(listing.problems)
     for path in listing.files:
         try:
-            doc = yamlio.load(source.read(path), path)
+            doc = read_document(source.read(path), path)
         except InputError as exc:  # reported as the policy stage's own error type
             errors.found.extend(exc.diagnostics)
             continue

@@ -1,0 +1,359 @@
+"""Incremental runs: find the units whose inputs changed, and load, render and validate only those.
+
+A unit's key hashes everything its output and findings can depend on: the code (package
+files and library versions, as the render cache's), the repository's templates and policy
+rules (not the waivers: they are applied on every run), its environment file, and its
+release spec; _argocd's key hashes the environment file and its releases' names, teams and
+rendered kinds instead of a spec.  Each input file's content id comes from its stamp
+(generator.pipeline.stamps), so an unchanged file is not read: a run on an unchanged
+repository stats its files and reads one index file.  An environment, template or policy
+rule change changes the key of exactly the units it reaches.
+
+The rendered files are checked the same way: each unit's directory on disk against the blob
+ids its record holds, so a hand edit, a deleted or an added file, or a branch switch makes
+the unit render and write again (or, for `check`, be reported).  Anything this path does not
+handle in the small (an input error, a stale environment directory, an environment losing
+its last release, a rule that needs every release's spec) returns None, and the caller runs
+the whole pipeline, whose messages and guards are the reference.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator import clock, layout
+from generator.errors import InputError, PolicyError, TemplateError
+from generator.inputs import discovery, spec, yamlio
+from generator.inputs.merge import Merged
+from generator.inputs.resolve import Resolved
+from generator.inputs.sources import WorkTree
+from generator.inputs.spec import Environment, Release
+from generator.inputs.yamlio import Document
+from generator.pipeline import cache as render_cache
+from generator.pipeline import disk
+from generator.pipeline import index as unit_index
+from generator.pipeline.index import Facts, Index, Record
+from generator.pipeline.stamps import Stamps, blob_id
+from generator.render.objects import RenderedTree
+from generator.repo import writer
+from generator.schemas.messages import Finding
+from generator.validate import byunit, capacity
+from generator.validate.policy import loader
+from generator.validate.policy.model import Policies
+from generator.validate.report import Report
+
+if TYPE_CHECKING:  # rendering pulls in Jinja and the schemas; a run with nothing to render needs neither
+    from generator.render.jinja import Renderer
+
+Progress = Callable[[str, int, int], None]
+Unit = disk.Unit
+
+
+@dataclass
+class Outcome:
+    """A run over the whole repository, of which only `rendered` units were rendered again."""
+
+    environments: dict[str, Environment]
+    report: Report
+    tree: RenderedTree  # the units to write (their objects and provenance); scopes name them and the stale ones
+    files: dict[str, str]  # every file the repository renders: path -> blob id
+    facts: list[Facts]  # every unit, in the order of their directories
+    rendered: int  # units rendered by this run
+    out_of_date: list[str]  # unit directories whose files on disk differ from what they render to
+    disk: disk.Disk
+    index: Index
+    stamps: Stamps
+    changed: bool = True  # the index has new or fewer records than it was loaded with
+
+    def versions(self) -> dict[tuple[str, str], str]:
+        return {(f.environment, f.release): f.version for f in self.facts if f.release is not None}
+
+    def save(self, written: dict[str, bytes] | None = None) -> None:
+        """Keep the index, with the stamps of the files this run wrote (a run that changed nothing
+        and read no file writes nothing: its index would be the same)."""
+        stamps = self.stamps
+        if not (written or self.changed or stamps.read or stamps.fresh.keys() != stamps.known.keys()):
+            return
+        for scope in self.tree.scopes:
+            for path in [p for p in self.stamps.fresh if p.startswith(scope + "/")]:
+                self.stamps.forget(path)
+        for path, data in (written or {}).items():
+            self.stamps.note(path, data)
+        self.index.stamps, self.index.taken_ns = self.stamps.snapshot()
+        unit_index.save(Path(self.index.root), self.index)
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _sha256_repository(root: Path) -> bool:
+    where = unit_index.path(root)
+    try:
+        config = (where.parent.parent / "config").read_text() if where is not None else ""
+    except OSError:
+        return False
+    return "objectformat = sha256" in " ".join(config.lower().split()).replace("objectformat=", "objectformat = ")
+
+
+def evaluate(
+    root: Path, write: bool, progress: Progress | None = None, today: datetime.date | None = None
+) -> Outcome | None:
+    """The whole repository's report, rendering only what changed; None when the whole pipeline must run.
+
+    `write`: the caller will write rendered/, so units whose files on disk are not what they
+    render to are rendered again too (their bytes are needed); otherwise they are only listed.
+    """
+    root = root.resolve()
+    if unit_index.path(root) is None:
+        return None
+    try:
+        return _Run(root, write, progress).run(today or clock.today())
+    except (disk.WholePipeline, InputError, PolicyError, TemplateError):
+        return None
+
+
+class _Run:
+    def __init__(self, root: Path, write: bool, progress: Progress | None):
+        self.root, self.write, self.progress = root, write, progress
+        self.source = WorkTree(root)
+        self.index = unit_index.load(root)
+        self.stamps = Stamps(root, self.index.stamps, self.index.taken_ns, sha256=_sha256_repository(root))
+        self.disk = disk.Disk()
+        self.tree = RenderedTree(complete=False)
+        self.releases: dict[str, Release] = {}  # specs read by this run
+        self.spec_files: dict[str, str] = {}  # release -> its spec's path
+        self._renderer: Renderer | None = None
+        self.environments: dict[str, Environment] = {}
+        self.changed = False
+        self._same: dict[frozenset[tuple[str, str]], frozenset[tuple[str, str]]] = {}
+
+    def _blobs(self, directory: str) -> str:
+        """(path, blob id) of every file below `directory`, as the template loader walks it."""
+        if not self.source.is_dir(directory):
+            return "[]"
+        return repr([(rel, self.stamps.blob(rel)) for rel in self.source.walk(directory)])
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            from generator.render.jinja import Renderer
+
+            self._renderer = Renderer(self.source)
+        return self._renderer
+
+    def run(self, today: datetime.date) -> Outcome:
+        if not self.source.is_dir(layout.RELEASES_DIR):
+            raise disk.WholePipeline  # the whole pipeline says why
+        if self.write:  # the caller holds the lock: a dead run's backups go back before the units are looked at
+            writer.clean_leftovers(self.root)
+        environments = self.environments = spec.load_environments(self.source)
+        policies = loader.load(self.source, self._remembered)
+        kept = set(self.source.list(layout.POLICIES_DIR))
+        documents = self.index.extra.get("documents", {})
+        self.index.extra["documents"] = {p: d for p, d in documents.items() if p in kept}
+        waivers = {w.location.file for w in policies.waivers if w.location is not None}
+        rules = [p for p in self.source.list(layout.POLICIES_DIR) if p not in waivers]
+        common = _hash(
+            render_cache.code_fingerprint(),
+            self._blobs(layout.TEMPLATES_DIR),
+            repr([(p, self.stamps.blob(p)) for p in rules]),
+        )
+        env_blobs = {name: self.stamps.blob(env.file) or "" for name, env in environments.items()}
+        wanted = self._specs(environments)
+        plan: list[Unit] = []
+        for env_name, env in environments.items():
+            for name in sorted(wanted):
+                if env_name in wanted[name][1]:
+                    path, blob = self.spec_files[name], wanted[name][0]
+                    key = _hash(common, env.file, env_blobs[env_name], path, blob)
+                    plan.append((layout.release_path(env_name, name), env_name, name, key))
+        self.disk = disk.survey(self.root, environments, plan, self.stamps)
+        todo = [u for u in plan if self._needed(u)]
+        self._render_releases(environments, todo, policies)
+        argocd: list[Unit] = []
+        for env_name, env in environments.items():
+            members = [self.index.units[u].result.facts for u, e, _, _ in plan if e == env_name]
+            summary = repr([(f.release, f.team, sorted(f.kinds)) for f in members])
+            unit = layout.argocd_path(env_name)
+            argocd.append((unit, env_name, None, _hash(common, env.file, env_blobs[env_name], summary)))
+            self.disk.look(self.root, unit, self.stamps)
+        todo_argocd = [u for u in argocd if self._needed(u)]
+        for unit, env_name, _, key in todo_argocd:
+            members = [self.index.units[u].result.facts for u, e, _, _ in plan if e == env_name]
+            self._render_argocd(unit, key, environments[env_name], members, policies)
+
+        every = sorted([*plan, *argocd], key=lambda u: u[0] + "/")
+        live = {u[0] for u in every}
+        before = len(self.index.units)
+        self.index.units = {u: r for u, r in self.index.units.items() if u in live}
+        self.changed = self.changed or before != len(self.index.units) or bool(todo or todo_argocd)
+        records = [self.index.units[u[0]] for u in every]
+        report = byunit.assemble([r.result for r in records], environments, policies, today)
+        out_of_date = [u[0] for u in every if not self.disk.matches(u[0], self.index.units[u[0]])]
+        self.tree.scopes = sorted({*out_of_date, *self.disk.stale}) if self.write else []
+        kept = set(self.tree.scopes)
+        self.tree.objects = {k: o for k, o in sorted(self.tree.objects.items()) if o.path.rpartition("/")[0] in kept}
+        self.tree.metadata = {p: t for p, t in self.tree.metadata.items() if p.rpartition("/")[0] in kept}
+        self.tree.place()
+        return Outcome(
+            environments,
+            report,
+            self.tree,
+            {p: b for r in records for p, b in r.files.items()},
+            [r.result.facts for r in records],
+            len(todo) + len(todo_argocd),
+            out_of_date,
+            self.disk,
+            self.index,
+            self.stamps,
+            self.changed,
+        )
+
+    def _remembered(self, data: bytes, path: str) -> Document:
+        """A policy file as parsed, from the index while its bytes are the same (a waiver list grows with the
+        fleet: 1,000 releases' waivers take 50 ms to parse, their positions 5 ms to load)."""
+        blob = blob_id(data)
+        documents = self.index.extra.setdefault("documents", {})
+        known = documents.get(path)
+        if known is not None and known[0] == blob:
+            return Document(path, *known[1:])
+        doc = yamlio.load(data, path)
+        documents[path] = (blob, doc.data, doc.positions, doc.raw, doc.duplicates)
+        self.changed = True
+        return doc
+
+    def _needed(self, unit: Unit) -> bool:
+        record = self.index.units.get(unit[0])
+        if record is None or record.key != unit[3]:
+            return True
+        return self.write and not self.disk.matches(unit[0], record)
+
+    def _specs(self, environments: dict[str, Environment]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """release -> (its spec's blob id, its environments); only new or changed specs are read."""
+        names = repr(list(environments))
+        same_environments = self.index.extra.get("environments") == names
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        specs: dict[str, unit_index.Spec] = {}
+        for path in discovery.release_files(self.source).checked():
+            blob = self.stamps.blob(path) or ""
+            known = self.index.specs.get(path)
+            if known is None or known.blob != blob or not same_environments:
+                release = spec.load_release(self.source, path, environments)
+                self.releases[release.name] = release
+                known = unit_index.Spec(blob, tuple(release.environments))
+            specs[path] = known
+            name = Path(path).stem
+            self.spec_files[name] = path
+            out[name] = (blob, known.environments)
+        self.changed = self.changed or specs != self.index.specs or not same_environments
+        self.index.specs = specs
+        self.index.extra["environments"] = names
+        return out
+
+    def _release(self, name: str, environments: dict[str, Environment]) -> Release:
+        if name not in self.releases:
+            self.releases[name] = spec.load_release(self.source, self.spec_files[name], environments)
+        return self.releases[name]
+
+    def _render_releases(self, environments: dict[str, Environment], todo: list[Unit], policies: Policies) -> None:
+        if not todo:
+            return
+        from generator.inputs import resolve
+        from generator.pipeline import units
+        from generator.validate import checks
+
+        items: list[Resolved] = []
+        for _, env_name, name, _ in todo:
+            assert name is not None
+            items.append(resolve.resolve(self._release(name, environments), environments[env_name]))
+        problems = [d for r in items for d in checks.check(r)]
+        if problems:
+            raise InputError(problems)
+        templates = self.renderer.loader.fingerprint()
+        cache = render_cache.default()
+        produced = units.produce(self.renderer, items, cache, templates)
+        try:
+            for done, ((unit, _, _, key), item) in enumerate(zip(todo, items, strict=True), 1):
+                if self.progress:
+                    self.progress(f"{item.env.name}/{item.name}", done, len(items))
+                self._file_release(unit, key, item, next(produced), templates, policies)
+        finally:
+            produced.close()
+        if cache is not None:
+            cache.flush()
+
+    def _file_release(
+        self,
+        unit: str,
+        key: str,
+        item: Resolved,
+        produced: list[render_cache.Produced],
+        templates: str,
+        policies: Policies,
+    ) -> None:
+        from generator.pipeline import units
+
+        tree = RenderedTree(complete=False)
+        found, kinds = units.file_unit(tree, item, produced, templates)
+        facts = Facts(
+            item.env.name,
+            item.name,
+            str(item.release.metadata["team"]),
+            str(item.get("model", "version")),
+            self._same.setdefault(frozenset(kinds), frozenset(kinds)),  # one object: the index stores it once
+            capacity.gpu_use(item),
+        )
+        self._keep(unit, key, tree, facts, found, item.env, item, policies)
+
+    def _render_argocd(self, unit: str, key: str, env: Environment, members: list[Facts], policies: Policies) -> None:
+        stand_ins = [
+            Resolved(
+                Release(str(f.release), Document(self.spec_files[str(f.release)], {"metadata": {"team": f.team}})),
+                env,
+                Merged({}),
+            )
+            for f in members
+        ]
+        from generator.inputs import resolve
+        from generator.schemas import lookup
+
+        kinds = {kind for f in members for kind in f.kinds}
+        tree = RenderedTree(complete=False)
+        origin = env.doc.locate(("metadata", "name"))
+        schemas = lookup.rendered(env.kubernetes_version)
+        found: dict[str, list[Finding]] = {}
+        for template, obj in self.renderer.render_environment(env, stand_ins, kinds):
+            schemas.normalise(obj)
+            added = tree.add(unit, template, obj, environment=env.name, origin=origin)
+            found[added.key] = schemas.findings(obj)
+        self._keep(unit, key, tree, Facts(env.name, None), found, env, None, policies)
+        needed = byunit.owners_needed(policies, self.index.units[unit].result)
+        if needed:  # rare: evaluated again with the effective specs its findings point into
+            owners = [resolve.resolve(self._release(name, self.environments), env) for name in sorted(needed)]
+            self._keep(unit, key, tree, Facts(env.name, None), found, env, None, policies, owners)
+
+    def _keep(
+        self,
+        unit: str,
+        key: str,
+        tree: RenderedTree,
+        facts: Facts,
+        found: dict[str, list[Finding]],
+        env: Environment,
+        item: Resolved | None,
+        policies: Policies,
+        owners: list[Resolved] | None = None,
+    ) -> None:
+        """Record a freshly rendered unit and keep its objects for the write."""
+        tree.objects = dict(sorted(tree.objects.items()))
+        files = {path: blob_id(data, self.stamps.sha256) for path, data in tree.files().items()}
+        result = byunit.unit_result(facts, list(tree.objects.values()), found, env, item, policies, owners or [])
+        self.index.units[unit] = Record(key, files, result)
+        self.tree.objects.update(tree.objects)
+        self.tree.metadata.update(tree.metadata)

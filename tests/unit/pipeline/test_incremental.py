@@ -1,0 +1,193 @@
+"""Incremental runs give what the whole pipeline gives, and render only the units a change reaches.
+
+Every case edits a real git repository, runs the incremental path and the whole pipeline
+on the same files, and compares the report (as JSON) and every rendered file's blob id;
+then it asserts how many units the incremental run rendered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import pickle
+from pathlib import Path
+
+import pytest
+
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose, incremental
+from generator.pipeline import index as unit_index
+from generator.pipeline.stamps import blob_id
+from generator.repo import writer
+from tests.conftest import TODAY, add_fleet, edit, git, write
+
+UNITS = 18  # the example's release deployments: 6 releases, each in dev, staging and prod
+ENV_UNITS = 3  # one _argocd per environment
+
+
+def _full(repo: Path, today: datetime.date = TODAY) -> tuple[dict[str, object], dict[str, str]]:
+    built = compose.build(WorkTree(repo), cache=None)
+    report = compose.validate(built, today)
+    return report.to_json(), {p: blob_id(d) for p, d in built.tree.files().items()}
+
+
+def _run(repo: Path, write_files: bool = True, today: datetime.date = TODAY) -> incremental.Outcome:
+    """One incremental run (writing rendered/ like `modelops render`), checked against the whole pipeline."""
+    outcome = incremental.evaluate(repo, write=write_files, today=today)
+    assert outcome is not None
+    report, files = _full(repo, today)
+    assert outcome.report.to_json() == report
+    assert outcome.files == files
+    if write_files:
+        desired = outcome.tree.files()
+        writer.write(repo, outcome.tree, True, desired)
+        outcome.save(desired)
+        assert writer.plan(repo, compose.build(WorkTree(repo), cache=None).tree).empty
+    else:
+        outcome.save()
+    return outcome
+
+
+@pytest.fixture
+def rendered(example_repo: Path) -> Path:
+    first = _run(example_repo)
+    assert first.rendered == UNITS + ENV_UNITS  # no index yet: everything
+    return example_repo
+
+
+def test_no_change_renders_nothing_and_reads_no_input_again(rendered: Path) -> None:
+    again = _run(rendered)
+    assert again.rendered == 0
+    assert again.tree.scopes == []
+    # The index was taken moments ago: every file counts as racily clean and is read once more ...
+    assert again.stamps.read > 0
+    index = unit_index.load(rendered)
+    index.taken_ns += 10 * 10**9
+    unit_index.save(rendered, index)
+    # ... after which nothing is read at all: stat data answers for every input and rendered file.
+    assert _run(rendered).stamps.read == 0
+
+
+def test_one_release_change_renders_its_units_only(rendered: Path) -> None:
+    edit(rendered / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    outcome = _run(rendered)
+    environments = len(list((rendered / "rendered").glob("*/bge-embeddings")))
+    assert outcome.rendered == environments
+    assert {s.split("/")[2] for s in outcome.tree.scopes} == {"bge-embeddings"}
+
+
+def test_a_comment_renders_the_release_again_but_writes_nothing(rendered: Path) -> None:
+    path = rendered / "releases/bge-embeddings.yaml"
+    path.write_text("# owned by search\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = _run(rendered)
+    assert outcome.rendered == 3
+    assert outcome.tree.scopes == []
+
+
+def test_an_environment_change_reaches_that_environment_only(rendered: Path) -> None:
+    edit(rendered / "environments/staging.yaml", "namespace: models-staging", "namespace: models-staging-2")
+    outcome = _run(rendered)
+    staging = len([d for d in (rendered / "rendered/staging").iterdir()])
+    assert outcome.rendered == staging  # its releases and its _argocd
+    assert all(s.startswith("rendered/staging/") for s in outcome.tree.scopes)
+
+
+def test_a_template_change_reaches_every_unit_it_is_used_by(rendered: Path) -> None:
+    write(rendered / "templates/release/extra.yaml.j2", "")
+    outcome = _run(rendered)
+    assert outcome.rendered == UNITS + ENV_UNITS
+
+
+def test_a_policy_rule_change_reaches_every_unit_and_a_waiver_change_none(rendered: Path) -> None:
+    edit(rendered / "policies/reliability.yaml", "title: Production waits for a manual sync", "title: Manual prod sync")
+    assert _run(rendered).rendered == UNITS + ENV_UNITS
+    waivers = rendered / "policies/waivers.yaml"
+    text = waivers.read_text(encoding="utf-8")
+    first = text.index("  - rule:")
+    second = text.index("  - rule:", first + 1)
+    waivers.write_text(text[:first] + text[second:], encoding="utf-8")  # one waiver less: a finding counts again
+    outcome = _run(rendered, write_files=False)
+    assert outcome.rendered == 0
+
+
+def test_waivers_expire_without_anything_rendering_again(rendered: Path) -> None:
+    later = datetime.date(2031, 1, 1)
+    outcome = _run(rendered, write_files=False, today=later)
+    assert outcome.rendered == 0
+    assert outcome.report.failed()
+
+
+def test_added_and_removed_releases(rendered: Path) -> None:
+    add_fleet(rendered, 2)
+    assert _run(rendered).rendered == 2 * 3 + ENV_UNITS  # their units, and every _argocd lists them
+    (rendered / "releases/fleet-001.yaml").unlink()
+    outcome = _run(rendered)
+    assert outcome.rendered == ENV_UNITS
+    assert "rendered/dev/fleet-001" in outcome.tree.scopes
+    assert not (rendered / "rendered/dev/fleet-001").exists()
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete", "add"])
+def test_rendered_files_out_of_step_with_the_index_are_seen_and_repaired(rendered: Path, damage: str) -> None:
+    manifest = rendered / "rendered/dev/bge-embeddings/manifest.yaml"
+    if damage == "edit":
+        manifest.write_text(manifest.read_text(encoding="utf-8") + "# edited by hand\n", encoding="utf-8")
+    elif damage == "delete":
+        manifest.unlink()
+    else:
+        write(manifest.parent / "extra.yaml", "kind: ConfigMap\n")
+    looked = _run(rendered, write_files=False)
+    assert looked.out_of_date == ["rendered/dev/bge-embeddings"]
+    assert looked.rendered == 0
+    repaired = _run(rendered)
+    assert repaired.rendered == 1
+    assert repaired.tree.scopes == ["rendered/dev/bge-embeddings"]
+    assert _run(rendered).out_of_date == []
+
+
+def test_a_branch_switch_is_seen_from_the_files(rendered: Path) -> None:
+    git(rendered, "add", "-A")
+    git(rendered, "commit", "-q", "-m", "rendered")
+    git(rendered, "checkout", "-q", "-b", "other")
+    edit(rendered / "releases/llama3-8b-chat.yaml", "maxReplicas: 3", "maxReplicas: 2")
+    _run(rendered)
+    git(rendered, "commit", "-q", "-am", "fewer replicas")
+    git(rendered, "checkout", "-q", "main")  # the specs and rendered/ of main, the index of the other branch
+    outcome = _run(rendered)
+    assert outcome.out_of_date == []  # main's rendered/ is right for main's specs
+    assert 0 < outcome.rendered <= 3
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps({"units": {}})])
+def test_an_unreadable_index_counts_as_empty(rendered: Path, content: bytes) -> None:
+    where = unit_index.path(rendered)
+    assert where is not None
+    where.write_bytes(content)
+    assert _run(rendered).rendered == UNITS + ENV_UNITS
+
+
+def test_an_index_of_another_work_tree_is_not_used(rendered: Path, tmp_path: Path) -> None:
+    other = tmp_path / "copy"
+    git(rendered, "add", "-A")
+    git(rendered, "commit", "-q", "-m", "rendered")
+    git(tmp_path, "clone", "-q", str(rendered), str(other))
+    where, copied = unit_index.path(rendered), unit_index.path(other)
+    assert where is not None and copied is not None
+    copied.parent.mkdir(parents=True, exist_ok=True)
+    copied.write_bytes(where.read_bytes())
+    # A fresh clone has no index of its own: its first run renders everything, the next nothing.
+    assert _run(other).rendered == UNITS + ENV_UNITS
+    assert _run(other).rendered == 0
+
+
+def test_outside_a_git_work_tree_there_is_no_index(example: Path) -> None:
+    assert incremental.evaluate(example, write=True) is None
+
+
+def test_input_errors_leave_the_whole_pipeline_to_report_them(rendered: Path) -> None:
+    edit(rendered / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: many")
+    assert incremental.evaluate(rendered, write=True) is None
+
+
+def test_a_stale_environment_directory_leaves_it_to_the_whole_pipeline(rendered: Path) -> None:
+    (rendered / "rendered/qa").mkdir()
+    assert incremental.evaluate(rendered, write=True) is None
