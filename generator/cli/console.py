@@ -37,6 +37,7 @@ class Console:
         self.err_color = use_color(self.err, color)
         self._progress_shown = False
         self._progress_drawn = 0.0
+        self._phase = ""
 
     def paint(self, text: str, color: str, stream_color: bool | None = None) -> str:
         enabled = self.color if stream_color is None else stream_color
@@ -71,8 +72,8 @@ class Console:
         self.clear_progress()
         print(self.paint(text, "red", self.err_color), file=self.err)
 
-    def progress(self, label: str, done: int = 0, total: int = 0) -> None:
-        """A one-line status with a bar on a terminal's stderr, overwritten as work goes on.
+    def progress(self, label: str, done: int = 0, total: int = 0, phase: str = "rendering") -> None:
+        """A one-line status (the phase, a bar, what is being done) on a terminal's stderr, overwritten as work goes on.
 
         Nothing when stderr is not a terminal, under --quiet or in CI; redrawn at most ten
         times a second, so thousands of releases do not flood a slow terminal.
@@ -80,15 +81,16 @@ class Console:
         if self.quiet or os.environ.get("CI") or not getattr(self.err, "isatty", lambda: False)():
             return
         now = time.monotonic()
-        if self._progress_shown and now - self._progress_drawn < 0.1 and done != total:
+        if self._progress_shown and now - self._progress_drawn < 0.1 and done != total and phase == self._phase:
             return
+        self._phase = phase
         self._progress_shown, self._progress_drawn = True, now
         bar = ""
         if total:
             filled = _BAR_WIDTH * done // total
             bar = f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {done}/{total} "
         print(
-            f"\r\x1b[2K{self.paint('rendering', 'dim', self.err_color)} {bar}{label}", end="", file=self.err, flush=True
+            f"\r\x1b[2K{self.paint(phase, 'dim', self.err_color)} {bar}{label}", end="", file=self.err, flush=True
         )
 
     def clear_progress(self) -> None:

@@ -8,6 +8,7 @@ this module declines a text.
 
 from __future__ import annotations
 
+import operator
 from functools import lru_cache
 from typing import Any
 
@@ -32,22 +33,37 @@ def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
     return str(_RESOLVER_12.resolve(ScalarNode, value, implicit))
 
 
+# libyaml's nodes only: what generator.inputs.quickdata reads (ruamel's nodes carry anchors it cannot see).
+NODES: tuple[type[Any], ...] = ()
+
 if _pyyaml is not None:
+    NODES = (_pyyaml.Node,)
     MAPPINGS += (_pyyaml.MappingNode,)
     SEQUENCES += (_pyyaml.SequenceNode,)
     SCALARS += (_pyyaml.ScalarNode,)
 
+    _SCALAR, _SEQUENCE = _pyyaml.ScalarNode, _pyyaml.SequenceNode
+    _BASE = _pyyaml.resolver.BaseResolver
+    _SEQ_TAG, _MAP_TAG = _BASE.DEFAULT_SEQUENCE_TAG, _BASE.DEFAULT_MAPPING_TAG
+
     class _FastComposer(_CParser, _pyyaml.resolver.BaseResolver):
-        """libyaml's parser with ruamel's YAML 1.2 scalar resolution, so both paths read values alike."""
+        """libyaml's parser with ruamel's YAML 1.2 scalar resolution, so both paths read values alike.
+
+        The parser calls back into Python for every node (resolve, descend_resolver, ascend_resolver):
+        no path resolvers are registered, so the path hooks are C builtins that do nothing, and a
+        collection's tag is the default one, as BaseResolver would return."""
+
+        descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]  # (parent, index): no paths
+        ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]  # called with no argument
 
         def __init__(self, text: str):
             _CParser.__init__(self, text)
             _pyyaml.resolver.BaseResolver.__init__(self)
 
         def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-            if kind is _pyyaml.ScalarNode:
+            if kind is _SCALAR:
                 return _scalar_tag(value, tuple(implicit))
-            return str(_pyyaml.resolver.BaseResolver.resolve(self, kind, value, implicit))
+            return _SEQ_TAG if kind is _SEQUENCE else _MAP_TAG
 
 
 def compose(text: str) -> list[Any] | None:

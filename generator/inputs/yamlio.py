@@ -22,7 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import Node, ScalarNode
 
 from generator.errors import InputError, Location, Path, format_path, nearest
-from generator.inputs import fastyaml
+from generator.inputs import fastyaml, quickdata
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_DEPTH = 48
@@ -268,6 +268,7 @@ def load_all(
     max_nodes: int = MAX_NODES,
     aliases: bool = False,
     duplicate_keys: bool = False,
+    positions: bool = True,
 ) -> list[Document | InputError]:
     """Every document of a multi-document file (Kubernetes manifests), each with its positions.
 
@@ -275,6 +276,8 @@ def load_all(
     InputError and the next document is still read; a syntax error ends the list, since the parser
     cannot resynchronise.  With `duplicate_keys`, a repeated key is recorded in
     Document.duplicates and its later value kept, as Kubernetes' own YAML reader does.
+    Without `positions`, a document that generator.inputs.quickdata can read comes without
+    them (an empty Document.positions: read the file again with them to place a finding).
     """
     try:
         text = decode(raw, file, max_bytes)
@@ -283,6 +286,12 @@ def load_all(
     out: list[Document | InputError] = []
     try:
         for node in _compose(text, file):
+            if not positions and isinstance(node, fastyaml.NODES):
+                try:
+                    out.append(Document(file, quickdata.build(node, max_nodes, MAX_DEPTH)))
+                    continue
+                except quickdata.Declined:
+                    pass
             duplicates: list[tuple[Path, int, int]] | None = [] if duplicate_keys else None
             builder = _Builder(file, _yaml().constructor, max_nodes, aliases, duplicates)
             try:

@@ -13,6 +13,7 @@ recorded rather than refused, so that the checker can decide by --strict.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,12 +40,16 @@ class Manifest:
     document: yamlio.Document
     path: Path
     obj: Any
+    # The document again with positions, for one read without them: called only to place a finding.
+    placed: Callable[[], yamlio.Document] | None = None
 
     @property
     def file(self) -> str:
         return self.document.file
 
     def locate(self, field: Path) -> Location:
+        if not self.document.positions and self.placed is not None:
+            self.document = self.placed()
         return self.document.locate((*self.path, *field))
 
     def duplicates(self) -> list[tuple[Path, Location]]:
@@ -102,19 +107,34 @@ def parse(raw: bytes, file: str) -> tuple[list[Manifest], list[Diagnostic]]:
     """The manifests of one file's bytes, and what could not be read (pure: no I/O)."""
     manifests: list[Manifest] = []
     errors: list[Diagnostic] = []
-    for item in yamlio.load_all(raw, file, max_bytes=MAX_BYTES, max_nodes=MAX_NODES, aliases=True, duplicate_keys=True):
+    options: dict[str, Any] = {"max_bytes": MAX_BYTES, "max_nodes": MAX_NODES, "aliases": True, "duplicate_keys": True}
+
+    @functools.cache
+    def with_positions() -> list[yamlio.Document | InputError]:
+        return yamlio.load_all(raw, file, **options)
+
+    def placer(index: int) -> Callable[[], yamlio.Document]:
+        def placed() -> yamlio.Document:
+            found = with_positions()[index]
+            assert isinstance(found, yamlio.Document)  # it was read without positions, so it reads with them
+            return found
+
+        return placed
+
+    for index, item in enumerate(yamlio.load_all(raw, file, positions=False, **options)):
         if isinstance(item, InputError):
             errors.extend(d.with_context(rule=READ_RULE) for d in item.diagnostics)
             continue
         data = item.data
         if data is None:
             continue  # an empty document: `---` at the end of a file, or only comments
+        placed = None if item.positions else placer(index)
         if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
             manifests.extend(
-                Manifest(item, ("items", index), obj) for index, obj in enumerate(data["items"]) if obj is not None
+                Manifest(item, ("items", i), obj, placed) for i, obj in enumerate(data["items"]) if obj is not None
             )
         else:
-            manifests.append(Manifest(item, (), data))
+            manifests.append(Manifest(item, (), data, placed))
     return manifests, errors
 
 

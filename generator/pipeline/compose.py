@@ -10,7 +10,6 @@ the Source it is given and the render cache.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from generator.inputs.spec import Inputs
 from generator.pipeline import cache as render_cache
 from generator.pipeline import units
 from generator.pipeline.cache import Produced
+from generator.pipeline.progress import Progress
 from generator.render.jinja import Renderer
 from generator.render.objects import RenderedTree
 from generator.schemas import lookup
@@ -56,7 +56,7 @@ _DEFAULT_CACHE: Any = object()
 def build(
     source: Source,
     environments: tuple[str, ...] | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
     cache: render_cache.RenderCache | None = _DEFAULT_CACHE,
 ) -> Build:
     """Load, resolve, check and render; raises InputError, PolicyError or TemplateError on bad input.
@@ -131,7 +131,7 @@ def validate(built: Build, today: datetime.date | None = None) -> Report:
 def evaluate(
     source: Source,
     environments: tuple[str, ...] | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Build | None, Report]:
     """Build and validate; bad input becomes report findings instead of an exception."""
     try:

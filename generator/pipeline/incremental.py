@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +37,7 @@ from generator.pipeline import cache as render_cache
 from generator.pipeline import disk
 from generator.pipeline import index as unit_index
 from generator.pipeline.index import Facts, Index, Record
+from generator.pipeline.progress import Progress
 from generator.pipeline.stamps import Stamps, blob_id
 from generator.render.objects import RenderedTree
 from generator.repo import writer
@@ -50,7 +50,6 @@ from generator.validate.report import Report
 if TYPE_CHECKING:  # rendering pulls in Jinja and the schemas; a run with nothing to render needs neither
     from generator.render.jinja import Renderer
 
-Progress = Callable[[str, int, int], None]
 Unit = disk.Unit
 
 
@@ -173,6 +172,7 @@ class _Run:
                     path, blob = self.spec_files[name], wanted[name][0]
                     key = _hash(common, env.file, env_blobs[env_name], path, blob)
                     plan.append((layout.release_path(env_name, name), env_name, name, key))
+        self._report(layout.RENDERED_DIR, phase="checking")
         self.disk = disk.survey(self.root, environments, plan, self.stamps)
         todo = [u for u in plan if self._needed(u)]
         self._render_releases(environments, todo, policies)
@@ -194,6 +194,7 @@ class _Run:
         self.index.units = {u: r for u, r in self.index.units.items() if u in live}
         self.changed = self.changed or before != len(self.index.units) or bool(todo or todo_argocd)
         records = [self.index.units[u[0]] for u in every]
+        self._report(f"{len(records)} units", phase="validating")
         report = byunit.assemble([r.result for r in records], environments, policies, today)
         out_of_date = [u[0] for u in every if not self.disk.matches(u[0], self.index.units[u[0]])]
         self.tree.scopes = sorted({*out_of_date, *self.disk.stale}) if self.write else []
@@ -228,6 +229,10 @@ class _Run:
         self.changed = True
         return doc
 
+    def _report(self, label: str, done: int = 0, total: int = 0, phase: str = "rendering") -> None:
+        if self.progress is not None:
+            self.progress(label, done, total, phase)
+
     def _needed(self, unit: Unit) -> bool:
         record = self.index.units.get(unit[0])
         if record is None or record.key != unit[3]:
@@ -240,7 +245,9 @@ class _Run:
         same_environments = self.index.extra.get("environments") == names
         out: dict[str, tuple[str, tuple[str, ...]]] = {}
         specs: dict[str, unit_index.Spec] = {}
-        for path in discovery.release_files(self.source).checked():
+        paths = discovery.release_files(self.source).checked()
+        for done, path in enumerate(paths, 1):
+            self._report(path, done, len(paths), "reading")
             blob = self.stamps.blob(path) or ""
             known = self.index.specs.get(path)
             if known is None or known.blob != blob or not same_environments:
@@ -280,8 +287,7 @@ class _Run:
         produced = units.produce(self.renderer, items, cache, templates)
         try:
             for done, ((unit, _, _, key), item) in enumerate(zip(todo, items, strict=True), 1):
-                if self.progress:
-                    self.progress(f"{item.env.name}/{item.name}", done, len(items))
+                self._report(f"{item.env.name}/{item.name}", done, len(items), "rendering")
                 self._file_release(unit, key, item, next(produced), templates, policies)
         finally:
             produced.close()

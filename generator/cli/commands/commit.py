@@ -49,7 +49,9 @@ def _render_and_commit(
     if not allow_empty:
         emptied = commits.emptied_since_head(repo, files, list(built.inputs.environments), at)
         writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
+    console.progress("rendered/", phase="writing")
     writer.write(root, built.tree, allow_empty, files)
+    console.progress(f"{len(files)} files", phase="committing")
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo, at)
     return commits.commit_rendered(
@@ -70,9 +72,11 @@ def _commit_units(
     if not allow_empty:
         emptied = commits.emptied_since_head(repo, outcome.files, list(outcome.environments), at)
         writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
+    console.progress(f"{len(outcome.tree.scopes)} units", phase="writing")
     desired = outcome.tree.files()
     writer.write(root, outcome.tree, True, desired)  # an environment emptied on disk went to the whole pipeline
     outcome.save(desired)
+    console.progress(f"{len(outcome.files)} files", phase="committing")
     versions, order = outcome.versions(), list(outcome.environments)
     source = commits.source_commit(repo, at)
     return commits.commit_blobs(
@@ -150,6 +154,7 @@ def _run(
         if dest is None:
             break
         try:
+            console.progress(str(dest), phase="pushing")
             pushing.push(repo, dest)
             pushed = True
             console.say(f"pushed to {dest}")

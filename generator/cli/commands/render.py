@@ -59,6 +59,7 @@ def _write(
     wrong = argocd.misplaced(environments, at) if at is not None else []
     if wrong:
         raise InputError(wrong)
+    console.progress(f"{len(tree.scopes)} units" if outcome else "rendered/", phase="writing")
     desired = tree.files()
     # An incremental run writes only its changed units; it has already left an environment that
     # would lose its last release to the whole pipeline, whose guard refuses that.
