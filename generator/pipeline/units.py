@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Generator
+from typing import Any
 
 from generator import layout
 from generator.inputs.resolve import Resolved
 from generator.pipeline import workers
 from generator.pipeline.cache import Produced, RenderCache
+from generator.pipeline.index import Facts, UnitResult
 from generator.render import emitter, view
 from generator.render.jinja import Renderer
 from generator.render.objects import RenderedTree
 from generator.schemas import lookup
 from generator.schemas.messages import Finding
+from generator.validate import byunit, capacity
+from generator.validate.policy.model import Policies
 
 
 def render_unit(renderer: Renderer, item: Resolved) -> list[Produced]:
@@ -90,3 +94,45 @@ def file_unit(
     meta = provenance.metadata(item, templates, texts)
     tree.metadata[layout.metadata_path(item.env.name, item.name)] = provenance.text(meta)
     return found, kinds
+
+
+Built = tuple[dict[str, bytes], UnitResult]  # a unit's files, and what validating it found
+
+
+def _build(renderer: Renderer, templates: str, policies: Policies, job: tuple[Resolved, list[Produced] | None]) -> Any:
+    """Everything one unit needs, in a worker: rendered (unless the cache had it), filed, encoded and
+    validated; returns what it rendered (for the cache: None when it came from there) and its Built."""
+    item, produced = job
+    fresh = produced is None
+    if produced is None:
+        produced = render_unit(renderer, item)
+    tree = RenderedTree(complete=False)
+    found, kinds = file_unit(tree, item, produced, templates)
+    tree.objects = dict(sorted(tree.objects.items()))
+    files = tree.files()
+    facts = Facts(
+        item.env.name,
+        item.name,
+        str(item.release.metadata["team"]),
+        str(item.get("model", "version")),
+        frozenset(kinds),
+        capacity.gpu_use(item),
+    )
+    result = byunit.unit_result(facts, list(tree.objects.values()), found, item.env, item, policies)
+    return (produced if fresh else None), (files, result)
+
+
+def build(
+    renderer: Renderer, items: list[Resolved], cache: RenderCache | None, templates: str, policies: Policies
+) -> Generator[Built, None, None]:
+    """Each item's unit, built whole (in worker processes when there are many), in the order of `items`."""
+    keys = [key(cache, templates, item) if cache is not None else "" for item in items]
+    jobs = [(item, cache.lookup(k) if cache is not None else None) for item, k in zip(items, keys, strict=True)]
+    done = workers.produce(functools.partial(_build, renderer, templates, policies), jobs)
+    try:
+        for index, (produced, built) in enumerate(done):
+            if cache is not None and produced is not None:
+                cache.store(keys[index], produced)
+            yield built
+    finally:
+        done.close()

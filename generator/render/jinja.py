@@ -107,6 +107,23 @@ def _order(obj: dict[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept in the user's render cache (private, as its entries are) per version of
+    this code, whose options shape the compiled code: compiling the 33 built-in templates costs 0.2 s,
+    a third of a one-release commit."""
+    from generator.pipeline import cache as render_cache
+
+    found = render_cache.default()
+    if found is None:
+        return None
+    directory = found.directory / "templates" / render_cache.code_fingerprint()[:32]
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
+
+
 class Renderer:
     def __init__(self, source: Source | None):
         self.loader = _Loader(source)
@@ -118,6 +135,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             finalize=skeleton.finalize,
+            bytecode_cache=_bytecode_cache(),
         )
         self.jinja.filters["combine"] = _combine
         self.templates = {scope: self.loader.list_scope(scope) for scope in SCOPES}

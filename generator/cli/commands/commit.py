@@ -73,7 +73,7 @@ def _commit_units(
         emptied = commits.emptied_since_head(repo, outcome.files, list(outcome.environments), at)
         writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
     console.progress(f"{len(outcome.tree.scopes)} units", phase="writing")
-    desired = outcome.tree.files()
+    desired = outcome.desired
     writer.write(root, outcome.tree, True, desired)  # an environment emptied on disk went to the whole pipeline
     outcome.save(desired)
     console.progress(f"{len(outcome.files)} files", phase="committing")

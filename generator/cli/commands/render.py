@@ -60,7 +60,7 @@ def _write(
     if wrong:
         raise InputError(wrong)
     console.progress(f"{len(tree.scopes)} units" if outcome else "rendered/", phase="writing")
-    desired = tree.files()
+    desired = outcome.desired if outcome is not None else tree.files()
     # An incremental run writes only its changed units; it has already left an environment that
     # would lose its last release to the whole pipeline, whose guard refuses that.
     changes = writer.write(root, tree, allow_empty or outcome is not None, desired)

@@ -38,7 +38,7 @@ def _run(repo: Path, write_files: bool = True, today: datetime.date = TODAY) -> 
     assert outcome.report.to_json() == report
     assert outcome.files == files
     if write_files:
-        desired = outcome.tree.files()
+        desired = outcome.desired
         writer.write(repo, outcome.tree, True, desired)
         outcome.save(desired)
         assert writer.plan(repo, compose.build(WorkTree(repo), cache=None).tree).empty
