@@ -143,7 +143,7 @@ def _how(env: Environment, key: Key, objects: list[RenderedObject]) -> tuple[str
         declared = caps.get("externalSecrets", {})
         api = declared.get("apiVersion", "external-secrets.io/v1")
         scope = "" if namespace is None else f" in namespace {namespace}"
-        how = f"kubectl apply -f a {kind} named {name}{scope} ({api}) whose provider is the secret backend"
+        how = f"kubectl apply -f {name}.yaml: a {kind}{scope} ({api}) whose provider is the secret backend"
         store = declared.get("clusterSecretStore")
         note = None
         if kind == "ClusterSecretStore" and store and store != name:
