@@ -58,17 +58,21 @@ def build(
     environments: tuple[str, ...] | None = None,
     progress: Progress | None = None,
     cache: render_cache.RenderCache | None = _DEFAULT_CACHE,
+    cross_check: bool = True,
 ) -> Build:
     """Load, resolve, check and render; raises InputError, PolicyError or TemplateError on bad input.
 
     `cache` defaults to the user's render cache (none with MODELOPS_NO_CACHE); pass None to render everything.
+    `cross_check=False` renders past the cross-field checks (schemas still stop it): for reports about
+    what would render, such as `requirements`, where an undeclared capability is a row, not a stop.
     """
     if cache is _DEFAULT_CACHE:
         cache = render_cache.default()
     inputs = select_environments(spec.load_inputs(source), environments)
     policies = loader.load(source)
     resolved = resolve.resolve_all(inputs)
-    checks.check_all(resolved)
+    if cross_check:
+        checks.check_all(resolved)
     renderer = Renderer(source)
     templates = renderer.loader.fingerprint()
     by_env: dict[str, list[Resolved]] = {env: [] for env in inputs.environments}

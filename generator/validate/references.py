@@ -1,0 +1,192 @@
+"""The objects rendered manifests name but do not create: the cluster's side of the contract.
+
+A pod's priorityClassName, an envFrom or secretKeyRef Secret, an ExternalSecret's store, a
+NetworkPolicy's namespaceSelector: each must exist before Argo CD syncs, or pods stay Pending,
+containers fail to start and ExternalSecrets never become ready, and nothing in the repository
+says so. They are found by reading the rendered objects, so a template that starts naming a new
+one shows up here without anyone listing it; what the repository renders itself (a ServiceAccount,
+the Secret an ExternalSecret writes) is subtracted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator.inputs.spec import Environment
+from generator.render.objects import RenderedObject
+
+# Created by Kubernetes itself in every cluster or namespace: never a prerequisite.
+_BUILT_IN = {
+    ("PriorityClass", "system-cluster-critical"),
+    ("PriorityClass", "system-node-critical"),
+    ("ServiceAccount", "default"),
+    ("ConfigMap", "kube-root-ca.crt"),
+}
+_CLUSTER_SCOPED = {"PriorityClass", "ClusterSecretStore", "Namespace"}
+_ORDER = ("PriorityClass", "ClusterSecretStore", "SecretStore", "Secret", "ConfigMap", "ServiceAccount", "Namespace")
+# (last key of the parent path, key) -> the kind the value names.
+_NAME_FIELDS = {
+    ("secretKeyRef", "name"): "Secret",
+    ("secretRef", "name"): "Secret",
+    ("imagePullSecrets", "name"): "Secret",
+    ("secret", "secretName"): "Secret",
+    ("configMapKeyRef", "name"): "ConfigMap",
+    ("configMapRef", "name"): "ConfigMap",
+    ("configMap", "name"): "ConfigMap",
+    ("matchLabels", "kubernetes.io/metadata.name"): "Namespace",
+}
+_NAME_KEYS = {"priorityClassName": "PriorityClass", "serviceAccountName": "ServiceAccount"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An object the rendered manifests name but do not create: it must exist before they sync."""
+
+    kind: str
+    name: str
+    namespace: str | None  # None: cluster-scoped
+    fields: tuple[str, ...]  # where it is named, e.g. "Rollout spec.template.spec.priorityClassName"
+    releases: tuple[str, ...]
+    create: str
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+            "fields": list(self.fields),
+            "releases": list(self.releases),
+            "create": self.create,
+            "note": self.note,
+        }
+
+
+def release_of(item: RenderedObject) -> str | None:
+    """The release an object belongs to; an Application in _argocd says so by its label."""
+    labels = item.obj.get("metadata", {}).get("labels") or {}
+    release = item.release or labels.get("modelops.io/release")
+    return str(release) if release else None
+
+
+def walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    """(path of the parent, key, value) of every mapping entry below `node`; list items keep their list's path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, str(key), value
+            yield from walk(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value, path)
+
+
+Key = tuple[str, str | None, str]  # kind, namespace (None: cluster-scoped), name
+
+
+def _named(obj: dict[str, Any], namespace: str) -> Iterator[tuple[Key, str]]:
+    """(referenced object, field naming it) for one rendered object."""
+    kind = str(obj.get("kind", ""))
+    if obj.get("metadata", {}).get("namespace"):
+        yield ("Namespace", None, str(obj["metadata"]["namespace"])), f"{kind} metadata.namespace"
+    spec = obj.get("spec")
+    if kind == "Application" and isinstance(spec, dict):
+        target = (spec.get("destination") or {}).get("namespace")
+        if target:
+            yield ("Namespace", None, str(target)), f"{kind} spec.destination.namespace"
+    for parent, key, value in walk(spec, ("spec",)):
+        field = f"{kind} {'.'.join((*parent, key))}"
+        named = _NAME_KEYS.get(key) or _NAME_FIELDS.get((parent[-1], key))
+        if named and isinstance(value, str):
+            yield (named, None if named in _CLUSTER_SCOPED else namespace, value), field
+        elif key == "secretStoreRef" and isinstance(value, dict) and value.get("name"):
+            store = str(value.get("kind") or "SecretStore")
+            yield (store, None if store in _CLUSTER_SCOPED else namespace, str(value["name"])), field
+
+
+def _created(obj: dict[str, Any], namespace: str) -> Iterator[Key]:
+    kind, name = str(obj["kind"]), str(obj["metadata"]["name"])
+    yield kind, None if kind in _CLUSTER_SCOPED else namespace, name
+    if kind == "ExternalSecret":  # External Secrets Operator writes its target Secret
+        target = (obj.get("spec") or {}).get("target") or {}
+        yield "Secret", namespace, str(target.get("name") or name)
+
+
+def _holds_argo_cd(objects: list[RenderedObject], name: str) -> bool:
+    # Checked before CreateNamespace: the Application that would create it lives in it.
+    return any(
+        item.obj.get("apiVersion", "").startswith("argoproj.io/")
+        and item.obj.get("kind") in ("Application", "AppProject", "ApplicationSet")
+        and item.obj.get("metadata", {}).get("namespace") == name
+        for item in objects
+    )
+
+
+def _creates_namespace(objects: list[RenderedObject], name: str) -> bool:
+    for item in objects:
+        spec = item.obj.get("spec") or {}
+        options = (spec.get("syncPolicy") or {}).get("syncOptions") or []
+        targets = item.obj.get("kind") == "Application" and (spec.get("destination") or {}).get("namespace") == name
+        if targets and "CreateNamespace=true" in options:
+            return True
+    return False
+
+
+def _how(env: Environment, key: Key, objects: list[RenderedObject]) -> tuple[str, str | None]:
+    """How the referenced object is created, and a note where the environment says something about it."""
+    kind, namespace, name = key
+    caps = env.get("cluster", "capabilities", default={})
+    if kind == "PriorityClass":
+        return f"kubectl create priorityclass {name} --value=1000000", None
+    if kind in ("ClusterSecretStore", "SecretStore"):
+        declared = caps.get("externalSecrets", {})
+        api = declared.get("apiVersion", "external-secrets.io/v1")
+        scope = "" if namespace is None else f" in namespace {namespace}"
+        how = f"kubectl apply -f {name}.yaml: a {kind}{scope} ({api}) whose provider is the secret backend"
+        store = declared.get("clusterSecretStore")
+        note = None
+        if kind == "ClusterSecretStore" and store and store != name:
+            note = f"spec.cluster.capabilities.externalSecrets.clusterSecretStore declares {store}, not {name}"
+        return how, note
+    if kind == "Secret":
+        if name == env.get("artifacts", "credentialsSecret"):
+            return (
+                f"kubectl create secret generic {name} -n {namespace} "
+                "--from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...",
+                "spec.artifacts.credentialsSecret: the object-store credentials the artifact fetcher reads (envFrom)",
+            )
+        return f"kubectl create secret generic {name} -n {namespace} --from-literal=KEY=VALUE", None
+    if kind == "ConfigMap":
+        return f"kubectl create configmap {name} -n {namespace} --from-file=...", None
+    if kind == "ServiceAccount":
+        return f"kubectl create serviceaccount {name} -n {namespace}", None
+    if _holds_argo_cd(objects, name):
+        return "created by the Argo CD installation (the namespace its Applications live in)", None
+    if _creates_namespace(objects, name):
+        return "created by Argo CD when it syncs (CreateNamespace=true)", None
+    return f"kubectl create namespace {name} (or the installation of what runs there)", None
+
+
+def collect(env: Environment, objects: Iterable[RenderedObject]) -> list[Reference]:
+    """What `env`'s rendered objects name and the repository does not render, in a fixed order."""
+    items = list(objects)
+    created: set[Key] = set()
+    named: dict[Key, tuple[set[str], set[str]]] = {}
+    for item in items:
+        namespace = str(item.obj.get("metadata", {}).get("namespace") or env.namespace)
+        created.update(_created(item.obj, namespace))
+        release = release_of(item)
+        for key, field in _named(item.obj, namespace):
+            fields, releases = named.setdefault(key, (set(), set()))
+            fields.add(field)
+            if release:
+                releases.add(release)
+    out = []
+    for key in sorted(named, key=lambda k: (_ORDER.index(k[0]) if k[0] in _ORDER else len(_ORDER), k[1] or "", k[2])):
+        if key in created or (key[0], key[2]) in _BUILT_IN:
+            continue
+        fields, releases = named[key]
+        how, note = _how(env, key, items)
+        out.append(Reference(key[0], key[2], key[1], tuple(sorted(fields)), tuple(sorted(releases)), how, note))
+    return out

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.render.objects import RenderedObject
+from generator.validate import references
+from generator.validate.references import Reference
+from tests.conftest import PROJECT
+
+
+@cache
+def built() -> compose.Build:
+    return compose.build(WorkTree(PROJECT))
+
+
+def found(env: str) -> dict[tuple[str, str], Reference]:
+    objects = [o for o in built().tree.objects.values() if o.environment == env]
+    return {(r.kind, r.name): r for r in references.collect(built().inputs.environments[env], objects)}
+
+
+def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_render() -> None:
+    prod = found("prod")
+    assert list(prod) == [
+        ("PriorityClass", "model-serving-critical"),
+        ("ClusterSecretStore", "vault-backend"),
+        ("Secret", "model-store-readonly"),
+        ("Namespace", "argocd"),
+        ("Namespace", "inference-gateway"),
+        ("Namespace", "models-prod"),
+        ("Namespace", "monitoring"),
+    ]
+    priority = prod[("PriorityClass", "model-serving-critical")]
+    assert priority.namespace is None and len(priority.releases) == 6
+    assert priority.fields == (
+        "InferenceService spec.predictor.priorityClassName",
+        "Rollout spec.template.spec.priorityClassName",
+    )
+    assert priority.create == "kubectl create priorityclass model-serving-critical --value=1000000"
+
+    fetcher = prod[("Secret", "model-store-readonly")]
+    assert fetcher.namespace == "models-prod"
+    assert fetcher.fields == ("Rollout spec.template.spec.initContainers.envFrom.secretRef.name",)
+    assert fetcher.create.startswith("kubectl create secret generic model-store-readonly -n models-prod ")
+    assert fetcher.note and "spec.artifacts.credentialsSecret" in fetcher.note
+
+    store = prod[("ClusterSecretStore", "vault-backend")]
+    assert (store.namespace, store.releases) == (None, ("llama3-70b-instruct",))
+    # The release names one store and the environment declares another: the table says so.
+    assert (
+        store.note
+        == "spec.cluster.capabilities.externalSecrets.clusterSecretStore declares platform-vault, not vault-backend"
+    )
+
+
+def test_what_the_repository_renders_is_not_a_prerequisite() -> None:
+    prod = found("prod")
+    assert ("Secret", "huggingface") not in prod  # the ExternalSecret writes it
+    assert not [key for key in prod if key[0] in ("ServiceAccount", "ConfigMap")]  # all rendered
+
+
+def test_namespaces_say_who_creates_them() -> None:
+    prod = found("prod")
+    assert prod[("Namespace", "models-prod")].create == "created by Argo CD when it syncs (CreateNamespace=true)"
+    assert prod[("Namespace", "argocd")].create.startswith("created by the Argo CD installation")
+    assert prod[("Namespace", "inference-gateway")].create.startswith("kubectl create namespace inference-gateway")
+    assert ("Namespace", "inference-gateway") not in found("dev")  # dev's gateway is ingress-nginx
+
+
+def _object(obj: dict[str, Any]) -> RenderedObject:
+    key = f"rendered/prod/demo/{obj['kind'].lower()}-{obj['metadata']['name']}"
+    return RenderedObject(key, "rendered/prod/demo/manifest.yaml", obj, "", "prod", "t.yaml.j2", "demo")
+
+
+def test_pull_secrets_config_maps_and_service_accounts_not_rendered_are_listed() -> None:
+    env = built().inputs.environments["prod"]
+    pod = {"serviceAccountName": "runner", "imagePullSecrets": [{"name": "registry"}]}
+    pod["volumes"] = [{"name": "c", "configMap": {"name": "settings"}}, {"name": "d", "configMap": {"name": "ours"}}]
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "demo", "namespace": "models-prod"},
+        "spec": {"template": {"spec": pod}},
+    }
+    ours = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ours", "namespace": "models-prod"}}
+    listed = references.collect(env, [_object(deployment), _object(ours)])
+    assert [(r.kind, r.name, r.namespace) for r in listed] == [
+        ("Secret", "registry", "models-prod"),
+        ("ConfigMap", "settings", "models-prod"),
+        ("ServiceAccount", "runner", "models-prod"),
+        ("Namespace", "models-prod", None),
+    ]
+    assert listed[0].fields == ("Deployment spec.template.spec.imagePullSecrets.name",)

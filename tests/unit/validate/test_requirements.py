@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from generator.render.objects import RenderedObject
+from generator.validate import requirements
+from generator.validate.requirements import Prerequisites, Requirement
+from tests.conftest import PROJECT, edit
+from tests.render_helpers import findings
+
+ROLLOUTS = "argoproj.io/v1alpha1"
+
+
+def prerequisites(repo: Path) -> dict[str, Prerequisites]:
+    built = compose.build(WorkTree(repo), cross_check=False)  # as `modelops requirements` builds
+    return {p.environment: p for p in requirements.collect(built.inputs.environments, built.tree.objects.values())}
+
+
+@cache
+def bundled() -> dict[str, Prerequisites]:
+    return prerequisites(PROJECT)
+
+
+def rows(env: str, found: dict[str, Prerequisites] | None = None) -> dict[str, Requirement]:
+    return {r.component: r for r in (found or bundled())[env].components}
+
+
+def test_prod_needs_what_its_rendered_objects_use_in_a_fixed_order() -> None:
+    assert list(rows("prod")) == [
+        "Argo CD",
+        "Argo Rollouts",
+        "KServe",
+        "cert-manager",
+        "Prometheus Operator",
+        "External Secrets Operator",
+        "NetworkPolicy-enforcing CNI",
+        "Kubernetes Metrics Server",
+        "prometheus-adapter",
+        "NVIDIA device plugin",
+        "NVIDIA GPU Feature Discovery",
+    ]
+    assert bundled()["prod"].cluster == "https://prod-gpu.k8s.example.com"
+
+
+def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
+    prod = rows("prod")
+    rollouts = prod["Argo Rollouts"]
+    assert (rollouts.capability, rollouts.declared, rollouts.version) == ("argoRollouts", True, "1.7")
+    assert rollouts.settings == {"trafficRouter": "none"}
+    assert rollouts.needed_by == {(ROLLOUTS, "AnalysisTemplate", None): 2, (ROLLOUTS, "Rollout", None): 5}
+    assert "distilbert-sentiment" not in rollouts.releases and len(rollouts.releases) == 5  # an InferenceService
+    assert rollouts.install == "helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace"
+
+    kserve = prod["KServe"]
+    assert (kserve.version, kserve.settings) == ("0.13", {"deploymentMode": "RawDeployment"})
+    assert kserve.needed_by == {("serving.kserve.io/v1beta1", "InferenceService", None): 1}
+    assert kserve.releases == ("distilbert-sentiment",)
+
+    monitors = prod["Prometheus Operator"]
+    assert monitors.version == "0.75"
+    assert monitors.settings == {"serviceMonitorSelector": {"matchLabels": {"release": "kube-prometheus-stack"}}}
+    assert monitors.needed_by == {("monitoring.coreos.com/v1", "ServiceMonitor", None): 5}
+
+    secrets = prod["External Secrets Operator"]
+    assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "platform-vault"})
+    assert secrets.needed_by == {("external-secrets.io/v1", "ExternalSecret", None): 1}
+    assert secrets.releases == ("llama3-70b-instruct",)
+
+    gpus = prod["NVIDIA device plugin"]
+    assert gpus.needed_by == {(ROLLOUTS, "Rollout", "nvidia.com/gpu resources"): 2}
+    assert gpus.releases == ("llama3-70b-instruct", "llama3-8b-chat")
+    assert (gpus.capability, gpus.declared) == (None, False)
+    labels = prod["NVIDIA GPU Feature Discovery"]
+    assert (labels.capability, labels.declared, labels.releases) == ("gpuFeatureDiscovery", True, gpus.releases)
+
+
+def test_hpa_metrics_name_their_source() -> None:
+    prod = rows("prod")
+    assert prod["Kubernetes Metrics Server"].needed_by == {
+        ("autoscaling/v2", "HorizontalPodAutoscaler", "Resource metric"): 3
+    }
+    adapter = prod["prometheus-adapter"]
+    assert adapter.needed_by == {("autoscaling/v2", "HorizontalPodAutoscaler", "Pods metric"): 2}
+    # autoscaling.metrics: none, yet two HPAs read pods metrics: the table says so.
+    assert (adapter.capability, adapter.declared, adapter.settings) == ("autoscaling", False, {"metrics": "none"})
+
+
+def test_dev_runs_no_rollout_controller() -> None:
+    dev = rows("dev")
+    assert "Argo Rollouts" not in dev
+    assert dev["Argo CD"].needed_by == {(ROLLOUTS, "AppProject", None): 1, (ROLLOUTS, "Application", None): 7}
+
+
+def test_every_custom_resource_rendered_has_a_component() -> None:
+    # A template that starts rendering a new CRD must say which controller serves it.
+    built = compose.build(WorkTree(PROJECT))
+    groups = {o.key: o.obj["apiVersion"].rpartition("/")[0] for o in built.tree.objects.values()}
+    custom = {
+        (o.environment, o.obj["apiVersion"], o.obj["kind"])
+        for o in built.tree.objects.values()
+        if "." in groups[o.key] and not groups[o.key].endswith(".k8s.io")
+    }
+    needed = {
+        (env, api, kind) for env, found in bundled().items() for r in found.components for api, kind, _ in r.needed_by
+    }
+    assert custom and custom <= needed
+
+
+def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(example: Path) -> None:
+    edit(
+        example / "environments/prod.yaml",
+        '      kserve:\n        version: "0.13"\n        deploymentMode: RawDeployment\n',
+        "",
+    )
+    kserve = rows("prod", prerequisites(example))["KServe"]
+    assert (kserve.declared, kserve.version, kserve.settings) == (False, None, {})
+    assert any("spec.cluster.capabilities.kserve" in f and "(in prod)" in f for f in findings(example))
+
+
+def test_serverless_kserve_needs_knative_and_a_declared_adapter_is_declared(example: Path) -> None:
+    path = example / "environments/prod.yaml"
+    edit(path, "deploymentMode: RawDeployment", "deploymentMode: Serverless")
+    edit(
+        path, "      autoscaling:\n        metrics: none\n", "      autoscaling:\n        metrics: prometheus-adapter\n"
+    )
+    prod = rows("prod", prerequisites(example))
+    assert prod["Knative Serving"].needed_by == {
+        ("serving.kserve.io/v1beta1", "InferenceService", "Serverless mode"): 1
+    }
+    assert (prod["prometheus-adapter"].declared, prod["prometheus-adapter"].settings) == (
+        True,
+        {"metrics": "prometheus-adapter"},
+    )
+
+
+def _object(env: str, obj: dict[str, Any], release: str = "demo") -> RenderedObject:
+    key = f"rendered/{env}/{release}/{obj['kind'].lower()}-{obj['metadata']['name']}"
+    return RenderedObject(key, f"rendered/{env}/{release}/manifest.yaml", obj, "", env, "t.yaml.j2", release)
+
+
+def test_traffic_routers_keda_and_external_metrics_from_the_objects_alone() -> None:
+    env = compose.build(WorkTree(PROJECT), ("prod",)).inputs.environments["prod"]
+    rollout = {
+        "apiVersion": ROLLOUTS,
+        "kind": "Rollout",
+        "metadata": {"name": "demo"},
+        "spec": {
+            "strategy": {"canary": {"trafficRouting": {"istio": {}, "plugins": {"argoproj-labs/gatewayAPI": {}}}}}
+        },
+    }
+    scaled = {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "demo"}, "spec": {}}
+    found = {r.component: r for r in requirements.components(env, [_object("prod", rollout), _object("prod", scaled)])}
+    assert list(found) == ["Argo Rollouts", "Istio", "Argo Rollouts Gateway API plugin", "KEDA"]
+    assert found["Istio"].needed_by == {(ROLLOUTS, "Rollout", "trafficRouting.istio"): 1}
+    assert (found["KEDA"].capability, found["KEDA"].declared) == ("autoscaling", False)  # metrics: none
