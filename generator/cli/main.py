@@ -386,14 +386,13 @@ def _run(argv: list[str] | None) -> int:
 
 
 # Commands kept in their own modules (this one stays under 400 lines).
+from generator.cli.auditing import history  # noqa: E402
 from generator.cli.fetching import digest, fetch  # noqa: E402
 from generator.cli.versioning import set_version  # noqa: E402
 
-cli.add_command(fetch)
-cli.add_command(digest)
-cli.add_command(set_version)
+for _command in (fetch, digest, set_version, history):
+    cli.add_command(_command)
 
 
 if __name__ == "__main__":
     sys.exit(main())
-
