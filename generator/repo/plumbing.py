@@ -31,6 +31,10 @@ class Git:
     git_dir: Path
 
     def run(self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+        return self.output(*args, stdin=stdin, env=env).decode(errors="surrogateescape")
+
+    def output(self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
+        """What git printed, as bytes (`cat-file --batch` prints file contents)."""
         try:
             done = subprocess.run(
                 ["git", *args],
@@ -45,7 +49,7 @@ class Git:
         if done.returncode != 0:
             detail = done.stderr.decode(errors="replace").strip() or done.stdout.decode(errors="replace").strip()
             raise RepositoryError(f"git {args[0]} failed: {detail or f'exit {done.returncode}'}")
-        return done.stdout.decode(errors="surrogateescape")
+        return done.stdout
 
     def object_format(self) -> str:
         return self.run("rev-parse", "--show-object-format").strip() or "sha1"

@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # GitPython costs 40 ms to import; rendering computes provena
 
 SOURCE_TRAILER = "Source-Commit"
 RENDERED_BY = "Rendered-By"  # the trailer every commit made by `modelops commit` carries
+# The command a commit records itself as made by (render, promote, rollback, set-version); `history` reads it.
+COMMAND_TRAILER = "Modelops-Command"
 
 
 def data_hash(data: Any) -> str:
