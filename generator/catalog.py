@@ -27,6 +27,7 @@ REQUIRED_STRATEGY = "required-strategy"
 NO_PLAINTEXT_SECRETS = "no-plaintext-secrets"
 KUBERNETES_SCHEMA = "kubernetes-schema"
 GPU_CAPACITY = "gpu-capacity"
+SHARED_OBJECT = "shared-object"
 POLICY_FILE = "policy-file"
 POLICY_WAIVER = "policy-waiver"
 POLICY_NONE = "policy-none"
@@ -84,6 +85,13 @@ TOOL_RULES = {
             GPU_CAPACITY,
             "Releases fit the environment's GPU capacity",
             "GPUs per pod times max replicas, summed per GPU type, must not exceed the environment's capacity.",
+        ),
+        RuleInfo(
+            SHARED_OBJECT,
+            "Every object belongs to one release",
+            "No two releases of an environment render the same kind and name in one namespace: Argo CD would "
+            "report a shared resource, the Applications would overwrite each other, and deleting one release "
+            "would delete the object for the others.",
         ),
         RuleInfo(
             POLICY_FILE,

@@ -37,7 +37,7 @@ from generator.pipeline.stamps import Stamp
 from generator.repo import lock
 from generator.validate.report import ResourceResult
 
-FORMAT = "2"
+FORMAT = "3"
 FILE = "index.pickle"
 
 
@@ -58,7 +58,7 @@ class UnitResult:
     """Kept compact (tuples, not objects): the index of 1,000 releases loads in one read."""
 
     facts: Facts
-    objects: list[tuple[str, str]]  # (kind, name) of each object, in the order of its manifest
+    objects: list[tuple[str, str, str]]  # (kind, name, namespace or "") of each object, in the order of its manifest
     schema: dict[int, list[Diagnostic]]  # schema findings, by position in `objects` (only where there are some)
     node: list[Diagnostic]  # per-object policy findings, before waivers
     grouped: list[Diagnostic]  # release-wide policy findings, before waivers
@@ -75,7 +75,7 @@ class UnitResult:
         path, f = self.manifest(), self.facts
         return [
             ResourceResult(path, kind, name, f.environment, f.release, list(self.schema.get(i, ())))
-            for i, (kind, name) in enumerate(self.objects)
+            for i, (kind, name, _) in enumerate(self.objects)
         ]
 
 

@@ -19,7 +19,7 @@ from generator.inputs.spec import Environment
 from generator.pipeline.index import Facts, UnitResult
 from generator.render.objects import RenderedObject, RenderedTree
 from generator.schemas.messages import Finding
-from generator.validate import capacity
+from generator.validate import capacity, ownership
 from generator.validate.policy import builtins, engine
 from generator.validate.policy.coverage import Coverage
 from generator.validate.policy.model import MANIFEST, Policies
@@ -55,7 +55,7 @@ def unit_result(
     spec = engine.evaluate_specs(policies, specs, coverage)
     return UnitResult(
         facts,
-        [(o.obj["kind"], o.obj["metadata"]["name"]) for o in objects],
+        [(o.obj["kind"], o.obj["metadata"]["name"], o.obj["metadata"].get("namespace") or "") for o in objects],
         {
             i: resource_result(o, schema_findings[o.key]).diagnostics
             for i, o in enumerate(objects)
@@ -94,7 +94,12 @@ def assemble(
         coverage.selected |= u.selected
     found = [d for u in units for d in u.node] + [d for u in units for d in u.grouped]
     found += [d for u in releases for d in u.spec]
-    diagnostics = engine.apply_waivers(policies, found, today) + policies.warnings
+    owned = [
+        (u.facts.environment, u.facts.release, u.manifest(), ns, kind, name)
+        for u in units
+        for kind, name, ns in u.objects
+    ]
+    diagnostics = ownership.findings(owned) + engine.apply_waivers(policies, found, today) + policies.warnings
     if complete:
         diagnostics += coverage.unmatched(policies)
     # A finding belongs to the object it names in its manifest; looked up per unit, not over 28k objects.
@@ -106,8 +111,9 @@ def assemble(
     for diag in diagnostics:
         start = starts.get(diag.location.file) if diag.location and diag.resource else None
         kind, _, name = (diag.resource or "").partition("/")
-        if start is not None and (kind, name) in start[1].objects:
-            out.resources[start[0] + start[1].objects.index((kind, name))].diagnostics.append(diag)
+        at = next((i for i, o in enumerate(start[1].objects) if o[:2] == (kind, name)), None) if start else None
+        if start is not None and at is not None:
+            out.resources[start[0] + at].diagnostics.append(diag)
         else:
             out.findings.append(diag)
     return out

@@ -10,7 +10,7 @@ from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
 from generator.render.objects import RenderedObject, RenderedTree
 from generator.schemas.messages import Finding
-from generator.validate import capacity
+from generator.validate import capacity, ownership
 from generator.validate.policy import apply
 from generator.validate.policy.model import Policies
 from generator.validate.report import Report, ResourceResult
@@ -52,7 +52,18 @@ def report(
     out.findings.extend(capacity.findings(out.capacity, environments))
     # A manifest holds several objects: a finding belongs to the object it names in its file.
     by_object = {(r.path, f"{r.kind}/{r.name}"): r for r in out.resources}
-    for diag in apply.all_layers(policies, tree, environments, resolved, today):
+    owned = [
+        (
+            o.environment,
+            o.release,
+            o.path,
+            o.obj["metadata"].get("namespace") or "",
+            o.obj["kind"],
+            o.obj["metadata"]["name"],
+        )
+        for o in tree.objects.values()
+    ]
+    for diag in [*ownership.findings(owned), *apply.all_layers(policies, tree, environments, resolved, today)]:
         target = by_object.get((diag.location.file, diag.resource or "")) if diag.location else None
         (target.diagnostics if target else out.findings).append(diag)
     return out
