@@ -51,6 +51,7 @@ def make_repo(root: Path, releases: int) -> Path:
         source = examples[i % len(examples)]
         name = f"{source.stem[:30]}-{i:04d}"
         text = source.read_text().replace(f"name: {source.stem}\n", f"name: {name}\n", 1)
+        text = text.replace("    - name: huggingface\n", f"    - name: huggingface-{i:04d}\n")  # its own Secret
         (root / "releases" / f"{name}.yaml").write_text(text)
         # A copy inherits its original's waivers, so the copies validate like the examples.
         copies += [{**w, "release": name} for w in originals["waivers"] if w["release"] == source.stem]

@@ -89,6 +89,20 @@ def _yaml() -> YAML:
     return y
 
 
+_CONSTRUCTORS: list[Any] = []
+
+
+def _constructor() -> Any:
+    """One scalar constructor for every file (making a YAML object costs 0.27 ms: 0.3 s over 1,000 specs),
+    its memo of constructed nodes emptied for each document."""
+    if not _CONSTRUCTORS:
+        _CONSTRUCTORS.append(_yaml().constructor)
+    constructor = _CONSTRUCTORS[0]
+    constructor.constructed_objects.clear()
+    constructor.recursive_objects.clear()
+    return constructor
+
+
 def _mark_error(exc: MarkedYAMLError, file: str, text: str) -> InputError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
@@ -254,7 +268,7 @@ def load(raw: bytes | str, file: str) -> Document:
             line,
             1,
         )
-    builder = _Builder(file, _yaml().constructor)
+    builder = _Builder(file, _constructor())
     data = builder.build(first, ())
     builder.positions[()] = (first.start_mark.line + 1, first.start_mark.column + 1)
     return Document(file, data, builder.positions, builder.raw)
@@ -293,7 +307,7 @@ def load_all(
                 except quickdata.Declined:
                     pass
             duplicates: list[tuple[Path, int, int]] | None = [] if duplicate_keys else None
-            builder = _Builder(file, _yaml().constructor, max_nodes, aliases, duplicates)
+            builder = _Builder(file, _constructor(), max_nodes, aliases, duplicates)
             try:
                 data = builder.build(node, ())
             except InputError as exc:
@@ -314,7 +328,7 @@ def load_stream(text: str, file: str) -> list[tuple[Any, int]]:
     """All documents of a stream (template output), each with the line it starts on; empty ones dropped."""
     out = []
     for node in _compose(text, file):
-        data = _Builder(file, _yaml().constructor).build(node, ())
+        data = _Builder(file, _constructor()).build(node, ())
         if data is not None:
             out.append((data, node.start_mark.line + 1))
     return out

@@ -96,6 +96,19 @@ def prefix(repo: git.Repo, root: Path) -> str:
     return lock.place(root) or ""
 
 
+_TREES: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}
+
+
+def _tree_files(gitx: plumbing.Git, commit: str, directory: str) -> dict[str, tuple[str, str]]:
+    """`gitx.tree_files` of a commit (by its full id, so what it holds never changes): read once a run,
+    for the emptied-environment guard and the commit alike."""
+    key = (str(gitx.git_dir), commit, directory)
+    if key not in _TREES:
+        _TREES.clear()
+        _TREES[key] = gitx.tree_files(commit, directory)
+    return _TREES[key]
+
+
 def _plumbing(repo: git.Repo) -> plumbing.Git:
     return plumbing.Git(Path(repo.working_tree_dir or "."), Path(repo.git_dir))
 
@@ -121,7 +134,7 @@ def commit_blobs(
     branch = check_can_commit(repo)
     head = head_commit(repo)
     gitx = _plumbing(repo)
-    before = gitx.tree_files(head.hexsha if head is not None else None, at + RENDERED_DIR)
+    before = _tree_files(gitx, head.hexsha, at + RENDERED_DIR) if head is not None else {}
     ids = {at + path: blob for path, blob in blobs.items()}
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
     removals = sorted(path for path in before if path not in ids)
@@ -152,7 +165,7 @@ def emptied_since_head(
     if head is None:
         return {}
     committed: dict[str, set[str]] = {}
-    for path in _plumbing(repo).tree_files(head.hexsha, at + RENDERED_DIR):
+    for path in _tree_files(_plumbing(repo), head.hexsha, at + RENDERED_DIR):
         parts = path.removeprefix(at).split("/")
         if len(parts) >= 4 and parts[2] != ARGOCD_DIR:
             committed.setdefault(parts[1], set()).add(parts[2])

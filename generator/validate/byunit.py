@@ -95,8 +95,9 @@ def assemble(
     found = [d for u in units for d in u.node] + [d for u in units for d in u.grouped]
     found += [d for u in releases for d in u.spec]
     owned = [
-        (u.facts.environment, u.facts.release, u.manifest(), ns, kind, name)
+        (u.facts.environment, u.facts.release, manifest, ns, kind, name)
         for u in units
+        for manifest in [u.manifest()]
         for kind, name, ns in u.objects
     ]
     diagnostics = ownership.findings(owned) + engine.apply_waivers(policies, found, today) + policies.warnings

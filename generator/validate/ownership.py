@@ -31,7 +31,8 @@ def findings(owned: Iterable[Owned]) -> list[Diagnostic]:
         if len(found) < 2:
             continue
         where = f" in namespace {namespace}" if namespace else ""
-        names = " and ".join(release or "the environment's Argo CD objects" for release, _ in found)
+        labels = [release or "the environment's Argo CD objects" for release, _ in found]
+        names = " and ".join(labels) if len(labels) < 4 else f"{', '.join(labels[:3])} and {len(labels) - 3} more"
         out.append(
             Diagnostic(
                 f"{kind}/{name}{where} is rendered by {names} in {env}: Argo CD would see one object shared by "

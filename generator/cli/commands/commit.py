@@ -64,6 +64,7 @@ def _commit_units(
 ) -> commits.CommitResult | None:
     """As _render_and_commit, for an incremental run: only its changed units are written and hashed."""
     if outcome.report.failed():
+        outcome.save()  # nothing written, but the units' records hold: the next run reuses them
         formats.get("text")(outcome.report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
         console.fail("nothing written or committed: fix the errors above")
         return None

@@ -54,6 +54,8 @@ def _write(
 ) -> int:
     """Write `tree` (the whole rendered tree, or an incremental run's changed units) once it validates."""
     if report.failed():
+        if outcome is not None:
+            outcome.save()  # what the units render to and find holds whatever the findings: the next run reuses it
         return _refuse(console, report)
     at = lock.place(root)
     wrong = argocd.misplaced(environments, at) if at is not None else []
