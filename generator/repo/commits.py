@@ -259,7 +259,8 @@ def refuse_uncommitted_inputs(repo: git.Repo, at: str = "", override: str = "") 
     more = f", {len(dirty) - LISTED_INPUTS} more not listed" if len(dirty) > LISTED_INPUTS else ""
     where = ", ".join(f"{d}/" for d in layout.INPUT_DIRS)
     hint = f"commit them first, or pass {override}" if override else "commit them first"
-    head = f"{len(dirty)} files in {where} have uncommitted changes{more}; {hint}"
+    files = "1 file" if len(dirty) == 1 else f"{len(dirty)} files"
+    head = f"{files} in {where} with uncommitted changes{more}; {hint}"
     listed = [Diagnostic(f"uncommitted: {what}", Location(path)) for path, what in dirty[:LISTED_INPUTS]]
     raise RepositoryError([Diagnostic(head), *listed])
 

@@ -49,7 +49,7 @@ def test_message_structure(example_repo: Path) -> None:
     assert "Model-Release: llama3-8b-chat@3.1.0" in trailers
     assert "Model-Release: llama3-8b-chat@3.1.1" in trailers
     assert "Environment: prod" in trailers
-    assert trailers[-1].startswith("Rendered-By: modelops ")
+    assert trailers[-2].startswith("Rendered-By: modelops ") and trailers[-1] == "Modelops-Command: render"
     assert git(example_repo, "log", "-1", "--format=%(trailers:key=Model-Release,valueonly)").count("@") == 7
 
 
