@@ -52,7 +52,7 @@ def test_a_gitops_path_that_is_not_where_the_repository_is_stops_commit(tmp_path
         edit(env, '    path: "gitops"   # this repository\'s directory in the git repository\n', "")
     result = run(sub, "commit", "--allow-dirty")  # nothing committed yet: the paths are checked first
     assert result.exit_code == 1
-    assert "environments/dev.yaml" in result.err and "set spec.gitops.path: \"gitops\"" in result.err
+    assert "environments/dev.yaml" in result.err and 'set spec.gitops.path: "gitops"' in result.err
     assert git(outer, "rev-list", "--all") == ""
 
 
