@@ -16,6 +16,7 @@ from generator import __version__
 from generator.cli.console import Console
 from generator.cli.options import (
     Settings,
+    allow_dirty_option,
     allow_empty_option,
     env_option,
     output_option,
@@ -131,6 +132,7 @@ def validate(
 @output_option("text", "json")
 @wait_option
 @allow_empty_option
+@allow_dirty_option
 @pass_settings
 def commit(
     settings: Settings,
@@ -142,6 +144,7 @@ def commit(
     output: str,
     wait: float,
     allow_empty: bool,
+    allow_dirty: bool,
 ) -> int:
     """Render, validate and commit rendered/, only if something changed."""
     from generator.cli.commands import commit as command
@@ -157,6 +160,7 @@ def commit(
         retries=retries,
         wait=wait,
         allow_empty=allow_empty,
+        allow_dirty=allow_dirty,
     )
 
 
@@ -231,32 +235,6 @@ def policy_test(settings: Settings) -> int:
     from generator.cli.commands import policy as command
 
     return command.run_test(settings.root, settings.console)
-
-
-@cli.command()
-@click.argument("release")
-@click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")
-@click.option("--to", "target_env", required=True, metavar="ENV", help="Environment to promote into.")
-@click.option("--force", is_flag=True, help="Allow skipping a stage of the promotion order.")
-@wait_option
-@pass_settings
-def promote(settings: Settings, release: str, source_env: str, target_env: str, force: bool, wait: float) -> int:
-    """Copy version, artifact and image pins from one environment to the next, then render."""
-    from generator.cli.commands import promote as command
-
-    return command.run_promote(settings.root, settings.console, release, source_env, target_env, force, wait)
-
-
-@cli.command()
-@click.argument("release")
-@click.option("--env", "environment", required=True, metavar="ENV", help="Environment to roll back.")
-@wait_option
-@pass_settings
-def rollback(settings: Settings, release: str, environment: str, wait: float) -> int:
-    """Restore the previous pinned version of RELEASE in ENV from the spec's git history, then render."""
-    from generator.cli.commands import promote as command
-
-    return command.run_rollback(settings.root, settings.console, release, environment, wait)
 
 
 @cli.command()
@@ -388,9 +366,9 @@ def _run(argv: list[str] | None) -> int:
 from generator.cli.auditing import history  # noqa: E402
 from generator.cli.fetching import digest, fetch  # noqa: E402
 from generator.cli.prerequisites import requirements  # noqa: E402
-from generator.cli.versioning import set_version  # noqa: E402
+from generator.cli.versioning import promote, rollback, set_version  # noqa: E402
 
-for _command in (fetch, digest, set_version, requirements, history):
+for _command in (fetch, digest, promote, rollback, set_version, requirements, history):
     cli.add_command(_command)
 
 

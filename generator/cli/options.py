@@ -64,6 +64,13 @@ allow_empty_option = click.option(
     help="Allow a render that removes every release of an environment (refused otherwise).",
 )
 
+allow_dirty_option = click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Commit even though releases/, environments/, policies/ or templates/ have uncommitted changes "
+    "(Source-Commit then ends in -dirty).",
+)
+
 
 def output_option(*choices: str) -> Callable[[FC], FC]:
     return click.option(

@@ -1,10 +1,35 @@
-"""The click shell of `modelops set-version`: a new model enters at the first stage of the promotion order."""
+"""The click shells of the commands that move a model through the stages: set-version, promote, rollback.
+
+Each edits a spec and renders; with --commit the edit and its render become one commit, with
+--push that commit is pushed (see generator.cli.commands.promote).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from generator.cli.options import Settings, pass_settings, wait_option
+
+if TYPE_CHECKING:
+    from generator.cli.commands.promote import Publish
+
+
+def _publish_options(fn: Callable[..., int]) -> Callable[..., int]:
+    fn = click.option(
+        "--push", is_flag=True, help="Commit (as --commit) and push; on a rejected push, redo the change on top."
+    )(fn)
+    return click.option(
+        "--commit", "commit", is_flag=True, help="Commit the spec change and its render together, in one commit."
+    )(fn)
+
+
+def _publish(commit: bool, push: bool) -> Publish:
+    from generator.cli.commands.promote import Publish
+
+    return Publish(commit or push, push)
 
 
 @click.command("set-version")
@@ -13,14 +38,62 @@ from generator.cli.options import Settings, pass_settings, wait_option
 @click.option("--uri", required=True, help="The new model artifact's URI.")
 @click.option("--digest", required=True, help="The new model artifact's digest (sha256:...).")
 @click.option("--image", default=None, help="A new runtime image (default: the first stage keeps its image).")
+@_publish_options
 @wait_option
 @pass_settings
 def set_version(
-    settings: Settings, release: str, version: str, uri: str, digest: str, image: str | None, wait: float
+    settings: Settings,
+    release: str,
+    version: str,
+    uri: str,
+    digest: str,
+    image: str | None,
+    commit: bool,
+    push: bool,
+    wait: float,
 ) -> int:
     """Set a new model for RELEASE in the first stage; later stages are pinned to what they run now."""
     from generator.cli.commands import promote as command
     from generator.inputs.pins import NewModel
 
     new = NewModel(version, uri, digest, image)
-    return command.run_set_version(settings.root, settings.console, release, new, wait)
+    return command.run_set_version(settings.root, settings.console, release, new, wait, _publish(commit, push))
+
+
+@click.command()
+@click.argument("release")
+@click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")
+@click.option("--to", "target_env", required=True, metavar="ENV", help="Environment to promote into.")
+@click.option("--force", is_flag=True, help="Allow skipping a stage of the promotion order.")
+@_publish_options
+@wait_option
+@pass_settings
+def promote(
+    settings: Settings,
+    release: str,
+    source_env: str,
+    target_env: str,
+    force: bool,
+    commit: bool,
+    push: bool,
+    wait: float,
+) -> int:
+    """Copy version, artifact and image pins from one environment to the next, then render."""
+    from generator.cli.commands import promote as command
+
+    publish = _publish(commit, push)
+    return command.run_promote(settings.root, settings.console, release, source_env, target_env, force, wait, publish)
+
+
+@click.command()
+@click.argument("release")
+@click.option("--env", "environment", required=True, metavar="ENV", help="Environment to roll back.")
+@_publish_options
+@wait_option
+@pass_settings
+def rollback(settings: Settings, release: str, environment: str, commit: bool, push: bool, wait: float) -> int:
+    """Restore the previous pinned version of RELEASE in ENV from the spec's git history, then render."""
+    from generator.cli.commands import promote as command
+
+    publish = _publish(commit, push)
+    return command.run_rollback(settings.root, settings.console, release, environment, wait, publish)

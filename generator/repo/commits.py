@@ -16,13 +16,15 @@ from pathlib import Path
 import git
 
 from generator import __version__, layout
-from generator.errors import RepositoryError
+from generator.errors import Diagnostic, Location, RepositoryError
 from generator.layout import ARGOCD_DIR, RENDERED_DIR
 from generator.repo import lock, plumbing, provenance
-from generator.repo.provenance import RENDERED_BY
+from generator.repo.provenance import COMMAND_TRAILER, RENDERED_BY
 
 # A message lists this many files, then "... and N more": `git show --stat` has the rest.
 LISTED_FILES = 50
+# A refusal over uncommitted inputs names this many of them.
+LISTED_INPUTS = 20
 _REFLOG = "modelops: commit rendered manifests"
 _IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
@@ -100,16 +102,17 @@ _TREES: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}
 
 
 def _tree_files(gitx: plumbing.Git, commit: str, directory: str) -> dict[str, tuple[str, str]]:
-    """`gitx.tree_files` of a commit (by its full id, so what it holds never changes): read once a run,
-    for the emptied-environment guard and the commit alike."""
+    """A copy of `gitx.tree_files` of a commit (by its full id, so what it holds never changes): read once a
+    run, for the emptied-environment guard and the commit alike."""
     key = (str(gitx.git_dir), commit, directory)
     if key not in _TREES:
         _TREES.clear()
         _TREES[key] = gitx.tree_files(commit, directory)
-    return _TREES[key]
+    return dict(_TREES[key])
 
 
-def _plumbing(repo: git.Repo) -> plumbing.Git:
+def plumbing_of(repo: git.Repo) -> plumbing.Git:
+    """git plumbing in `repo`'s work tree (see generator.repo.plumbing)."""
     return plumbing.Git(Path(repo.working_tree_dir or "."), Path(repo.git_dir))
 
 
@@ -123,23 +126,38 @@ def commit_rendered(
     Only what modelops renders is committed: a file git would ignore, or one that is not
     rendered (a stray `rendered/.env`), is never swept in.
     """
-    return commit_blobs(repo, _plumbing(repo).blob_ids(files), message_for, at)
+    return commit_blobs(repo, plumbing_of(repo).blob_ids(files), message_for, at)
 
 
 def commit_blobs(
-    repo: git.Repo, blobs: dict[str, str], message_for: Callable[[list[FileChange]], str], at: str = ""
+    repo: git.Repo,
+    blobs: dict[str, str],
+    message_for: Callable[[list[FileChange]], str],
+    at: str = "",
+    inputs: Mapping[str, str] | None = None,
 ) -> CommitResult:
     """As commit_rendered, from the blob id of each file (written on disk as it should be), so that
-    a run which rendered one release need not read the others: only changed files are hashed into git."""
+    a run which rendered one release need not read the others: only changed files are hashed into git.
+
+    `inputs` (path -> blob id, relative to `at` as well) are input files committed in the same commit
+    as their render (a spec `promote --commit` edited): only those, never the rest of the work tree."""
     branch = check_can_commit(repo)
     head = head_commit(repo)
-    gitx = _plumbing(repo)
+    gitx = plumbing_of(repo)
     before = _tree_files(gitx, head.hexsha, at + RENDERED_DIR) if head is not None else {}
     ids = {at + path: blob for path, blob in blobs.items()}
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
     removals = sorted(path for path in before if path not in ids)
+    extra = {at + path: blob for path, blob in (inputs or {}).items()}
+    for path, blob in extra.items():
+        known = gitx.tree_files(head.hexsha, path) if head is not None else {}
+        if known.get(path) != (plumbing.REGULAR, blob):
+            before.update(known)  # for the change's status: M when HEAD had it
+            updates[path] = blob
+            ids[path] = blob
+    synced = [at + RENDERED_DIR, *extra]
     if not updates and not removals:
-        return CommitResult(None, warning=_sync_index(gitx, head.hexsha, at) if head is not None else "")
+        return CommitResult(None, warning=_sync_index(gitx, head.hexsha, synced) if head is not None else "")
     changes = sorted(
         [FileChange("M" if path in before else "A", path.removeprefix(at)) for path in updates]
         + [FileChange("D", path.removeprefix(at)) for path in removals],
@@ -150,7 +168,7 @@ def commit_blobs(
     message = message_for(changes)
     sha = gitx.commit_tree(tree, head.hexsha if head is not None else None, message)
     gitx.update_ref(f"refs/heads/{branch}", sha, head.hexsha if head is not None else None, _REFLOG)
-    return CommitResult(sha, changes, message, _sync_index(gitx, sha, at))
+    return CommitResult(sha, changes, message, _sync_index(gitx, sha, synced))
 
 
 def emptied_since_head(
@@ -165,7 +183,7 @@ def emptied_since_head(
     if head is None:
         return {}
     committed: dict[str, set[str]] = {}
-    for path in _tree_files(_plumbing(repo), head.hexsha, at + RENDERED_DIR):
+    for path in _tree_files(plumbing_of(repo), head.hexsha, at + RENDERED_DIR):
         parts = path.removeprefix(at).split("/")
         if len(parts) >= 4 and parts[2] != ARGOCD_DIR:
             committed.setdefault(parts[1], set()).add(parts[2])
@@ -173,18 +191,19 @@ def emptied_since_head(
     return {env: len(committed[env]) for env in environments if committed.get(env) and env not in kept}
 
 
-def _sync_index(gitx: plumbing.Git, commit: str, at: str) -> str:
-    """Make the user's index agree with `commit` for rendered/ (only there), or say why it could not.
+def _sync_index(gitx: plumbing.Git, commit: str, paths: list[str]) -> str:
+    """Make the user's index agree with `commit` for `paths` (rendered/ and the inputs committed with it,
+    only those), or say why it could not.
 
     Every run does it, so a run killed after moving the branch, or a rendered file staged by hand,
     never lets the user's next `git commit` put the old rendered/ back.
     """
     try:
-        gitx.reset_index(commit, gitx.staged_changes(commit, at + RENDERED_DIR))
+        gitx.reset_index(commit, [p for path in paths for p in gitx.staged_changes(commit, path)])
     except RepositoryError as exc:
         return (
-            f"the index still holds an older {RENDERED_DIR}/ ({exc.diagnostics[0].message}); "
-            f"run `git reset -q -- {at}{RENDERED_DIR}` before your next git commit"
+            f"the index still holds an older {paths[0]}/ ({exc.diagnostics[0].message}); "
+            f"run `git reset -q -- {' '.join(paths)}` before your next git commit"
         )
     return ""
 
@@ -218,6 +237,45 @@ def subject_line(
     return subject
 
 
+_STATES = {"?": "untracked", "A": "added", "D": "deleted", "R": "renamed", "C": "copied", "U": "unmerged"}
+
+
+def uncommitted_inputs(repo: git.Repo, at: str = "") -> list[tuple[str, str]]:
+    """(path, what) for each file below the input directories with staged, unstaged or untracked changes.
+
+    One `git status`; paths are relative to `at`, as the user's other paths are."""
+    inputs = [f":(top,literal){at}{directory}" for directory in layout.INPUT_DIRS]
+    out = plumbing_of(repo).run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *inputs)
+    entries = out.split("\0")
+    found: list[tuple[str, str]] = []
+    while entries:
+        entry = entries.pop(0)
+        if len(entry) < 4:
+            continue
+        state, path = entry[:2], entry[3:]
+        if "R" in state or "C" in state:
+            entries.pop(0)  # -z lists a rename as `XY new\0old`: the old path needs no line of its own
+        what = next((_STATES[c] for c in state if c in _STATES), "modified")
+        staged = state[0] not in " ?" and state[1] == " "
+        found.append((path.removeprefix(at), f"{what}{' (staged)' if staged else ''}"))
+    return found
+
+
+def refuse_uncommitted_inputs(repo: git.Repo, at: str = "", override: str = "") -> None:
+    """RepositoryError listing the input files with uncommitted changes (at most LISTED_INPUTS), if any.
+
+    A render of uncommitted inputs committed alone is what another clone's next render silently
+    reverts; `override` names the option that commits it anyway (`--allow-dirty`), if there is one."""
+    dirty = uncommitted_inputs(repo, at)
+    if not dirty:
+        return
+    more = f", {len(dirty) - LISTED_INPUTS} more not listed" if len(dirty) > LISTED_INPUTS else ""
+    where = ", ".join(f"{d}/" for d in layout.INPUT_DIRS)
+    hint = f"commit them first, or pass {override}" if override else "commit them first"
+    files = "1 file" if len(dirty) == 1 else f"{len(dirty)} files"
+    head = f"{files} in {where} with uncommitted changes{more}; {hint}"
+    listed = [Diagnostic(f"uncommitted: {what}", Location(path)) for path, what in dirty[:LISTED_INPUTS]]
+    raise RepositoryError([Diagnostic(head), *listed])
 
 
 def source_commit(repo: git.Repo, at: str = "") -> str | None:
@@ -237,11 +295,13 @@ def commit_message(
     user_message: str | None = None,
     env_order: list[str] | None = None,
     source: str | None = None,
+    command: str = "render",
 ) -> str:
     """Subject naming releases and environments, the files, and `Model-Release: name@version` trailers.
 
     `versions` maps (environment, release) to the model version rendered there; `env_order`
-    lists environments in promotion order; `source` is the spec commit (see `source_commit`).
+    lists environments in promotion order; `source` is the spec commit (see `source_commit`);
+    `command` is the modelops command that made the commit (render, promote, rollback, set-version).
     """
     touched: list[tuple[str, str]] = []
     removed: list[tuple[str, str]] = []
@@ -277,4 +337,5 @@ def commit_message(
     if source:
         trailers.append(f"{provenance.SOURCE_TRAILER}: {source}")
     trailers.append(f"{RENDERED_BY}: modelops {__version__}")
+    trailers.append(f"{COMMAND_TRAILER}: {command}")
     return subject + "\n\n" + "\n\n".join(body) + "\n\n" + "\n".join(trailers) + "\n"

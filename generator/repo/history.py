@@ -13,10 +13,10 @@ changes are listed in the commits they bring), and a commit that touched the fil
 changing what runs (new provenance hashes, a reformatted manifest) is not listed.
 
 Which command made a change: a `Modelops-Command:` trailer, or a subject that starts with the
-command's name, says so; a commit `modelops commit` made without either (its subject is always
-`render ...`) is a promote when the environment now runs what an earlier stage of the promotion
-order ran just before, a rollback when it runs what it ran before its previous state, and a
-render otherwise; a commit without the `Rendered-By:` trailer was made by hand: "manual".
+command's name, says so; a commit `modelops commit` made (its trailer says only `render`, its
+subject is always `render ...`) is a promote when the environment now runs what an earlier
+stage of the promotion order ran just before, a rollback when it runs what it ran before its
+previous state, and a render otherwise; a commit without the `Rendered-By:` trailer was made by hand: "manual".
 """
 
 from __future__ import annotations
@@ -202,7 +202,9 @@ def _name_commands(entries: list[Entry]) -> None:
         recorded = commit.command.split(",")[0].split()[:1] or commit.subject.split()[:1]
         if not commit.rendered_by and not commit.command:
             entry.command = MANUAL
-        elif recorded and recorded[0] in COMMANDS and (commit.command or recorded[0] != "render"):
+        # `Modelops-Command: render` says only that `modelops commit` made it: a spec promoted by hand
+        # and then rendered is still worked out by `_infer`.
+        elif recorded and recorded[0] in COMMANDS and recorded[0] != "render":
             entry.command, entry.recorded = recorded[0], True
 
 

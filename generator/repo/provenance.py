@@ -8,7 +8,8 @@ their digests).  No timestamps: the same inputs give the same bytes.
 
 A file cannot name the commit that contains it, so the spec commit is found from git:
 `modelops commit` records `Source-Commit:` in its commit trailers; a rendered tree
-committed together with its specs is its own source.  `trace` follows that and checks the
+committed together with its specs (by hand, or by `promote --commit`, whose commit names its
+command in `Modelops-Command:` and no Source-Commit) is its own source.  `trace` follows that and checks the
 recorded spec and environment hashes against those files as they were in that commit.
 """
 
@@ -120,15 +121,17 @@ def _source(repo: git.Repo, rendered: str) -> str | None:
     commit = repo.commit(rendered)
     # GitPython keeps the message as bytes only if it could not decode it.
     message = commit.message if isinstance(commit.message, str) else commit.message.decode(commit.encoding, "replace")
-    by_modelops = False
+    by_modelops = edited_specs = False
     for line in reversed(message.splitlines()):
         key, _, value = line.partition(":")
         if key.strip() == SOURCE_TRAILER and value.strip():
             sha = value.split()[0]
             return None if sha.endswith("-dirty") else sha
         by_modelops = by_modelops or key.strip() == RENDERED_BY
+        edited_specs = edited_specs or (key.strip() == COMMAND_TRAILER and value.split()[:1] != ["render"])
+    # `promote --commit` and the like commit the spec with its render and name no other source;
     # `modelops commit` with no source recorded (the branch had no commit yet): the specs are not in it.
-    return None if by_modelops else rendered
+    return None if by_modelops and not edited_specs else rendered
 
 
 def trace(repo: git.Repo, rev: str, environment: str, release: str, at: str = "") -> Trace | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import git
@@ -73,10 +74,11 @@ def _is_rendered_commit(repo: git.Repo, sha: str, at: str) -> bool:
     return all(p.startswith(f"{at}{RENDERED_DIR}/") for p in paths)
 
 
-def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "") -> list[str]:
+def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "", drop: Collection[str] = ()) -> list[str]:
     """Move the branch onto the fetched remote tip, replaying the user's commits; returns their new ids.
 
-    `at`: where the GitOps repository sits in the work tree (its rendered commits touch only at/rendered/)."""
+    `at`: where the GitOps repository sits in the work tree (its rendered commits touch only at/rendered/).
+    `drop`: commits the caller makes again on top (a `promote --commit`'s spec and render), not replayed."""
     try:
         repo.git.fetch("--quiet", dest.remote, f"refs/heads/{dest.branch}")
         tip = repo.git.rev_parse("FETCH_HEAD")
@@ -84,7 +86,7 @@ def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "") -> list[str]:
         raise RepositoryError(f"git fetch from {dest} failed: {_detail(exc)}") from None
     original = repo.head.commit.hexsha
     local = repo.git.rev_list("--reverse", f"{tip}..{original}").split()
-    replay = [sha for sha in local if not _is_rendered_commit(repo, sha, at)]
+    replay = [sha for sha in local if sha not in drop and not _is_rendered_commit(repo, sha, at)]
     # Recorded first: a run killed (SIGKILL) between moving the branch and replaying the last commit
     # is put back by the next run (see `recover`), so the user's commits never live only in the reflog.
     repo.git.update_ref(REBUILD_REF, original)

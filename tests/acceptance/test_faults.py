@@ -28,7 +28,7 @@ def snapshot(repo: Path) -> tuple[dict[str, bytes], str, str]:
 
 @pytest.fixture
 def fleet(example_repo: Path, run: Runner) -> Path:
-    """Twenty releases, rendered and committed; then a spec change that every release renders differently."""
+    """Twenty releases, rendered and committed; then a committed spec change that every release renders differently."""
     base = (example_repo / "releases/toxicity-classifier.yaml").read_text(encoding="utf-8")
     for i in range(1, FLEET + 1):
         name = f"fleet-{i:02d}"
@@ -37,6 +37,7 @@ def fleet(example_repo: Path, run: Runner) -> Path:
     git(example_repo, "commit", "-q", "-m", "fleet")
     assert run(example_repo, "commit", "-m", "render fleet").exit_code == 0
     edit(example_repo / "environments/dev.yaml", "namespace: models-dev", "namespace: models-dev2")
+    git(example_repo, "commit", "-qam", "move dev")  # committed: `modelops commit` refuses uncommitted inputs
     return example_repo
 
 
@@ -54,6 +55,8 @@ def test_template_failure_in_the_tenth_of_twenty_releases_changes_nothing(fleet:
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ names.workload }}\n"
         "  namespace: {{ env.namespace }}\n",
     )
+    git(fleet, "add", "templates")
+    git(fleet, "commit", "-q", "-m", "quota template")
     before = snapshot(fleet)
     result = run(fleet, "commit", "-m", "move dev")
     assert result.exit_code == 1
@@ -90,6 +93,7 @@ def test_failure_between_environment_swaps_restores_every_environment(
     fleet: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     edit(fleet / "environments/prod.yaml", "namespace: models-prod", "namespace: models-prod2")
+    git(fleet, "commit", "-qam", "move prod")
     before = snapshot(fleet)
     calls = {"n": 0}
     real_rename = writer.os.rename
@@ -229,7 +233,8 @@ def test_unrelated_work_in_a_dirty_tree_is_left_alone(fleet: Path, run: Runner) 
     git(fleet, "add", "docs/notes.md")
     write(fleet / "scratch.txt", "untracked\n")
     edit(fleet / "releases/fleet-01.yaml", "maxReplicas: 6", "maxReplicas: 7")
-    assert run(fleet, "commit", "-m", "move dev").exit_code == 0
+    assert run(fleet, "commit", "-m", "move dev").exit_code == 3  # an uncommitted spec is refused, and listed
+    assert run(fleet, "commit", "-m", "move dev", "--allow-dirty").exit_code == 0
     committed = git(fleet, "show", "--name-only", "--format=", "HEAD").splitlines()
     assert committed and all(path.startswith("rendered/") for path in committed)
     status = git(fleet, "status", "--porcelain")

@@ -25,17 +25,17 @@ def flow(example_repo: Path, run: Runner, monkeypatch: pytest.MonkeyPatch) -> di
     assert run(example_repo, "promote", LLAMA, "--from", "staging", "--to", "prod").exit_code == 0
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Release Manager")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "rm@example.com")
-    assert run(example_repo, "commit").exit_code == 0
-    shas["promote"] = git(example_repo, "rev-parse", "HEAD")
     git(example_repo, "add", "releases")
     git(example_repo, "commit", "-q", "-m", "promote llama3-8b-chat spec")  # touches no rendered file
+    assert run(example_repo, "commit").exit_code == 0
+    shas["promote"] = git(example_repo, "rev-parse", "HEAD")
     monkeypatch.setenv("GIT_AUTHOR_NAME", "On Call")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "oncall@example.com")
     assert run(example_repo, "rollback", LLAMA, "--env", "prod").exit_code == 0
-    assert run(example_repo, "commit").exit_code == 0
-    shas["rollback"] = git(example_repo, "rev-parse", "HEAD")
     git(example_repo, "add", "releases")
     git(example_repo, "commit", "-q", "-m", "roll back llama3-8b-chat spec")
+    assert run(example_repo, "commit").exit_code == 0
+    shas["rollback"] = git(example_repo, "rev-parse", "HEAD")
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Hand")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "hand@example.com")
     edit(example_repo / f"rendered/prod/{LLAMA}/manifest.yaml", "maxReplicas: 6", "maxReplicas: 8")

@@ -29,6 +29,8 @@ def scaffold(tmp_path: Path, run: Runner) -> Path:
 
 def test_init_renders_validates_lints_and_commits(scaffold: Path, run: Runner) -> None:
     assert git(scaffold, "symbolic-ref", "--short", "HEAD") == "main"
+    git(scaffold, "add", "-A")
+    git(scaffold, "commit", "-q", "-m", "specs")  # as init says: `modelops commit` refuses uncommitted specs
     assert run(scaffold, "render").exit_code == 0
     validated = run(scaffold, "validate")
     assert validated.exit_code == 0, validated.out + validated.err

@@ -79,13 +79,14 @@ def test_what_modelops_did_not_render_under_rendered_fails_check_and_stops_commi
     example_repo: Path, run: Runner
 ) -> None:
     assert run(example_repo, "commit", "-m", "render").exit_code == 0
-    head = git(example_repo, "rev-parse", "HEAD")
     write(example_repo / ".gitignore", "rendered/.env\n")
     write(example_repo / "rendered/.env", "TOKEN=hunter2\n")
     result = run(example_repo, "check")
     assert result.exit_code == 1
     assert "rendered/.env: not rendered by modelops" in result.err
     edit(example_repo / "releases/bge-embeddings.yaml", "team: search", "team: ranking")
+    git(example_repo, "commit", "-qam", "bge-embeddings: ranking team")
+    head = git(example_repo, "rev-parse", "HEAD")
     result = run(example_repo, "commit", "-m", "sweep?")
     assert result.exit_code == 1
     assert "rendered/.env: not rendered by modelops" in result.err
@@ -133,10 +134,12 @@ def test_commit_compares_with_head_before_removing_every_release(example_repo: P
     import shutil
 
     assert run(example_repo, "commit", "-m", "render").exit_code == 0
-    head = git(example_repo, "rev-parse", "HEAD")
     shutil.rmtree(example_repo / "rendered")  # to force a clean render: the disk no longer shows what HEAD has
     for spec in (example_repo / "releases").glob("*.yaml"):
         spec.unlink()
+    git(example_repo, "add", "releases")
+    git(example_repo, "commit", "-q", "-m", "remove every release")
+    head = git(example_repo, "rev-parse", "HEAD")
     result = run(example_repo, "commit", "-m", "oops")
     assert result.exit_code == 1
     assert "committing would remove all 6 releases that HEAD has in rendered/dev/" in result.err

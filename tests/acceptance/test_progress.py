@@ -10,7 +10,7 @@ import pytest
 
 from generator.cli.commands import commit, render
 from generator.cli.console import Console
-from tests.conftest import edit
+from tests.conftest import edit, git
 
 
 class Terminal(io.StringIO):
@@ -32,6 +32,7 @@ def test_render_and_commit_push_show_every_phase(
     assert render.run(example_repo, Console(color=False, out=io.StringIO(), err=err), (), "text") == 0
     assert _phases(err) == ["reading", "checking", "rendering", "validating", "writing"]
     edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    git(example_repo, "commit", "-qam", "bge: scale to 5")
     err = Terminal()
     console = Console(color=False, out=io.StringIO(), err=err)
     assert commit.run(example_repo, console, "bump", "text", push=True) == 0

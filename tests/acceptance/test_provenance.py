@@ -89,7 +89,7 @@ def test_specs_and_output_committed_together_are_their_own_source(example_repo: 
 
 def test_rendering_uncommitted_specs_records_no_source(example_repo: Path, run: Runner) -> None:
     edit(example_repo / "releases/llama3-8b-chat.yaml", "version: 3.1.1", "version: 3.1.9")
-    assert run(example_repo, "commit").exit_code == 0
+    assert run(example_repo, "commit", "--allow-dirty").exit_code == 0
     assert "-dirty" in git(example_repo, "log", "-1", "--format=%B")
     [prod] = run(example_repo, "provenance", RELEASE, "--env", "prod", "-o", "json").json()["releases"]
     assert prod["sourceCommit"] is None and prod["inputsVerified"] is None
@@ -161,8 +161,8 @@ def test_a_source_commit_missing_from_the_repository_is_not_verified(example_rep
 
 
 def test_the_first_commit_of_a_new_repository_records_no_source(example: Path, run: Runner) -> None:
-    init_repo(example)  # no commit yet: `modelops commit` makes the first one, with rendered/ only
-    assert run(example, "commit", "-m", "first").exit_code == 0
+    init_repo(example)  # no commit yet: `modelops commit --allow-dirty` makes the first one, with rendered/ only
+    assert run(example, "commit", "-m", "first", "--allow-dirty").exit_code == 0
     result = run(example, "provenance", RELEASE, "--env", "prod", "-o", "json")
     assert result.exit_code == 0, result.err
     [prod] = result.json()["releases"]

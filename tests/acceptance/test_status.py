@@ -10,6 +10,7 @@ def test_status_reads_what_is_committed(example_repo: Path, run: Runner) -> None
     run(example_repo, "commit", "-m", "first")
     first = git(example_repo, "rev-parse", "HEAD")
     edit(example_repo / "releases/toxicity-classifier.yaml", "maxReplicas: 6", "maxReplicas: 8")
+    git(example_repo, "commit", "-qam", "more toxicity replicas")
     run(example_repo, "commit")
     second = git(example_repo, "rev-parse", "HEAD")
     edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 9")  # not committed

@@ -117,12 +117,13 @@ def run(
     retries: int = 3,
     wait: float = lock.DEFAULT_WAIT,
     allow_empty: bool = False,
+    allow_dirty: bool = False,
 ) -> int:
     """Render, validate, write rendered/ and commit it (only when something changed); optionally push."""
     if output != "text":
         console.machine_output()
     with lock.held(root, "modelops commit", wait, console.say):
-        return _run(root, console, message, output, push, remote, branch, retries, allow_empty)
+        return _run(root, console, message, output, push, remote, branch, retries, allow_empty, allow_dirty)
 
 
 def _run(
@@ -135,12 +136,15 @@ def _run(
     branch: str | None,
     retries: int,
     allow_empty: bool,
+    allow_dirty: bool,
 ) -> int:
     repo = commits.open_repo(root)
     restored = pushing.recover(repo)
     if restored is not None:
         console.say(f"a previous push rebuild was interrupted: your branch is back at {restored[:12]}")
     commits.check_can_commit(repo)
+    if not allow_dirty:  # before either render path: nothing is written when this refuses
+        commits.refuse_uncommitted_inputs(repo, commits.prefix(repo, root), "--allow-dirty")
     # Resolve the remote first: a missing remote is reported before anything is written.
     dest = pushing.target(repo, remote, branch) if push else None
     results: list[commits.CommitResult] = []

@@ -1,28 +1,64 @@
+"""set-version, promote and rollback: edit a release's pins, render, and with --commit commit both at once.
+
+Each command first plans its edit (which pins go into which environment block) from the specs
+as they are, then applies it: the spec is written, everything is validated and rendered, and
+on any failure the spec is put back byte for byte.  With --commit the edited spec and the
+rendered tree go into ONE commit (commits.commit_blobs with the spec as an input blob), so no
+clone can ever render rendered/ from a spec that is not committed with it; the repository
+lock is held from the plan to the push.  A rejected push drops that commit, moves onto the
+remote tip (push.rebuild_on_remote) and plans again: the other writer may have changed the
+spec, or made the change already.
+"""
+
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import atomic
 from generator.cli.console import Console
 from generator.cli.reporters import formats
-from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
+from generator.errors import EXIT_INVALID, EXIT_OK, RepositoryError, UsageError
 from generator.inputs import spec
 from generator.inputs.pins import NewModel, Pins, plan_promotion, previous_pins, release_path, set_pins
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
 from generator.repo import commits, lock, writer
+from generator.repo import push as pushing
+
+if TYPE_CHECKING:
+    import git
+
+_PUSH_RETRIES = 3
 
 
-def _apply(root: Path, console: Console, path: Path, env: str, pins: Pins) -> bool:
-    """Write the pins, then validate and render; on any failure the spec file is put back, byte for byte."""
-    return _apply_all(root, console, path, {env: pins})
+@dataclass(frozen=True)
+class Publish:
+    """What happens after the render: nothing (the user reviews and commits), a commit, a commit and a push."""
+
+    commit: bool = False
+    push: bool = False
 
 
-def _apply_all(root: Path, console: Console, path: Path, by_env: dict[str, Pins]) -> bool:
+@dataclass(frozen=True)
+class Plan:
+    """One edit of one spec file: the pins of each environment, and the subject its commit gets."""
+
+    path: Path
+    by_env: dict[str, Pins]
+    subject: str
+
+
+def _apply(root: Path, console: Console, plan: Plan) -> compose.Build | None:
     """Write the pins of each environment, then validate and render; on failure the spec is put back."""
+    path = plan.path
     original = path.read_bytes()  # not read_text: its newline translation would turn CRLF into LF
     text = original.decode("utf-8")
-    for env, pins in by_env.items():
+    for env, pins in plan.by_env.items():
         text = set_pins(text, env, pins)
     atomic.replace_file(path, text.encode())
     restored = True
@@ -31,21 +67,19 @@ def _apply_all(root: Path, console: Console, path: Path, by_env: dict[str, Pins]
         if built is None or report.failed():
             formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
             console.fail(f"the result does not validate; {path.name} is unchanged and nothing was rendered")
-            return False
+            return None
         changes = writer.write(root, built.tree)
         restored = False
         console.say(
-            f"rendered: {len(changes.added)} added, {len(changes.changed)} changed, "
-            f"{len(changes.removed)} removed; review with `modelops diff --base HEAD`, then `modelops commit`"
+            f"rendered: {len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed"
         )
-        return True
+        return built
     finally:
         if restored:
             atomic.replace_file(path, original)
 
 
-def _promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> int:
-    """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render."""
+def _plan_promote(root: Path, console: Console, release: str, source: str, target: str, force: bool) -> Plan | int:
     inputs = spec.load_inputs(WorkTree(root))
     rel, before, pins = plan_promotion(inputs, release, source, target, force)
     if before == pins:
@@ -55,11 +89,10 @@ def _promote(root: Path, console: Console, release: str, source: str, target: st
     console.say(f"promoting {release} from {source} to {target}:")
     for line in lines:
         console.say(f"  {line}")
-    return EXIT_OK if _apply(root, console, release_path(root, rel), target, pins) else EXIT_INVALID
+    return Plan(release_path(root, rel), {target: pins}, f"promote {release} {pins.version} to {target}")
 
 
-def _rollback(root: Path, console: Console, release: str, environment: str) -> int:
-    """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
+def _plan_rollback(root: Path, console: Console, release: str, environment: str) -> Plan:
     inputs = spec.load_inputs(WorkTree(root))
     rel = spec.release(inputs, release)
     if environment not in rel.environments:
@@ -72,11 +105,11 @@ def _rollback(root: Path, console: Console, release: str, environment: str) -> i
     console.say(f"rolling {release} in {environment} back to the pins of commit {sha[:12]}:")
     for line in current.describe_change(pins) if current else []:
         console.say(f"  {line}")
-    return EXIT_OK if _apply(root, console, release_path(root, rel), environment, pins) else EXIT_INVALID
+    subject = f"rollback {release} in {environment} to {pins.version}"
+    return Plan(release_path(root, rel), {environment: pins}, subject)
 
 
-def _set_version(root: Path, console: Console, release: str, new: NewModel) -> int:
-    """The new model enters the first stage of the promotion order; every later stage keeps what it runs."""
+def _plan_set_version(root: Path, console: Console, release: str, new: NewModel) -> Plan | int:
     inputs = spec.load_inputs(WorkTree(root))
     rel = spec.release(inputs, release)
     stages = [name for name in inputs.environments if name in rel.environments]
@@ -99,24 +132,120 @@ def _set_version(root: Path, console: Console, release: str, new: NewModel) -> i
         console.say(f"  {line}")
     if stages[1:]:
         console.say(f"  {', '.join(stages[1:])} keep what they run now")
-    return EXIT_OK if _apply_all(root, console, release_path(root, rel), by_env) else EXIT_INVALID
+    return Plan(release_path(root, rel), by_env, f"set-version {release} {pins.version} in {first}")
 
 
-def run_set_version(root: Path, console: Console, release: str, new: NewModel, wait: float = lock.DEFAULT_WAIT) -> int:
+def _carry_out(root: Path, console: Console, command: str, plan: Callable[[], Plan | int], publish: Publish) -> int:
+    """Plan, apply and (as `publish` asks) commit and push; the caller holds the repository lock."""
+    if not publish.commit:
+        planned = plan()
+        if isinstance(planned, int):
+            return planned
+        if _apply(root, console, planned) is None:
+            return EXIT_INVALID
+        spec_file = planned.path.relative_to(root).as_posix()
+        console.say(
+            f"review with `modelops diff --base HEAD`, then `git commit {spec_file}` and `modelops commit`; "
+            "or next time pass --commit, which commits the spec and its render together"
+        )
+        return EXIT_OK
+    repo = commits.open_repo(root)
+    restored = pushing.recover(repo)
+    if restored is not None:
+        console.say(f"a previous push rebuild was interrupted: your branch is back at {restored[:12]}")
+    commits.check_can_commit(repo)
+    at = commits.prefix(repo, root)
+    # Other uncommitted inputs would be rendered into a commit that does not hold them.
+    commits.refuse_uncommitted_inputs(repo, at)
+    dest = pushing.target(repo, None, None) if publish.push else None
+    for attempt in range(_PUSH_RETRIES + 1):
+        planned = plan()
+        if isinstance(planned, int):
+            return planned
+        built = _apply(root, console, planned)
+        if built is None:
+            return EXIT_INVALID
+        result = _commit(repo, root, at, command, planned, built)
+        if result.warning:
+            console.fail(f"warning: {result.warning}")
+        if result.sha is None:
+            console.say("nothing to commit: the spec and rendered/ already match HEAD")
+            return EXIT_OK
+        console.say(f"committed {result.sha[:12]} {planned.subject}")
+        if dest is None:
+            return EXIT_OK
+        try:
+            console.progress(str(dest), phase="pushing")
+            pushing.push(repo, dest)
+            console.say(f"pushed to {dest}")
+            return EXIT_OK
+        except pushing.PushRejected:
+            if attempt == _PUSH_RETRIES:
+                raise RepositoryError(
+                    f"push to {dest} was rejected {_PUSH_RETRIES + 1} times because the remote kept moving; "
+                    f"your commit stays on the local branch: push it with `git push` once it applies"
+                ) from None
+            console.say(f"push rejected: {dest} has new commits; doing the {command} again on top of them")
+            pushing.rebuild_on_remote(repo, dest, at, drop={result.sha})
+            time.sleep(min(0.2 * 2**attempt, 2.0))
+    return EXIT_OK  # not reached: the last attempt returns or raises
+
+
+def _commit(
+    repo: git.Repo, root: Path, at: str, command: str, plan: Plan, built: compose.Build
+) -> commits.CommitResult:
+    """One commit of the edited spec and the rendered tree, with the trailers `modelops commit` writes."""
+    files = built.tree.files()
+    spec_path = plan.path.relative_to(root).as_posix()
+    gitx = commits.plumbing_of(repo)
+    spec_blob = gitx.blob_ids({spec_path: plan.path.read_bytes()})
+    versions, order = compose.versions(built), list(built.inputs.environments)
+
+    def message(changes: list[commits.FileChange]) -> str:
+        return commits.commit_message(changes, versions, plan.subject, order, None, command)
+
+    return commits.commit_blobs(repo, gitx.blob_ids(files), message, at, inputs=spec_blob)
+
+
+def run_set_version(
+    root: Path,
+    console: Console,
+    release: str,
+    new: NewModel,
+    wait: float = lock.DEFAULT_WAIT,
+    publish: Publish = Publish(),
+) -> int:
     """Set the model of RELEASE in the first stage; later stages are pinned to what they run now."""
     with lock.held(root, "modelops set-version", wait, console.say):
-        return _set_version(root, console, release, new)
+        plan = functools.partial(_plan_set_version, root, console, release, new)
+        return _carry_out(root, console, "set-version", plan, publish)
 
 
 def run_promote(
-    root: Path, console: Console, release: str, source: str, target: str, force: bool, wait: float = lock.DEFAULT_WAIT
+    root: Path,
+    console: Console,
+    release: str,
+    source: str,
+    target: str,
+    force: bool,
+    wait: float = lock.DEFAULT_WAIT,
+    publish: Publish = Publish(),
 ) -> int:
     """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render."""
     with lock.held(root, "modelops promote", wait, console.say):
-        return _promote(root, console, release, source, target, force)
+        plan = functools.partial(_plan_promote, root, console, release, source, target, force)
+        return _carry_out(root, console, "promote", plan, publish)
 
 
-def run_rollback(root: Path, console: Console, release: str, environment: str, wait: float = lock.DEFAULT_WAIT) -> int:
+def run_rollback(
+    root: Path,
+    console: Console,
+    release: str,
+    environment: str,
+    wait: float = lock.DEFAULT_WAIT,
+    publish: Publish = Publish(),
+) -> int:
     """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
     with lock.held(root, "modelops rollback", wait, console.say):
-        return _rollback(root, console, release, environment)
+        plan = functools.partial(_plan_rollback, root, console, release, environment)
+        return _carry_out(root, console, "rollback", plan, publish)

@@ -49,7 +49,7 @@ def test_message_structure(example_repo: Path) -> None:
     assert "Model-Release: llama3-8b-chat@3.1.0" in trailers
     assert "Model-Release: llama3-8b-chat@3.1.1" in trailers
     assert "Environment: prod" in trailers
-    assert trailers[-1].startswith("Rendered-By: modelops ")
+    assert trailers[-2].startswith("Rendered-By: modelops ") and trailers[-1] == "Modelops-Command: render"
     assert git(example_repo, "log", "-1", "--format=%(trailers:key=Model-Release,valueonly)").count("@") == 7
 
 
@@ -107,3 +107,20 @@ def test_refuses_detached_head_locked_index_and_merges(example_repo: Path) -> No
 def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(RepositoryError, match="is not a git repository"):
         commits.open_repo(tmp_path)
+
+
+def test_uncommitted_inputs_lists_renames_deletions_and_staged_changes(example_repo: Path) -> None:
+    git(example_repo, "mv", "releases/bge-embeddings.yaml", "releases/bge.yaml")
+    (example_repo / "releases/toxicity-classifier.yaml").unlink()
+    edit(example_repo / "environments/dev.yaml", "namespace: models-dev", "namespace: models-dev2")
+    git(example_repo, "add", "environments/dev.yaml")
+    edit(example_repo / "environments/dev.yaml", "models-dev2", "models-dev3")
+    write(example_repo / "templates/release/extra.yaml.j2", "{}\n")
+    write(example_repo / "notes.md", "outside the inputs\n")
+    found = commits.uncommitted_inputs(commits.open_repo(example_repo))
+    assert sorted(found) == [
+        ("environments/dev.yaml", "modified"),  # staged, then changed again
+        ("releases/bge.yaml", "renamed (staged)"),
+        ("releases/toxicity-classifier.yaml", "deleted"),
+        ("templates/release/extra.yaml.j2", "untracked"),
+    ]
