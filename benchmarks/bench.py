@@ -110,11 +110,14 @@ def command_median(
 
 
 def toggle_one_release(repo: Path) -> None:
-    """A real edit of one spec (its maxReplicas), alternating so every run changes something."""
+    """A real edit of one spec (its maxReplicas), alternating so every run changes something, committed
+    as its author would (`modelops commit` refuses uncommitted specs)."""
     spec = repo / "releases/bge-embeddings.yaml"
     text = spec.read_text()
     spec.write_text(text.replace("maxReplicas: 4\n", "maxReplicas: 5\n") if "maxReplicas: 4\n" in text
                     else text.replace("maxReplicas: 5\n", "maxReplicas: 4\n"))  # fmt: skip
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qam", "replicas"]
+    subprocess.run(git, cwd=repo, check=True, capture_output=True)
 
 
 def core_sample(repo: Path) -> list[Path]:
