@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from generator import clock, layout
 from generator.errors import InputError, PolicyError, TemplateError
 from generator.inputs import discovery, spec, yamlio
-from generator.inputs.merge import Merged
 from generator.inputs.resolve import Resolved
 from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Environment, Release
@@ -159,7 +158,8 @@ class _Run:
         documents = self.index.extra.get("documents", {})
         self.index.extra["documents"] = {p: d for p, d in documents.items() if p in kept}
         waivers = {w.location.file for w in policies.waivers if w.location is not None}
-        rules = [p for p in self.source.list(layout.POLICIES_DIR) if p not in waivers]
+        stamped = [(p, self.stamps.blob(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
+        rules = [p for p, _ in stamped if p not in waivers]
         common = _hash(
             render_cache.code_fingerprint(),
             self._blobs(layout.TEMPLATES_DIR),
@@ -299,26 +299,10 @@ class _Run:
             cache.flush()
 
     def _render_argocd(self, unit: str, key: str, env: Environment, members: list[Facts], policies: Policies) -> None:
-        stand_ins = [
-            Resolved(
-                Release(str(f.release), Document(self.spec_files[str(f.release)], {"metadata": {"team": f.team}})),
-                env,
-                Merged({}),
-            )
-            for f in members
-        ]
         from generator.inputs import resolve
-        from generator.schemas import lookup
+        from generator.pipeline import units
 
-        kinds = {kind for f in members for kind in f.kinds}
-        tree = RenderedTree(complete=False)
-        origin = env.doc.locate(("metadata", "name"))
-        schemas = lookup.rendered(env.kubernetes_version)
-        found: dict[str, list[Finding]] = {}
-        for template, obj in self.renderer.render_environment(env, stand_ins, kinds):
-            schemas.normalise(obj)
-            added = tree.add(unit, template, obj, environment=env.name, origin=origin)
-            found[added.key] = schemas.findings(obj)
+        tree, found = units.environment_unit(self.renderer, env, members, self.spec_files)
         self._keep(unit, key, tree, Facts(env.name, None), found, env, policies)
         needed = byunit.owners_needed(policies, self.index.units[unit].result)
         if needed:  # rare: evaluated again with the effective specs its findings point into

@@ -10,11 +10,14 @@ cache the same way.
 from __future__ import annotations
 
 import functools
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 from generator import layout
+from generator.inputs.merge import Merged
 from generator.inputs.resolve import Resolved
+from generator.inputs.spec import Environment, Release
+from generator.inputs.yamlio import Document
 from generator.pipeline import workers
 from generator.pipeline.cache import Produced, RenderCache
 from generator.pipeline.index import Facts, UnitResult
@@ -136,3 +139,29 @@ def build(
             yield built
     finally:
         done.close()
+
+
+def environment_unit(
+    renderer: Renderer, env: Environment, members: list[Facts], spec_files: Mapping[str, str]
+) -> tuple[RenderedTree, dict[str, list[Finding]]]:
+    """An environment's _argocd from its releases' facts alone (name, team, rendered kinds: all that its
+    templates read of a release), with the objects' schema findings by key; `spec_files`: release -> spec path."""
+    stand_ins = [
+        Resolved(
+            Release(str(f.release), Document(spec_files[str(f.release)], {"metadata": {"team": f.team}})),
+            env,
+            Merged({}),
+        )
+        for f in members
+    ]
+    kinds = {kind for f in members for kind in f.kinds}
+    directory = layout.argocd_path(env.name)
+    tree = RenderedTree(complete=False)
+    origin = env.doc.locate(("metadata", "name"))
+    schemas = lookup.rendered(env.kubernetes_version)
+    found: dict[str, list[Finding]] = {}
+    for template, obj in renderer.render_environment(env, stand_ins, kinds):
+        schemas.normalise(obj)
+        added = tree.add(directory, template, obj, environment=env.name, origin=origin)
+        found[added.key] = schemas.findings(obj)
+    return tree, found

@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import git
+
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError, TemplateError
 from generator.inputs.sources import GitTree, WorkTree
-from generator.pipeline import compose
+from generator.pipeline import compose, difference, incremental
 from generator.render.objects import RenderedTree
 from generator.repo import commits, diff
 
@@ -16,9 +18,35 @@ def run(root: Path, console: Console, base: str, environments: tuple[str, ...], 
     if output != "text":
         console.machine_output()
     repo = commits.open_repo(root)
+    outcome = incremental.evaluate(root, write=False)
+    pair = difference.trees(repo, root, base, outcome) if outcome is not None else None
+    if outcome is not None:
+        outcome.save()
+    if outcome is not None and pair is not None:
+        base_tree, head, order = pair[0], pair[1], list(outcome.environments)
+    else:
+        base_tree, head, order = _whole(repo, root, base, console)
+    unknown = [
+        e
+        for e in environments
+        if e not in {*order, *(o.environment for o in (*head.objects.values(), *base_tree.objects.values()))}
+    ]
+    if unknown:
+        console.say(f"warning: no objects for environment {', '.join(unknown)}")
+    result = diff.compare(base_tree, head, base, environments, order=order)
+    if output == "json":
+        console.emit(json.dumps(diff.to_json(result), indent=2))
+    elif output == "markdown":
+        console.emit(diff.to_markdown(result))
+    else:
+        console.emit(diff.to_text(result))
+    return EXIT_INVALID if exit_code and not result.empty else EXIT_OK
+
+
+def _whole(repo: git.Repo, root: Path, base: str, console: Console) -> tuple[RenderedTree, RenderedTree, list[str]]:
+    """Both trees rendered whole: when the inputs every unit shares differ, or a side does not render."""
     base_source = GitTree(repo, base, commits.prefix(repo, root))
     head_build = compose.build(WorkTree(root))
-    head = head_build.tree
     try:
         base_tree = compose.build(base_source).tree
     except (InputError, TemplateError) as exc:
@@ -28,18 +56,4 @@ def run(root: Path, console: Console, base: str, environments: tuple[str, ...], 
             "comparing with an empty tree"
         )
         base_tree = RenderedTree()
-    unknown = [
-        e
-        for e in environments
-        if e not in {o.environment for o in (*head.objects.values(), *base_tree.objects.values())}
-    ]
-    if unknown:
-        console.say(f"warning: no objects for environment {', '.join(unknown)}")
-    result = diff.compare(base_tree, head, base, environments, order=list(head_build.inputs.environments))
-    if output == "json":
-        console.emit(json.dumps(diff.to_json(result), indent=2))
-    elif output == "markdown":
-        console.emit(diff.to_markdown(result))
-    else:
-        console.emit(diff.to_text(result))
-    return EXIT_INVALID if exit_code and not result.empty else EXIT_OK
+    return base_tree, head_build.tree, list(head_build.inputs.environments)
