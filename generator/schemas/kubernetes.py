@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -99,11 +99,24 @@ def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
         for key, value in entries.items():
             if not isinstance(key, str):
                 continue
-            prefix, _, local = key.rpartition("/")
-            if (prefix and not _DNS_SUBDOMAIN.fullmatch(prefix)) or len(local) > 63 or not _LABEL_NAME.fullmatch(local):
+            if not _valid_key(key):
                 out.append((("metadata", field, key), f"invalid {field[:-1]} key {key!r}"))
-            if field == "labels" and (
-                not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value)
-            ):
+            if field == "labels" and not (isinstance(value, str) and _valid_label_value(value)):
                 out.append((("metadata", field, key), f"invalid label value {value!r}"))
     return out
+
+
+# Keys and values repeat in every object (app.kubernetes.io/name, modelops.io/release, ...): each is matched once.
+@lru_cache(maxsize=1 << 14)
+def _valid_key(key: str) -> bool:
+    prefix, _, local = key.rpartition("/")
+    return (
+        not (prefix and not _DNS_SUBDOMAIN.fullmatch(prefix))
+        and len(local) <= 63
+        and bool(_LABEL_NAME.fullmatch(local))
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _valid_label_value(value: str) -> bool:
+    return len(value) <= 63 and bool(_LABEL_VALUE.fullmatch(value))
