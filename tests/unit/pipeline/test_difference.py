@@ -60,7 +60,7 @@ def test_added_removed_and_renamed_team_reach_the_applications(committed: Path) 
 
 def test_an_environment_change_renders_both_whole(committed: Path) -> None:
     edit(committed / "environments/staging.yaml", "namespace: models-staging", "namespace: models-staging-2")
-    whole, fast, _ = _both(committed)
+    _, fast, _ = _both(committed)
     assert fast is None
 
 
