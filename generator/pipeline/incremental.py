@@ -43,7 +43,7 @@ from generator.repo import writer
 from generator.schemas.messages import Finding
 from generator.validate import byunit
 from generator.validate.policy import loader
-from generator.validate.policy.model import Policies
+from generator.validate.policy.model import MANIFEST, Policies
 from generator.validate.report import Report
 
 if TYPE_CHECKING:  # rendering pulls in Jinja and the schemas; a run with nothing to render needs neither
@@ -181,7 +181,12 @@ class _Run:
         argocd: list[Unit] = []
         for env_name, env in environments.items():
             members = [self.index.units[u].result.facts for u, e, _, _ in plan if e == env_name]
-            summary = repr([(f.release, f.team, sorted(f.kinds)) for f in members])
+            # A rule with a `source` would place a finding on an Application in its release's spec: then
+            # the specs' contents count too, not only the names, teams and kinds the templates read.
+            sourced = any(r.source and r.matches_kind("Application") for r in policies.active(env, MANIFEST))
+            summary = repr(
+                [(f.release, f.team, sorted(f.kinds), sourced and wanted[str(f.release)][0]) for f in members]
+            )
             unit = layout.argocd_path(env_name)
             argocd.append((unit, env_name, None, _hash(common, env.file, env_blobs[env_name], summary)))
             self.disk.look(self.root, unit, self.stamps)

@@ -191,3 +191,21 @@ def test_input_errors_leave_the_whole_pipeline_to_report_them(rendered: Path) ->
 def test_a_stale_environment_directory_leaves_it_to_the_whole_pipeline(rendered: Path) -> None:
     (rendered / "rendered/qa").mkdir()
     assert incremental.evaluate(rendered, write=True) is None
+
+
+def test_findings_on_applications_placed_in_a_spec_follow_its_lines(rendered: Path) -> None:
+    rule = (
+        "  - id: MO-TEST-APP\n    title: Applications say who owns them\n    severity: warning\n    layer: manifest\n"
+        "    match:\n      kinds: [Application]\n    select: $.metadata.labels\n"
+        "    assert:\n      required: [owner]\n    source: scaling.maxReplicas\n"
+        "    rationale: test\n    examples:\n      pass: {kind: Application, metadata: {labels: {owner: x}}}\n"
+        "      fail: {kind: Application, metadata: {labels: {}}}\n"
+    )
+    path = rendered / "policies/reliability.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nrules:\n", "\nrules:\n" + rule, 1), encoding="utf-8")
+    _run(rendered, write_files=False)
+    spec = rendered / "releases/bge-embeddings.yaml"
+    spec.write_text("# a line more\n" + spec.read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = _run(rendered, write_files=False)  # compares with the whole pipeline's report
+    assert any(d.rule == "MO-TEST-APP" for d in outcome.report.diagnostics())
