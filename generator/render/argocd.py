@@ -17,8 +17,12 @@ from generator.inputs.spec import Environment
 
 # The label value every rendered object carries: what the schema lookup trusts (generator.schemas.lookup).
 MANAGED_BY = "modelops"
-# Argo CD sync waves: configuration and policy first, workloads next, then what watches them.
-WAVES = {"config": "-1", "workload": "0", "post": "1"}
+# Argo CD sync waves: configuration and policy first, then the workloads with what scales and
+# watches them.  Nothing comes after a workload: Argo CD starts a wave only once every earlier one
+# is Healthy, and a Rollout paused at a canary or blue-green step is Suspended, so an HPA or
+# ServiceMonitor in a later wave would wait for the whole rollout (and a paused prod rollout
+# would leave its autoscaler unapplied).
+WAVES = {"config": "-1", "workload": "0"}
 
 
 def application_name(release: str, env: str) -> str:

@@ -51,6 +51,15 @@ def test_prod_waits_for_a_manual_sync() -> None:
             assert "automated" not in o["spec"]["syncPolicy"], path
 
 
+def test_no_object_waits_for_a_workload_that_can_pause() -> None:
+    """Argo CD starts a wave once every earlier one is Healthy; a paused Rollout is Suspended."""
+    for path, o in example().items():
+        if "/_argocd/" in path:
+            continue
+        wave = int(o["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0"))
+        assert wave <= 0, f"{path}: {o['kind']} in wave {wave}, after the workloads"
+
+
 def test_sync_waves_are_strings_ordering_config_before_workloads() -> None:
     waves = {
         o["kind"]: o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
@@ -65,8 +74,8 @@ def test_sync_waves_are_strings_ordering_config_before_workloads() -> None:
         "Rollout": "0",
         "Service": "0",
         "PodDisruptionBudget": "0",
-        "HorizontalPodAutoscaler": "1",
-        "ServiceMonitor": "1",
+        "HorizontalPodAutoscaler": "0",
+        "ServiceMonitor": "0",
     }
     assert argocd(example(), "prod", "AppProject", "modelops-prod")["metadata"]["annotations"] == {
         "argocd.argoproj.io/sync-wave": "-1"
