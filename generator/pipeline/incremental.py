@@ -42,7 +42,7 @@ from generator.render.objects import RenderedTree
 from generator.repo import writer
 from generator.schemas.messages import Finding
 from generator.validate import byunit
-from generator.validate.policy import loader
+from generator.validate.policy import builtins, loader
 from generator.validate.policy.model import MANIFEST, Policies
 from generator.validate.report import Report
 
@@ -183,7 +183,10 @@ class _Run:
             members = [self.index.units[u].result.facts for u, e, _, _ in plan if e == env_name]
             # A rule with a `source` would place a finding on an Application in its release's spec: then
             # the specs' contents count too, not only the names, teams and kinds the templates read.
-            sourced = any(r.source and r.matches_kind("Application") for r in policies.active(env, MANIFEST))
+            sourced = any(
+                r.source and r.matches_kind("Application") and r.builtin not in builtins.RELEASE
+                for r in policies.active(env, MANIFEST)
+            )
             summary = repr(
                 [(f.release, f.team, sorted(f.kinds), sourced and wanted[str(f.release)][0]) for f in members]
             )

@@ -37,7 +37,7 @@ from generator.pipeline.stamps import Stamp
 from generator.repo import lock
 from generator.validate.report import ResourceResult
 
-FORMAT = "3"
+FORMAT = "4"
 FILE = "index.pickle"
 
 
@@ -50,7 +50,7 @@ class Facts:
     team: str = ""
     version: str = ""
     kinds: frozenset[tuple[str, str]] = frozenset()  # (group, kind) pairs its objects have
-    gpu: tuple[str, int, int] | None = None  # (type, GPUs per replica, max replicas) when it asks for GPUs
+    gpu: tuple[str, int, int, int] | None = None  # (type, GPUs per replica, max and peak replicas), if it has GPUs
 
 
 @dataclass

@@ -1,4 +1,13 @@
-"""GPU capacity: what the releases of an environment would use at max replicas, per GPU type."""
+"""GPU capacity: what the releases of an environment use at max replicas, per GPU type, and at the
+peak of a rollout, which is what is checked.
+
+A rollout runs old and new pods side by side: a blue-green rollout scales its preview to full
+size before it switches (twice the pods), a canary or rolling update adds up to `maxSurge`
+(25% by default, rounded up, as Kubernetes and Argo Rollouts round it), and a KServe
+InferenceService runs its new revision beside the old one until traffic moves (twice the
+pods).  At max replicas, llama3-70b-instruct's blue-green rollout in prod needs 32 H100s where
+its steady state needs 16.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +28,14 @@ class CapacityRow:
     environment: str
     gpu_type: str
     capacity: int | None  # None: the environment does not offer this type
-    requested: int = 0
-    releases: list[tuple[str, int, int]] = field(default_factory=list)  # (release, GPUs per pod, max replicas)
+    requested: int = 0  # at max replicas, steady state
+    peak: int = 0  # at max replicas, during a rollout
+    # (release, GPUs per pod, max replicas, replicas at a rollout's peak)
+    releases: list[tuple[str, int, int, int]] = field(default_factory=list)
 
     @property
     def over(self) -> bool:
-        return self.capacity is None or self.requested > self.capacity
+        return self.capacity is None or self.peak > self.capacity
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -32,7 +43,10 @@ class CapacityRow:
             "gpuType": self.gpu_type,
             "capacity": self.capacity,
             "requested": self.requested,
-            "releases": [{"release": r, "gpusPerReplica": g, "maxReplicas": m} for r, g, m in self.releases],
+            "peak": self.peak,
+            "releases": [
+                {"release": r, "gpusPerReplica": g, "maxReplicas": m, "peakReplicas": p} for r, g, m, p in self.releases
+            ],
         }
 
 
@@ -40,24 +54,42 @@ def table(resolved: Iterable[Resolved], environments: dict[str, Environment]) ->
     return table_of([(r.env.name, r.name, *use) for r in resolved if (use := gpu_use(r))], environments)
 
 
-def gpu_use(r: Resolved) -> tuple[str, int, int] | None:
-    """(GPU type, GPUs per replica, max replicas) of a release that asks for GPUs."""
+def gpu_use(r: Resolved) -> tuple[str, int, int, int] | None:
+    """(GPU type, GPUs per replica, max replicas, replicas at a rollout's peak) of a release that asks for GPUs."""
+    from generator.render.runtimes import registry
+
     gpu = r.get("resources", "gpu")
-    return (gpu.get("type", "?"), gpu["count"], r.get("scaling", "maxReplicas")) if gpu["count"] else None
+    if not gpu["count"]:
+        return None
+    replicas = int(r.get("scaling", "maxReplicas"))
+    strategy = r.get("rollout", "strategy")
+    if strategy == "blue-green" or registry.get(r.get("runtime", "kind")).workload == "kserve":
+        peak = 2 * replicas
+    else:
+        peak = replicas + surge(r.get("rollout", "maxSurge"), replicas)
+    return (gpu.get("type", "?"), gpu["count"], replicas, peak)
+
+
+def surge(value: int | str, replicas: int) -> int:
+    """Extra pods a rolling or canary update may add: maxSurge as a count, or a percentage rounded up."""
+    if isinstance(value, str) and value.endswith("%"):
+        return -(-replicas * int(value[:-1]) // 100)
+    return int(value)
 
 
 def table_of(
-    uses: Iterable[tuple[str, str, str, int, int]], environments: dict[str, Environment]
+    uses: Iterable[tuple[str, str, str, int, int, int]], environments: dict[str, Environment]
 ) -> list[CapacityRow]:
-    """The table from (environment, release, GPU type, GPUs per replica, max replicas), in release order."""
+    """The table from (environment, release, GPU type, GPUs per replica, max replicas, peak replicas)."""
     rows: dict[tuple[str, str], CapacityRow] = {}
     for env in environments.values():
         for gpu_type, spec in sorted(env.get("gpuTypes", default={}).items()):
             rows[(env.name, gpu_type)] = CapacityRow(env.name, gpu_type, spec["capacity"])
-    for env_name, release, gpu_type, count, replicas in uses:
+    for env_name, release, gpu_type, count, replicas, peak in uses:
         row = rows.setdefault((env_name, gpu_type), CapacityRow(env_name, gpu_type, None))
         row.requested += count * replicas
-        row.releases.append((release, count, replicas))
+        row.peak += count * peak
+        row.releases.append((release, count, replicas, peak))
     return list(rows.values())
 
 
@@ -68,11 +100,11 @@ def findings(rows: Iterable[CapacityRow], environments: dict[str, Environment]) 
             continue  # an unknown GPU type is already an input error
         env = environments[row.environment]
         path = ("spec", "gpuTypes", row.gpu_type, "capacity")
-        users = ", ".join(f"{name} {gpus}x{replicas}" for name, gpus, replicas in row.releases)
+        users = ", ".join(f"{name} {gpus}x{peak}" for name, gpus, _, peak in row.releases)
         out.append(
             Diagnostic(
-                f"releases would use {row.requested} {row.gpu_type} GPUs at max replicas but the environment has "
-                f"{row.capacity} ({users})",
+                f"releases would use {row.peak} {row.gpu_type} GPUs at max replicas during a rollout "
+                f"({row.requested} once it is done) but the environment has {row.capacity} ({users})",
                 env.doc.locate(path),
                 format_path(path),
                 rule=catalog.GPU_CAPACITY,

@@ -8,11 +8,12 @@ from generator.validate.report import Report
 
 
 def capacity_table(report: Report) -> list[str]:
-    rows = [("environment", "gpu type", "requested", "capacity", "")]
+    rows = [("environment", "gpu type", "requested", "in rollout", "capacity", "")]
     for row in report.capacity:
         capacity = "-" if row.capacity is None else str(row.capacity)
-        rows.append((row.environment, row.gpu_type, str(row.requested), capacity, "OVER" if row.over else "ok"))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        status = "OVER" if row.over else "ok"
+        rows.append((row.environment, row.gpu_type, str(row.requested), str(row.peak), capacity, status))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows]
 
 
@@ -29,7 +30,7 @@ def report(rep: Report, console: Console) -> None:
     for note in rep.notes:
         console.say(console.paint(note, "dim"))
     if rep.capacity and any(row.requested or row.over for row in rep.capacity):
-        console.say("GPU capacity at max replicas:")
+        console.say("GPU capacity at max replicas (steady, and at a rollout's peak, which is checked):")
         for line in capacity_table(rep):
             console.say("  " + line)
     colour = "red" if rep.failed() else "green"
