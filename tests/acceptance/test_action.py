@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import distribution
-from tests.conftest import PROJECT, Runner, edit, git
+from generator import __version__, distribution
+from tests.conftest import PROJECT, Runner, edit, git, init_repo, write
 
 ACTION = yaml.safe_load((PROJECT / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
@@ -197,7 +197,10 @@ def test_the_action_validates_checks_and_comments_the_diff(
     assert done.failed is None, done.logs
     assert [s["uses"] for s in done.skipped] == USED
     installed = subprocess.run([str(tool / "bin/modelops"), "--version"], capture_output=True, text=True)
-    assert installed.stdout.strip() == f"modelops, version {distribution.tag()[1:]}"
+    assert installed.stdout.strip() == f"modelops, version {__version__}"
+    # The steps ran the copy pip installed from the action's path (first on PATH), not this checkout.
+    where = [str(tool / "bin/python"), "-c", "import generator; print(generator.__file__)"]
+    assert subprocess.run(where, capture_output=True, text=True, cwd=tmp_path).stdout.startswith(str(tool))
 
     sarif_file = Path(done.output("validate", "sarif"))
     sarif = json.loads(sarif_file.read_text(encoding="utf-8"))
@@ -300,3 +303,33 @@ def test_without_a_base_there_is_no_diff_and_no_comment(
     assert done.failed is None, done.logs
     assert done.output("diff", "comment") == "" and done.summary == ""
     assert "no diff" in done.logs["Manifest diff"]
+
+
+def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
+    tmp_path: Path, run: Runner, tool: Path, action_path: Path
+) -> None:
+    checkout = init_repo(write(tmp_path / "checkout/README.md", "the platform team's repository\n").parent)
+    sub = checkout / "deploy/models"
+    assert run(None, "init", str(sub)).exit_code == 0
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-q", "-m", "modelops init")
+    assert run(sub, "commit", "-m", "first render").exit_code == 0
+    base = git(checkout, "rev-parse", "HEAD")
+    edit(sub / "releases/text-classifier.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    edit(
+        sub / "policies/reliability.yaml",
+        "    select: $.spec.template.spec.containers[*]\n    assert:\n",
+        "    select: $.spec.template.spec.container[*]\n    assert:\n",
+    )
+    assert run(sub, "render", "-q").exit_code == 0
+    git(checkout, "commit", "-q", "-am", "scale, and a misspelt select")
+    (tmp_path / "runner").mkdir()
+    done = run_action(checkout, tool, action_path, tmp_path / "runner", {"working-directory": "deploy/models"}, base)
+    assert done.failed is None, done.logs
+    locations = [
+        loc["physicalLocation"]["artifactLocation"]["uri"] for r in _results(done) for loc in r.get("locations", [])
+    ]
+    assert "deploy/models/policies/reliability.yaml" in locations
+    assert all(uri.startswith("deploy/models/") for uri in locations)
+    assert "HorizontalPodAutoscaler/text-classifier" in Path(done.output("diff", "markdown")).read_text("utf-8")
+    assert done.skipped[2]["with"]["header"] == "modelops-deploy/models"
