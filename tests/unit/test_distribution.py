@@ -83,3 +83,9 @@ def test_the_action_installs_itself_and_the_changelog_has_unreleased_notes() -> 
     assert any('pip install --disable-pip-version-check "$GITHUB_ACTION_PATH"' in r for r in runs)
     changelog = (PROJECT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "\n## [Unreleased]\n" in changelog
+
+
+def test_the_readme_init_writes_installs_this_release() -> None:
+    readme = scaffolding.files()["README.md"].decode()
+    assert f'pip install "{distribution.pip_requirement()}"' in readme
+    assert f"[modelops]({distribution.REPOSITORY})" in readme
