@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from generator import distribution
 from generator.errors import FetchError
 
 EXTRA = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "hf": "huggingface_hub", "http": "aiohttp", "https": "aiohttp"}
@@ -28,7 +29,8 @@ def filesystem(uri: str) -> tuple[Any, str]:
     try:
         import fsspec  # type: ignore[import-untyped]
     except ImportError as exc:
-        raise FetchError("fetching needs fsspec: pip install 'modelops-gitops[fetch]'") from exc
+        wanted = distribution.pip_requirement(extras=("fetch",))
+        raise FetchError(f"fetching needs fsspec: pip install '{wanted}'") from exc
     scheme = uri.split("://", 1)[0] if "://" in uri else "file"
     options: dict[str, Any] = {}
     if scheme == "s3" and os.environ.get("AWS_ENDPOINT_URL"):

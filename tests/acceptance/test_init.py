@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import atomic
+from generator import atomic, distribution
 from tests.conftest import KIND_FILES, PROJECT, Runner, git, schema_errors, write
 
 SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -71,10 +71,11 @@ def test_init_workflow_is_the_example_with_the_pull_request_checks(scaffold: Pat
     doc = yaml.safe_load(workflow.read_text(encoding="utf-8"))
     triggers = doc.get("on", doc.get(True))  # YAML 1.1 reads the key `on` as true
     assert "pull_request" in triggers
-    scripts = [step.get("run", "") for step in doc["jobs"]["pull-request"]["steps"]]
-    assert any("modelops validate" in s for s in scripts)
-    assert any(s.strip() == "modelops check" for s in scripts)
-    assert any("modelops diff --base" in s and "--output markdown" in s for s in scripts)
+    # Pull requests run the modelops action (validate, check, diff) of the version that wrote the workflow.
+    uses = [step.get("uses", "") for step in doc["jobs"]["pull-request"]["steps"]]
+    assert f"{distribution.ACTION}@{distribution.tag()}" in uses
+    scripts = [step.get("run", "") for step in doc["jobs"]["publish"]["steps"]]
+    assert f'python -m pip install "{distribution.pip_requirement()}"' in scripts
 
 
 def test_init_pre_commit_hooks_mirror_the_shipped_hooks(scaffold: Path) -> None:

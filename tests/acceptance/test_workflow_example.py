@@ -1,8 +1,8 @@
-"""The example GitHub Actions workflow's shell steps, run as GitHub runs them (bash -e) on real clones."""
+"""The example GitHub Actions workflow: the publish job's shell steps run as GitHub runs them (bash -e) on real
+clones; the pull-request job is the modelops action (tests/acceptance/test_action.py runs it)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator import distribution
 from tests.conftest import PROJECT, Runner, edit, git
 
 WORKFLOW = yaml.safe_load((PROJECT / "examples/github-actions/modelops.yml").read_text(encoding="utf-8"))
@@ -39,31 +40,15 @@ def published(example_repo: Path, remote: Path, run: Runner) -> Path:
     return remote
 
 
-def test_pull_request_job_validates_checks_and_diffs(published: Path, tmp_path: Path) -> None:
-    work = tmp_path / "pr"
-    git(tmp_path, "clone", "-q", str(published), str(work))
-    git(work, "checkout", "-q", "-b", "bump")
-    edit(work / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
-    assert bash(work, "modelops render -q").returncode == 0
-    git(work, "commit", "-q", "-am", "llama3-8b-chat: scale to 4")
-    for name, script in steps("pull-request"):
-        done = bash(work, script)
-        assert done.returncode == 0, f"{name}: {done.stderr}"
-    sarif = json.loads((work / "modelops.sarif").read_text(encoding="utf-8"))
-    assert sarif["version"] == "2.1.0"
-    diff = (work / "modelops-diff.md").read_text(encoding="utf-8")
-    assert "llama3-8b-chat" in diff and "maxReplicas" in diff
-
-
-def test_pull_request_job_fails_on_a_stale_rendered_tree(published: Path, tmp_path: Path) -> None:
-    work = tmp_path / "pr"
-    git(tmp_path, "clone", "-q", str(published), str(work))
-    edit(work / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
-    git(work, "commit", "-q", "-am", "forgot to render")
-    check = dict(steps("pull-request"))["rendered/ must be what the specs render to"]
-    done = bash(work, check)
-    assert done.returncode == 1
-    assert "rendered/" in done.stdout + done.stderr
+def test_pull_request_job_runs_the_action_of_this_version() -> None:
+    """The action's own steps run in tests/acceptance/test_action.py."""
+    job = WORKFLOW["jobs"]["pull-request"]
+    checkout, action = job["steps"]
+    assert checkout == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}  # diff reads the base commit
+    assert action["uses"] == f"{distribution.ACTION}@{distribution.tag()}"
+    declared = yaml.safe_load((PROJECT / "action.yml").read_text(encoding="utf-8"))["inputs"]
+    assert set(action["with"]) <= set(declared)
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write", "security-events": "write"}
 
 
 def test_publish_job_renders_commits_and_pushes(published: Path, tmp_path: Path) -> None:
