@@ -113,3 +113,10 @@ def test_a_waiver_covers_the_releases_argo_cd_application(example: Path, run: Ru
     after = run(example, "validate", "-o", "json").json()
     left = [e for r in after["resources"] for e in r["errors"] if e["rule"] == "MO-REL-004" and e["severity"] != "info"]
     assert [e["file"] for e in left] == ["rendered/prod/_argocd/manifest.yaml"]  # the root app
+
+
+def test_waivers_of_environments_left_out_are_not_unused(example: Path, run: Runner) -> None:
+    # bge-embeddings' waiver is for prod: validating dev alone cannot use it, so it is not "unused".
+    result = run(example, "validate", "--env", "dev", "--strict")
+    assert "matches no finding" not in result.out
+    assert result.exit_code == 0, result.out
