@@ -49,6 +49,26 @@ def check(r: Resolved) -> Iterable[Diagnostic]:
     for path, capability, why in needs(r):
         if capability not in caps:
             yield r.diagnostic(path, f"{why}, but {where} does not declare {_FIELD}.{capability}")
+    metric = r.get("scaling", "metric")
+    pipeline = caps.get("autoscaling", {}).get("metrics", "none")
+    if metric["type"] == "pods" and registry.get(r.get("runtime", "kind")).workload == "pods" and pipeline == "none":
+        yield r.diagnostic(
+            ("scaling", "metric", "name"),
+            f"the HorizontalPodAutoscaler reads the Pods metric {metric['name']}, which only a metrics adapter "
+            f"serves, and {where} declares {_FIELD}.autoscaling.metrics: none (declare prometheus-adapter with "
+            "its rule for this metric, or keda)",
+        )
+    store = caps.get("externalSecrets", {}).get("clusterSecretStore")
+    for index, secret in enumerate(r.get("secrets")):
+        external = secret.get("external", {})
+        if store and external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore" and external.get(
+            "store"
+        ) not in (None, store):
+            yield r.diagnostic(
+                ("secrets", index, "external", "store"),
+                f"ClusterSecretStore {external['store']} is not the one {where} declares "
+                f"({_FIELD}.externalSecrets.clusterSecretStore: {store}): the ExternalSecret would never sync",
+            )
     found = analysis.settings(r)
     if found is not None and not service_monitor_labels(r):
         block = found[0]

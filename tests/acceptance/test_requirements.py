@@ -19,12 +19,13 @@ def test_requirements_prints_a_table_per_environment(example: Path, run: Runner)
     assert rollouts.endswith("helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace")
     adapter = next(line for line in lines if line.startswith("  prometheus-adapter "))
     assert (
-        "HorizontalPodAutoscaler (Pods metric) x2; 2 releases" in adapter and "not declared (metrics=none)" in adapter
+        "HorizontalPodAutoscaler (Pods metric) x2; 2 releases" in adapter
+        and "declared metrics=prometheus-adapter" in adapter
     )
     assert "  referenced, not rendered:" in lines
     priority = next(line for line in lines if line.startswith("  PriorityClass "))
     assert priority.split()[:3] == ["PriorityClass", "model-serving-critical", "-"]
-    assert "note: ClusterSecretStore/vault-backend: " in prod
+    assert "note: ClusterSecretStore/vault-backend: " not in prod  # the store the environment declares
 
 
 def test_requirements_json_has_stable_fields(example: Path, run: Runner) -> None:

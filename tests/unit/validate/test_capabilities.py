@@ -10,7 +10,7 @@ def test_undeclared_external_secrets_refuses_the_release_that_renders_one(exampl
     edit(
         example / "environments/prod.yaml",
         "      externalSecrets:\n        apiVersion: external-secrets.io/v1\n"
-        "        clusterSecretStore: platform-vault\n",
+        "        clusterSecretStore: vault-backend\n",
         "",
     )
     found = [f for f in findings(example) if "externalSecrets" in f]
@@ -32,3 +32,18 @@ def test_canary_analysis_without_service_monitor_selector_is_refused(example: Pa
         )
     found = [f for f in findings(example) if "would pass on no data" in f]
     assert found and all(".analysis.enabled" in f for f in found)
+
+
+def test_a_pods_metric_needs_a_declared_metrics_adapter(example: Path) -> None:
+    for env in ("dev", "staging", "prod"):
+        edit(example / f"environments/{env}.yaml", "metrics: prometheus-adapter", "metrics: none")
+    found = [f for f in findings(example) if "metrics adapter" in f]
+    assert found and all("spec.scaling.metric.name" in f and "vllm_num_requests_waiting" in f for f in found)
+    assert {f.split(":")[0] for f in found} == {"releases/llama3-70b-instruct.yaml", "releases/llama3-8b-chat.yaml"}
+
+
+def test_a_secret_names_the_store_the_environment_declares(example: Path) -> None:
+    edit(example / "environments/prod.yaml", "clusterSecretStore: vault-backend", "clusterSecretStore: platform-vault")
+    found = [f for f in findings(example) if "ClusterSecretStore" in f]
+    assert len(found) == 1
+    assert "spec.secrets[0].external.store" in found[0] and "platform-vault" in found[0] and "(in prod)" in found[0]

@@ -48,11 +48,7 @@ def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_
 
     store = prod[("ClusterSecretStore", "vault-backend")]
     assert (store.namespace, store.releases) == (None, ("llama3-70b-instruct",))
-    # The release names one store and the environment declares another: the table says so.
-    assert (
-        store.note
-        == "spec.cluster.capabilities.externalSecrets.clusterSecretStore declares platform-vault, not vault-backend"
-    )
+    assert store.note is None  # the store the environment declares (validate refuses any other)
 
 
 def test_what_the_repository_renders_is_not_a_prerequisite() -> None:

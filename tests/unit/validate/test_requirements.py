@@ -66,7 +66,7 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
     assert monitors.needed_by == {("monitoring.coreos.com/v1", "ServiceMonitor", None): 5}
 
     secrets = prod["External Secrets Operator"]
-    assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "platform-vault"})
+    assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "vault-backend"})
     assert secrets.needed_by == {("external-secrets.io/v1", "ExternalSecret", None): 1}
     assert secrets.releases == ("llama3-70b-instruct",)
 
@@ -85,8 +85,11 @@ def test_hpa_metrics_name_their_source() -> None:
     }
     adapter = prod["prometheus-adapter"]
     assert adapter.needed_by == {("autoscaling/v2", "HorizontalPodAutoscaler", "Pods metric"): 2}
-    # autoscaling.metrics: none, yet two HPAs read pods metrics: the table says so.
-    assert (adapter.capability, adapter.declared, adapter.settings) == ("autoscaling", False, {"metrics": "none"})
+    assert (adapter.capability, adapter.declared, adapter.settings) == (
+        "autoscaling",
+        True,
+        {"metrics": "prometheus-adapter"},
+    )
 
 
 def test_dev_runs_no_rollout_controller() -> None:
@@ -124,9 +127,6 @@ def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(exampl
 def test_serverless_kserve_needs_knative_and_a_declared_adapter_is_declared(example: Path) -> None:
     path = example / "environments/prod.yaml"
     edit(path, "deploymentMode: RawDeployment", "deploymentMode: Serverless")
-    edit(
-        path, "      autoscaling:\n        metrics: none\n", "      autoscaling:\n        metrics: prometheus-adapter\n"
-    )
     prod = rows("prod", prerequisites(example))
     assert prod["Knative Serving"].needed_by == {
         ("serving.kserve.io/v1beta1", "InferenceService", "Serverless mode"): 1
@@ -156,4 +156,4 @@ def test_traffic_routers_keda_and_external_metrics_from_the_objects_alone() -> N
     found = {r.component: r for r in requirements.components(env, [_object("prod", rollout), _object("prod", scaled)])}
     assert list(found) == ["Argo Rollouts", "Istio", "Argo Rollouts Gateway API plugin", "KEDA"]
     assert found["Istio"].needed_by == {(ROLLOUTS, "Rollout", "trafficRouting.istio"): 1}
-    assert (found["KEDA"].capability, found["KEDA"].declared) == ("autoscaling", False)  # metrics: none
+    assert (found["KEDA"].capability, found["KEDA"].declared) == ("autoscaling", False)  # the adapter, not KEDA
