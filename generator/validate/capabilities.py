@@ -61,9 +61,11 @@ def check(r: Resolved) -> Iterable[Diagnostic]:
     store = caps.get("externalSecrets", {}).get("clusterSecretStore")
     for index, secret in enumerate(r.get("secrets")):
         external = secret.get("external", {})
-        if store and external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore" and external.get(
-            "store"
-        ) not in (None, store):
+        if (
+            store
+            and external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore"
+            and external.get("store") not in (None, store)
+        ):
             yield r.diagnostic(
                 ("secrets", index, "external", "store"),
                 f"ClusterSecretStore {external['store']} is not the one {where} declares "
