@@ -17,7 +17,7 @@ from pathlib import Path
 import git
 
 from generator import layout
-from generator.errors import InputError, TemplateError
+from generator.errors import InputError, RepositoryError, TemplateError
 from generator.inputs import resolve, spec
 from generator.inputs.sources import GitTree, Source, WorkTree
 from generator.inputs.spec import Environment
@@ -37,9 +37,10 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
     at = commits.prefix(repo, root)
     gitx = commits.plumbing_of(repo)
     try:
-        rev = repo.commit(base).hexsha
-    except (git.BadName, ValueError, git.GitCommandError):
-        return None  # the whole path says why REF cannot be read
+        base_source = GitTree(repo, base, at)  # refuses a REF a shallow clone lacks, as the whole path says
+    except RepositoryError:
+        return None
+    rev = base_source.commit.hexsha
     head_blobs = {p: s[4] for p, s in outcome.stamps.fresh.items()}
     for directory in _SHARED:
         then = gitx.tree_files(rev, at + directory)
@@ -56,7 +57,6 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
     now_specs = {p: s.blob for p, s in outcome.index.specs.items()}
     changed = sorted(p for p in {*then_specs, *now_specs} if then_specs.get(p) != now_specs.get(p))
     try:
-        base_source = GitTree(repo, base, at)
         base_tree, base_facts = _render(base_source, [p for p in changed if p in then_specs])
         head_tree, head_facts = _render(WorkTree(root), [p for p in changed if p in now_specs])
     except (InputError, TemplateError):

@@ -38,6 +38,22 @@ def _gpus(base: dict[str, Any]) -> int:
     return base["spec"]["resources"].get("gpu", {}).get("count", 0)
 
 
+# GPUs a generated release may use at a rollout's peak, beside the example's other releases:
+# H100s (4-GPU pods) only it uses, L4s it shares with releases that need up to half of them.
+_ALLOWANCE = {4: {"dev": 8, "staging": 16, "prod": 32}, 1: {"dev": 4, "staging": 4, "prod": 8}}
+
+
+def _top(gpus: int, env: str, doubles: bool) -> int:
+    """The most max replicas whose rollout peak (twice the pods, or a 25% surge) fits the allowance."""
+    if not gpus:
+        return 6
+    allowance = _ALLOWANCE[4 if gpus >= 4 else 1][env]
+    top = 1
+    while gpus * (2 * (top + 1) if doubles else top + 1 + -(-(top + 1) // 4)) <= allowance:
+        top += 1
+    return top
+
+
 @st.composite
 def environment_block(draw: st.DrawFn, base: dict[str, Any], env: str) -> dict[str, Any]:
     runtime = _runtime(base)
@@ -46,7 +62,7 @@ def environment_block(draw: st.DrawFn, base: dict[str, Any], env: str) -> dict[s
         choices = [c for c in choices if c != "rolling"]
     strategy = draw(st.sampled_from(choices))
     low = 2 if env == "prod" else 1
-    top = 2 if _gpus(base) >= 4 else 6  # 4-GPU pods: the example clusters have 8 H100s in dev
+    top = _top(_gpus(base), env, doubles=strategy == "blue-green" or runtime == "kserve")
     minimum = draw(st.integers(low, max(low, top - 1)))
     maximum = draw(st.integers(minimum, max(minimum, top)))
     rollout: dict[str, Any] = {"strategy": strategy}
