@@ -89,12 +89,14 @@ def median(fn: Callable[[], object], repeat: int, before: Callable[[], object] |
 
 def command(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
     """(seconds, peak RSS in MiB) of one process; it must succeed."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args[:4])} ... failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    with tempfile.TemporaryFile() as errors:  # not a pipe: a long error report would block the child
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(args[:4])} ... failed: {errors.read().decode()[-4000:]}")
     return elapsed, usage.ru_maxrss // 1024
 
 
