@@ -4,7 +4,9 @@ A unit comes from the render cache when the hash of everything it depends on (th
 templates and the unit's view: generator.render.view) matches an entry; otherwise it is
 rendered (in worker processes when there are many) and stored, so every command that
 renders (render, validate, check, diff, commit), with or without --env, reads and fills the
-cache the same way.
+cache the same way.  `produce` gives the whole pipeline each unit's objects; `build` gives an
+incremental run each unit built whole in the worker (filed, encoded, validated: bytes and
+findings), and `environment_unit` an environment's _argocd from its releases' facts alone.
 """
 
 from __future__ import annotations

@@ -51,11 +51,9 @@ def run(root: Path, console: Console, output: str) -> int:
 def _changes(root: Path, outcome: incremental.Outcome) -> writer.Changes:
     """What rendering would add, change and remove, from the stamps of the units that are out of date."""
     changes = writer.Changes(strays=writer.strays(root))
-    expected: dict[str, str] = {}
     for unit in outcome.out_of_date:
         present = set(outcome.disk.entries.get(unit, []))
         wanted = {p: b for p, b in outcome.files.items() if p.startswith(unit + "/")}
-        expected.update(wanted)
         for path, blob in sorted(wanted.items()):
             if path not in present:
                 changes.added.append(path)
