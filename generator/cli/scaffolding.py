@@ -18,6 +18,7 @@ Nothing here is written as Python strings: the files come from
 from __future__ import annotations
 
 import json
+import re
 
 from generator import builtin
 from generator.inputs import yamlio
@@ -70,10 +71,31 @@ def _placed(files: dict[str, bytes], at: str) -> dict[str, bytes]:
     }
 
 
-def files(at: str = "") -> dict[str, bytes]:
+_PLACEHOLDER_URL = b"https://git.example.com/platform/model-gitops.git"
+_CLONE_URL = re.compile(r"(https://|ssh://|git@)\S+")  # what spec.gitops.repoURL accepts
+
+
+def _pointed(files: dict[str, bytes], branch: str | None, origin: str | None) -> dict[str, bytes]:
+    """Environment files whose Applications follow `branch` of `origin` (the repository being set up),
+    instead of the placeholders, where those are known and Argo CD can clone them."""
+    out = {}
+    for path, data in files.items():
+        if path.startswith("environments/"):
+            if branch:
+                data = data.replace(
+                    b"    targetRevision: main\n", f"    targetRevision: {json.dumps(branch)}\n".encode()
+                )
+            if origin and _CLONE_URL.fullmatch(origin):
+                data = data.replace(_PLACEHOLDER_URL, json.dumps(origin).encode())
+        out[path] = data
+    return out
+
+
+def files(at: str = "", branch: str | None = None, origin: str | None = None) -> dict[str, bytes]:
     """Repository-relative path -> content of every file of a new repository, sorted by path; `at` is its
-    directory in an enclosing git work tree ("" for a repository of its own)."""
-    out = _placed(_scaffold_files(), at)
+    directory in an enclosing git work tree ("" for a repository of its own), `branch` and `origin` the
+    branch and clone URL of that work tree when it has them."""
+    out = _pointed(_placed(_scaffold_files(), at), branch, origin)
     out.update(_policy_sets())
     out[WORKFLOW_TARGET] = builtin.shipped(WORKFLOW).read_bytes()
     for name, text in bundle.all_files().items():

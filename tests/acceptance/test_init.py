@@ -134,6 +134,32 @@ def test_init_into_a_clone_of_an_empty_repository(tmp_path: Path, run: Runner) -
     assert (target / "releases/text-classifier.yaml").is_file()
 
 
+def test_init_points_the_applications_at_the_clones_branch_and_origin(tmp_path: Path, run: Runner) -> None:
+    bare = tmp_path / "models.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "master", str(bare))
+    git(tmp_path, "clone", "-q", str(bare), "clone")
+    target = tmp_path / "clone"
+    git(target, "remote", "set-url", "origin", "https://git.corp.example/platform/models.git")
+    assert run(None, "init", str(target)).exit_code == 0
+    for env in ("dev", "staging", "prod"):
+        gitops = yaml.safe_load((target / f"environments/{env}.yaml").read_text(encoding="utf-8"))["spec"]["gitops"]
+        assert (gitops["repoURL"], gitops["targetRevision"]) == (
+            "https://git.corp.example/platform/models.git",
+            "master",
+        )
+    assert run(target, "validate").exit_code == 0
+
+
+def test_init_keeps_the_placeholder_for_an_origin_argo_cd_cannot_clone(tmp_path: Path, run: Runner) -> None:
+    bare = tmp_path / "models.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(tmp_path, "clone", "-q", str(bare), "clone")  # origin is a path on this machine
+    assert run(None, "init", str(tmp_path / "clone")).exit_code == 0
+    gitops = yaml.safe_load((tmp_path / "clone/environments/dev.yaml").read_text(encoding="utf-8"))["spec"]["gitops"]
+    assert gitops["repoURL"] == "https://git.example.com/platform/model-gitops.git"
+    assert gitops["targetRevision"] == "main"
+
+
 def test_init_inside_a_repository_does_not_nest_one(tmp_path: Path, run: Runner) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
     result = run(None, "init", str(tmp_path / "deploy"))

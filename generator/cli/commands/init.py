@@ -16,14 +16,14 @@ _ALLOWED = {".git"}
 def run(console: Console, directory: Path) -> int:
     """Write a new GitOps repository into `directory` (new or empty) and make it a git repository."""
     _check_target(directory)
-    files = scaffolding.files(_place(directory))
+    files = scaffolding.files(_place(directory), *_branch_and_origin(directory))
     atomic.populate(directory, files)  # a failure part-way leaves `directory` as it was
     console.say(f"created {directory}:")
     for path in files:
         console.say(f"  {path}")
     console.say(_git_init(directory))
     console.say(
-        "next: replace the example.com values in environments/*.yaml and the example release, then\n"
+        "next: replace the example.com values left in environments/*.yaml and the example release, then\n"
         f"  cd {directory} && modelops render && modelops validate && git add -A && git commit"
     )
     return EXIT_OK
@@ -55,6 +55,28 @@ def _place(directory: Path) -> str:
     top = Path(repo.working_tree_dir or existing).resolve()
     inside = directory.resolve().relative_to(top).as_posix()
     return "" if inside == "." else inside + "/"
+
+
+def _branch_and_origin(directory: Path) -> tuple[str | None, str | None]:
+    """The checked-out branch and the origin's URL of the work tree `directory` will be in (a clone of an
+    empty repository, a monorepo); (None, None) for a new repository, which gets branch main."""
+    existing = directory.resolve()
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        repo = git.Repo(existing, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        return None, None
+    try:
+        branch: str | None = repo.active_branch.name
+    except TypeError:  # a detached HEAD names no branch
+        branch = None
+    origin = next((r for r in repo.remotes if r.name == "origin"), None)
+    try:
+        url = origin.url if origin is not None else None
+    except git.GitCommandError:
+        url = None
+    return branch, url
 
 
 def _git_init(directory: Path) -> str:
