@@ -43,16 +43,23 @@ def _check_target(directory: Path) -> None:
         raise UsageError(f"{directory} is not empty ({listed}); modelops init only creates new repositories")
 
 
-def _place(directory: Path) -> str:
-    """Where `directory` will sit in an enclosing git work tree: "" when it gets a repository of its own."""
+def _enclosing(directory: Path) -> git.Repo | None:
+    """The git work tree `directory` (which may not exist yet) will be in, if any."""
     existing = directory.resolve()
     while not existing.exists():
         existing = existing.parent
     try:
-        repo = git.Repo(existing, search_parent_directories=True)
+        return git.Repo(existing, search_parent_directories=True)
     except git.InvalidGitRepositoryError:
+        return None
+
+
+def _place(directory: Path) -> str:
+    """Where `directory` will sit in an enclosing git work tree: "" when it gets a repository of its own."""
+    repo = _enclosing(directory)
+    if repo is None:
         return ""
-    top = Path(repo.working_tree_dir or existing).resolve()
+    top = Path(repo.working_tree_dir or directory).resolve()
     inside = directory.resolve().relative_to(top).as_posix()
     return "" if inside == "." else inside + "/"
 
@@ -60,12 +67,8 @@ def _place(directory: Path) -> str:
 def _branch_and_origin(directory: Path) -> tuple[str | None, str | None]:
     """The checked-out branch and the origin's URL of the work tree `directory` will be in (a clone of an
     empty repository, a monorepo); (None, None) for a new repository, which gets branch main."""
-    existing = directory.resolve()
-    while not existing.exists():
-        existing = existing.parent
-    try:
-        repo = git.Repo(existing, search_parent_directories=True)
-    except git.InvalidGitRepositoryError:
+    repo = _enclosing(directory)
+    if repo is None:
         return None, None
     try:
         branch: str | None = repo.active_branch.name
