@@ -40,7 +40,7 @@ def run(root: Path, console: Console, output: str) -> int:
                     r.strategy,
                     _short(r.image_digest or r.image),
                     _short(r.artifact_digest),
-                    f"{r.commit[:12]} {r.date} {r.subject}",
+                    f"{r.commit[:12]} {r.time[:16].replace('T', ' ') or r.date} {r.author.split(' <')[0]}: {r.subject}",
                 )
             )
             for r in rows
