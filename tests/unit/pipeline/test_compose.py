@@ -62,7 +62,10 @@ def environment_block(draw: st.DrawFn, base: dict[str, Any], env: str) -> dict[s
         choices = [c for c in choices if c != "rolling"]
     strategy = draw(st.sampled_from(choices))
     low = 2 if env == "prod" else 1
-    top = _top(_gpus(base), env, doubles=strategy == "blue-green" or runtime == "kserve")
+    # 4-GPU pods: at most 2 replicas (the per-release GPU budget, MO-RES-003), fewer where a rollout's peak must fit.
+    top = min(
+        2 if _gpus(base) >= 4 else 6, _top(_gpus(base), env, doubles=strategy == "blue-green" or runtime == "kserve")
+    )
     minimum = draw(st.integers(low, max(low, top - 1)))
     maximum = draw(st.integers(minimum, max(minimum, top)))
     rollout: dict[str, Any] = {"strategy": strategy}
