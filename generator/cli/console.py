@@ -89,9 +89,7 @@ class Console:
         if total:
             filled = _BAR_WIDTH * done // total
             bar = f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {done}/{total} "
-        print(
-            f"\r\x1b[2K{self.paint(phase, 'dim', self.err_color)} {bar}{label}", end="", file=self.err, flush=True
-        )
+        print(f"\r\x1b[2K{self.paint(phase, 'dim', self.err_color)} {bar}{label}", end="", file=self.err, flush=True)
 
     def clear_progress(self) -> None:
         if self._progress_shown:

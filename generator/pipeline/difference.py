@@ -63,17 +63,21 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
         return None
     names = {Path(p).stem for p in changed}
     unchanged = [f for f in outcome.facts if f.release is not None and f.release not in names]
+    files = {Path(p).stem: p for p in {*then_specs, *now_specs}}
+    renderers: dict[str, Renderer] = {}  # one per side, made only when an environment's Applications differ
     for env in outcome.environments.values():
         then_members = _members(env, [*unchanged, *base_facts])
         now_members = _members(env, [*unchanged, *head_facts])
         if _summary(then_members) != _summary(now_members):
-            files = {Path(p).stem: p for p in {*then_specs, *now_specs}}
-            sides: tuple[tuple[RenderedTree, list[Facts], Source], ...] = (
-                (base_tree, then_members, base_source),
-                (head_tree, now_members, WorkTree(root)),
+            sides: tuple[tuple[str, RenderedTree, list[Facts], Source], ...] = (
+                ("base", base_tree, then_members, base_source),
+                ("head", head_tree, now_members, WorkTree(root)),
             )
-            for tree, members, source in sides:
-                unit, _ = units.environment_unit(Renderer(source), env, members, files)
+            for side, tree, members, source in sides:
+                renderer = renderers.get(side)
+                if renderer is None:
+                    renderer = renderers[side] = Renderer(source)
+                unit, _ = units.environment_unit(renderer, env, members, files)
                 tree.objects.update(unit.objects)
     for tree in (base_tree, head_tree):
         tree.objects = dict(sorted(tree.objects.items()))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,12 +79,12 @@ class Outcome:
         stamps = self.stamps
         if not (written or self.changed or stamps.read or stamps.fresh.keys() != stamps.known.keys()):
             return
-        for scope in self.tree.scopes:
-            for path in [p for p in self.stamps.fresh if p.startswith(scope + "/")]:
-                self.stamps.forget(path)
+        scopes = set(self.tree.scopes)  # unit directories rendered/<env>/<name>, or a stray file there
+        for path in [p for p in stamps.fresh if p in scopes or "/".join(p.split("/")[:3]) in scopes]:
+            stamps.forget(path)
         for path, data in (written or {}).items():
-            self.stamps.note(path, data)
-        self.index.stamps, self.index.taken_ns = self.stamps.snapshot()
+            stamps.note(path, data)
+        self.index.stamps, self.index.taken_ns = stamps.snapshot()
         unit_index.save(Path(self.index.root), self.index)
 
 
@@ -97,7 +98,8 @@ def _sha256_repository(root: Path) -> bool:
         config = (where.parent.parent / "config").read_text() if where is not None else ""
     except OSError:
         return False
-    return "objectformat = sha256" in " ".join(config.lower().split()).replace("objectformat=", "objectformat = ")
+    # `extensions.objectFormat = sha256`, read from the file: spawning git costs more than this whole check.
+    return re.search(r"^\s*objectformat\s*=\s*sha256\s*$", config, re.I | re.M) is not None
 
 
 def evaluate(
@@ -159,11 +161,11 @@ class _Run:
         self.index.extra["documents"] = {p: d for p, d in documents.items() if p in kept}
         waivers = {w.location.file for w in policies.waivers if w.location is not None}
         stamped = [(p, self.stamps.blob(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
-        rules = [p for p, _ in stamped if p not in waivers]
+        rules = {p for p, _ in stamped if p not in waivers}
         common = _hash(
             render_cache.code_fingerprint(),
             self._blobs(layout.TEMPLATES_DIR),
-            repr([(p, self.stamps.blob(p)) for p in rules]),
+            repr([(p, b) for p, b in stamped if p in rules]),
         )
         env_blobs = {name: self.stamps.blob(env.file) or "" for name, env in environments.items()}
         wanted = self._specs(environments)
@@ -179,8 +181,11 @@ class _Run:
         todo = [u for u in plan if self._needed(u)]
         self._render_releases(environments, todo, policies)
         argocd: list[Unit] = []
+        members_of: dict[str, list[Facts]] = {name: [] for name in environments}
+        for u, e, _, _ in plan:
+            members_of[e].append(self.index.units[u].result.facts)
         for env_name, env in environments.items():
-            members = [self.index.units[u].result.facts for u, e, _, _ in plan if e == env_name]
+            members = members_of[env_name]
             # A rule with a `source` would place a finding on an Application in its release's spec: then
             # the specs' contents count too, not only the names, teams and kinds the templates read.
             sourced = any(
@@ -195,8 +200,7 @@ class _Run:
             self.disk.look(self.root, unit, self.stamps)
         todo_argocd = [u for u in argocd if self._needed(u)]
         for unit, env_name, _, key in todo_argocd:
-            members = [self.index.units[u].result.facts for u, e, _, _ in plan if e == env_name]
-            self._render_argocd(unit, key, environments[env_name], members, policies)
+            self._render_argocd(unit, key, environments[env_name], members_of[env_name], policies)
 
         every = sorted([*plan, *argocd], key=lambda u: u[0] + "/")
         live = {u[0] for u in every}

@@ -144,7 +144,7 @@ def _objects(raw: bytes | None) -> list[dict[str, Any]]:
     chunks = [c for c in _SEPARATOR.split(raw) if _WANTED.search(c)]
     out = []
     for chunk in chunks:
-        for doc in yamlio.load_all(chunk, "manifest.yaml"):
+        for doc in yamlio.load_all(chunk, "manifest.yaml", positions=False):  # values only: nothing is located
             if isinstance(doc, yamlio.Document) and isinstance(doc.data, dict):
                 out.append(doc.data)
     return out

@@ -51,9 +51,12 @@ def run(root: Path, console: Console, output: str) -> int:
 def _changes(root: Path, outcome: incremental.Outcome) -> writer.Changes:
     """What rendering would add, change and remove, from the stamps of the units that are out of date."""
     changes = writer.Changes(strays=writer.strays(root))
+    by_unit: dict[str, dict[str, str]] = {}
+    for path, blob in outcome.files.items():
+        by_unit.setdefault(path.rpartition("/")[0], {})[path] = blob
     for unit in outcome.out_of_date:
         present = set(outcome.disk.entries.get(unit, []))
-        wanted = {p: b for p, b in outcome.files.items() if p.startswith(unit + "/")}
+        wanted = by_unit.get(unit, {})
         for path, blob in sorted(wanted.items()):
             if path not in present:
                 changes.added.append(path)
