@@ -22,9 +22,11 @@ def run(console: Console, directory: Path) -> int:
     for path in files:
         console.say(f"  {path}")
     console.say(_git_init(directory))
+    enter = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
+    # the inputs first, then `modelops commit`: a render committed by hand would carry no trailers
     console.say(
         "next: replace the example.com values left in environments/*.yaml and the example release, then\n"
-        f"  cd {directory} && modelops render && modelops validate && git add -A && git commit"
+        f'  {enter}modelops validate && git add -A && git commit -m "Start the GitOps repository" && modelops commit'
     )
     return EXIT_OK
 
