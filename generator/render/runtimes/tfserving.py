@@ -56,9 +56,12 @@ def server(release: Resolved) -> Server:
         command=["tensorflow_model_server"],
         args=[*flags, *release.get("runtime", "extraArgs")],
         ports=[Port("grpc", 8500, app_protocol="kubernetes.io/h2c"), Port("http", 8501, app_protocol="http")],
-        readiness=http_get(f"/v1/models/{name}", "http", period=10, failures=3),
+        # /v1/models/NAME answers 200 in every state, LOADING included; the metadata request asks
+        # ServerCore for a handle on the servable, which exists only once a version is AVAILABLE
+        # (404 before), so ready means loaded.
+        readiness=http_get(f"/v1/models/{name}/metadata", "http", period=10, failures=3),
         liveness=tcp("grpc", period=15, failures=4),
-        startup=http_get(f"/v1/models/{name}", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
+        startup=http_get(f"/v1/models/{name}/metadata", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("http", METRICS_PATH),
         config_files={"monitoring.config": f'prometheus_config {{\n  enable: true\n  path: "{METRICS_PATH}"\n}}\n'},
     )

@@ -18,7 +18,9 @@ def test_tfserving_ports_base_path_and_metrics() -> None:
         "--enable_batching=true",
     ]
     assert [(p["name"], p["containerPort"]) for p in server["ports"]] == [("grpc", 8500), ("http", 8501)]
-    assert server["readinessProbe"]["httpGet"] == {"path": "/v1/models/toxicity", "port": "http"}
+    # the status endpoint answers 200 while the model is still LOADING; metadata only once AVAILABLE
+    assert server["readinessProbe"]["httpGet"] == {"path": "/v1/models/toxicity/metadata", "port": "http"}
+    assert server["startupProbe"]["httpGet"] == {"path": "/v1/models/toxicity/metadata", "port": "http"}
     assert server["livenessProbe"]["tcpSocket"] == {"port": "grpc"}
     config = obj(example(), "dev", "toxicity-classifier", "ConfigMap", "toxicity-classifier-runtime")["data"]
     assert 'path: "/monitoring/prometheus/metrics"' in config["monitoring.config"]
