@@ -27,6 +27,10 @@ def _fetcher(workload: dict) -> dict:
     return init
 
 
+def _kserve_uri(example: Path, uri: str) -> None:
+    edit(example / "releases/distilbert-sentiment.yaml", "uri: s3://models/distilbert/sst2/1.2.0/", f"uri: {uri}")
+
+
 def test_the_init_container_runs_modelops_fetch_as_the_cli_parses_it() -> None:
     init = _fetcher(obj(example(), "dev", "llama3-8b-chat", "Deployment"))
     assert init["command"] == ["modelops", "fetch"]
@@ -104,32 +108,20 @@ def test_a_whole_claim_is_mounted_without_a_sub_path(example: Path) -> None:
 
 
 def test_kserve_gets_the_pvc_uri_as_its_storage_uri_and_mounts_it_itself(example: Path) -> None:
-    edit(
-        example / "releases/distilbert-sentiment.yaml",
-        "uri: s3://models/distilbert/sst2/1.2.0/",
-        "uri: pvc://model-store/distilbert/sst2/1.2.0",
-    )
+    _kserve_uri(example, "pvc://model-store/distilbert/sst2/1.2.0")
     isvc = obj(render(example), "dev", "distilbert-sentiment", "InferenceService")
     assert isvc["spec"]["predictor"]["model"]["storageUri"] == "pvc://model-store/distilbert/sst2/1.2.0"
     assert "initContainers" not in isvc["spec"]["predictor"] and "volumes" not in isvc["spec"]["predictor"]
 
 
 def test_oci_stays_allowed_for_kserve_only(example: Path) -> None:
-    edit(
-        example / "releases/distilbert-sentiment.yaml",
-        "uri: s3://models/distilbert/sst2/1.2.0/",
-        "uri: oci://registry.example.com/models/sst2:1.2.0",
-    )
+    _kserve_uri(example, "oci://registry.example.com/models/sst2:1.2.0")
     assert not [f for f in findings(example) if "artifact" in f]
 
 
 def test_the_claim_is_a_prerequisite_of_the_environment(example: Path) -> None:
     edit(example / "releases/llama3-8b-chat.yaml", LLAMA_URI, f"uri: {PVC_URI}")
-    edit(
-        example / "releases/distilbert-sentiment.yaml",
-        "uri: s3://models/distilbert/sst2/1.2.0/",
-        "uri: pvc://sst2-weights/1.2.0",
-    )
+    _kserve_uri(example, "pvc://sst2-weights/1.2.0")
     built = compose.build(WorkTree(example))
     objects = [o for o in built.tree.objects.values() if o.environment == "dev"]
     claims = {
