@@ -7,18 +7,29 @@ from pathlib import Path
 import click
 
 from generator.cli.options import Settings, output_option, pass_settings
+from generator.fetch.transfer import RETRIES
 
 
 @click.command()
 @click.option("--uri", required=True, help="s3://, gs://, hf://, http(s)://, pvc:// or a local path.")
 @click.option("--digest", "expected", required=True, metavar="sha256:HEX", help="The artifact's content digest.")
 @click.option("--dest", required=True, type=click.Path(path_type=Path), help="Where the verified artifact goes.")
+@click.option(
+    "--retries",
+    type=click.IntRange(0),
+    default=RETRIES,
+    show_default=True,
+    help="Retries of a file after attempts that fetched nothing more (each retry resumes where the last stopped).",
+)
 @pass_settings
-def fetch(settings: Settings, uri: str, expected: str, dest: Path) -> int:
-    """Download an artifact, verify its digest, then move it into DEST (nothing is left there on failure)."""
+def fetch(settings: Settings, uri: str, expected: str, dest: Path, retries: int) -> int:
+    """Download an artifact, verify its digest, then move it into DEST (nothing is left there on failure).
+
+    With pvc://CLAIM/PATH, DEST is where the claim is mounted: it is verified in place, not copied.
+    """
     from generator.cli.commands import fetch as command
 
-    return command.run_fetch(settings.console, uri, expected, dest)
+    return command.run_fetch(settings.console, uri, expected, dest, retries)
 
 
 @click.command()

@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, argocd
+from generator.render import analysis, argocd, artifact
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
-from generator.render.runtimes.base import CONFIG_DIR, MODEL_DIR, Port, Server
+from generator.render.runtimes.base import CONFIG_DIR, Port, Server
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
@@ -130,25 +130,28 @@ def _volume_name(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
 
 
-def volumes(r: Resolved, server: Server) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(pod volumes, server mounts, fetcher mounts)."""
-    vols: list[dict[str, Any]] = [{"name": "model", "emptyDir": {"sizeLimit": r.get("model", "artifact", "size")}}]
-    server_mounts = [{"name": "model", "mountPath": MODEL_DIR, "readOnly": True}]
-    fetch_mounts = [{"name": "model", "mountPath": MODEL_DIR}]
+def volumes(r: Resolved, server: Server) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """(pod volumes, server mounts, the volume the fetcher mounts at /tmp)."""
+    vols: list[dict[str, Any]] = [artifact.volume(r)]
+    server_mounts = [artifact.server_mount(r)]
     if server.config_files:
         vols.append({"name": "config", "configMap": {"name": names(r)["configMap"]}})
         server_mounts.append({"name": "config", "mountPath": CONFIG_DIR, "readOnly": True})
+    fetch_tmp = None
     for path in server.writable_paths:
         name = _volume_name(path)
         vols.append({"name": name, "emptyDir": {}})
         server_mounts.append({"name": name, "mountPath": path})
         if path == "/tmp":
-            fetch_mounts.append({"name": name, "mountPath": path})
+            fetch_tmp = name
+    if fetch_tmp is None:
+        fetch_tmp = artifact.FETCH_TMP
+        vols.append({"name": fetch_tmp, "emptyDir": {}})
     if server.shm_size:
         # NCCL exchanges tensors between the GPUs of one pod through /dev/shm.
         vols.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": server.shm_size}})
         server_mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
-    return vols, server_mounts, fetch_mounts
+    return vols, server_mounts, fetch_tmp
 
 
 def env_vars(r: Resolved, server: Server) -> list[dict[str, Any]]:
@@ -160,28 +163,6 @@ def env_vars(r: Resolved, server: Server) -> list[dict[str, Any]]:
             source = "secretKeyRef" if "secretKeyRef" in var else "configMapKeyRef"
             out.append({"name": var["name"], "valueFrom": {source: dict(var[source])}})
     return out
-
-
-def fetcher(r: Resolved, server: Server, mounts: list[dict[str, Any]]) -> dict[str, Any]:
-    artifacts = r.env.spec["artifacts"]
-    container: dict[str, Any] = {
-        "name": "fetch-model",
-        "image": artifacts["fetcherImage"],
-        "args": [
-            "--uri",
-            r.get("model", "artifact", "uri"),
-            "--digest",
-            r.get("model", "artifact", "digest"),
-            "--dest",
-            MODEL_DIR,
-        ],
-    }
-    if "credentialsSecret" in artifacts:
-        container["envFrom"] = [{"secretRef": {"name": artifacts["credentialsSecret"]}}]
-    container["resources"] = {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
-    container["securityContext"] = {**security(server)["container"], "readOnlyRootFilesystem": True}
-    container["volumeMounts"] = mounts
-    return container
 
 
 def scheduling(r: Resolved, selector: dict[str, str]) -> dict[str, Any]:
@@ -298,7 +279,8 @@ def release_context(r: Resolved) -> dict[str, Any]:
     every, selector = labels(r)
     if runtime.workload == "kserve":
         selector = {"serving.kserve.io/inferenceservice": r.name}
-    vols, server_mounts, fetch_mounts = volumes(r, server)
+    vols, server_mounts, fetch_tmp = volumes(r, server)
+    fetcher = artifact.init_container(r, security(server)["container"], fetch_tmp)
     strategy = r.get("rollout", "strategy")
     service_ports = [p for p in server.ports if p.serve]
     metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
@@ -325,7 +307,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "security": security(server),
         "volumes": vols,
         "server_mounts": server_mounts,
-        "init_containers": [] if runtime.workload == "kserve" else [fetcher(r, server, fetch_mounts)],
+        "init_containers": [] if runtime.workload == "kserve" else [fetcher],
         "scheduling": scheduling(r, selector),
         "scaling": {**r.spec["scaling"], "metrics": hpa_metrics(r)},
         "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},

@@ -24,6 +24,11 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 
 
+def dns_subdomain(name: str) -> bool:
+    """Whether `name` is a valid name for most Kubernetes objects (a DNS-1123 subdomain)."""
+    return len(name) <= 253 and _DNS_SUBDOMAIN.fullmatch(name) is not None
+
+
 class NoSchema(Exception):
     """No schema is known for an object's apiVersion and kind."""
 
@@ -90,7 +95,7 @@ def metadata_findings(obj: dict[str, Any]) -> list[Finding]:
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         out.append((("metadata", "name"), "missing required field"))
-    elif len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+    elif not dns_subdomain(name):
         out.append((("metadata", "name"), f"invalid name {name!r}: must be a DNS-1123 subdomain"))
     for field in ("labels", "annotations"):
         entries = meta.get(field)

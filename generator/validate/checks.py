@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from generator import catalog
 from generator.errors import Diagnostic, InputError, format_path
 from generator.inputs.resolve import Resolved
-from generator.render import analysis
+from generator.render import analysis, artifact
 from generator.render.runtimes import registry
+from generator.schemas.kubernetes import dns_subdomain
 from generator.validate import capabilities, quantity
 from generator.validate.plaintext import plaintext_secret
 
@@ -169,6 +170,26 @@ def _pins(r: Resolved) -> Iterable[Diagnostic]:
     )
 
 
+def _artifact(r: Resolved) -> Iterable[Diagnostic]:
+    """Pods get the artifact from `modelops fetch`, which reads fewer schemes than the spec's pattern
+    (KServe's own schemes are the kserve runtime's check); pvc:// must name a claim and a subPath."""
+    path = ("model", "artifact", "uri")
+    uri = r.get(*path)
+    if registry.get(r.get("runtime", "kind")).workload == "pods" and not uri.startswith(artifact.FETCH_SCHEMES):
+        yield r.diagnostic(
+            path,
+            f"the artifact fetcher cannot read {uri.split('://')[0]}:// URIs; use one of "
+            + ", ".join(artifact.FETCH_SCHEMES),
+        )
+    found = artifact.claim(uri)
+    if found and not dns_subdomain(found.name):
+        yield r.diagnostic(path, f"pvc://CLAIM/PATH: {found.name!r} is not a PersistentVolumeClaim name")
+    if found and found.path and any(part in ("", ".", "..") for part in found.path.split("/")):
+        yield r.diagnostic(
+            path, f"pvc://CLAIM/PATH: {found.path!r} must be a relative path inside the claim, without . or .."
+        )
+
+
 def check(r: Resolved) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     rules = (
@@ -181,6 +202,7 @@ def check(r: Resolved) -> list[Diagnostic]:
         _monitoring,
         _secrets,
         _pins,
+        _artifact,
         capabilities.check,
     )
     for rule in rules:

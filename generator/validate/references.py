@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.inputs.spec import Environment
+from generator.render import artifact
 from generator.render.objects import RenderedObject
 
 # Created by Kubernetes itself in every cluster or namespace: never a prerequisite.
@@ -25,7 +26,16 @@ _BUILT_IN = {
     ("ConfigMap", "kube-root-ca.crt"),
 }
 _CLUSTER_SCOPED = {"PriorityClass", "ClusterSecretStore", "Namespace"}
-_ORDER = ("PriorityClass", "ClusterSecretStore", "SecretStore", "Secret", "ConfigMap", "ServiceAccount", "Namespace")
+_ORDER = (
+    "PriorityClass",
+    "ClusterSecretStore",
+    "SecretStore",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "ServiceAccount",
+    "Namespace",
+)
 # (last key of the parent path, key) -> the kind the value names.
 _NAME_FIELDS = {
     ("secretKeyRef", "name"): "Secret",
@@ -35,6 +45,7 @@ _NAME_FIELDS = {
     ("configMapKeyRef", "name"): "ConfigMap",
     ("configMapRef", "name"): "ConfigMap",
     ("configMap", "name"): "ConfigMap",
+    ("persistentVolumeClaim", "claimName"): "PersistentVolumeClaim",
     ("matchLabels", "kubernetes.io/metadata.name"): "Namespace",
 }
 _NAME_KEYS = {"priorityClassName": "PriorityClass", "serviceAccountName": "ServiceAccount"}
@@ -100,6 +111,11 @@ def _named(obj: dict[str, Any], namespace: str) -> Iterator[tuple[Key, str]]:
         named = _NAME_KEYS.get(key) or _NAME_FIELDS.get((parent[-1], key))
         if named and isinstance(value, str):
             yield (named, None if named in _CLUSTER_SCOPED else namespace, value), field
+        elif key == "storageUri" and isinstance(value, str) and value.startswith(artifact.PVC_SCHEME):
+            # KServe mounts a pvc:// storageUri's claim into the predictor's pods itself.
+            found = artifact.claim(value)
+            if found:
+                yield ("PersistentVolumeClaim", namespace, found.name), field
         elif key == "secretStoreRef" and isinstance(value, dict) and value.get("name"):
             store = str(value.get("kind") or "SecretStore")
             yield (store, None if store in _CLUSTER_SCOPED else namespace, str(value["name"])), field
@@ -157,6 +173,12 @@ def _how(env: Environment, key: Key, objects: list[RenderedObject]) -> tuple[str
                 "spec.artifacts.credentialsSecret: the object-store credentials the artifact fetcher reads (envFrom)",
             )
         return f"kubectl create secret generic {name} -n {namespace} --from-literal=KEY=VALUE", None
+    if kind == "PersistentVolumeClaim":
+        return (
+            f"kubectl apply -f {name}.yaml: a PersistentVolumeClaim in namespace {namespace} holding the model "
+            "files (pvc:// artifacts, mounted read-only; ReadOnlyMany when replicas run on several nodes)",
+            None,
+        )
     if kind == "ConfigMap":
         return f"kubectl create configmap {name} -n {namespace} --from-file=...", None
     if kind == "ServiceAccount":

@@ -89,3 +89,9 @@ def test_the_readme_init_writes_installs_this_release() -> None:
     readme = scaffolding.files()["README.md"].decode()
     assert f'pip install "{distribution.pip_requirement()}"' in readme
     assert f"[modelops]({distribution.REPOSITORY})" in readme
+
+
+def test_the_readme_names_this_release_s_fetcher_image() -> None:
+    assert f"`{distribution.fetcher_image()}`" in README
+    assert distribution.fetcher_image().startswith(f"ghcr.io/{distribution.ACTION.split('/')[0]}/")
+    assert set(re.findall(r"modelops-fetcher:(v[\w.]+)", README)) == {distribution.tag()}

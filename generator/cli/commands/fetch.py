@@ -9,11 +9,10 @@ from generator.cli.console import Console
 from generator.errors import EXIT_OK
 
 
-def run_fetch(console: Console, uri: str, expected: str, dest: Path) -> int:
+def run_fetch(console: Console, uri: str, expected: str, dest: Path, retries: int) -> int:
     from generator.fetch import download
 
-    # pvc://: the claim is mounted read-only at DEST and verified where it is.
-    actual = download.verify(dest, expected) if uri.startswith("pvc://") else download.fetch(uri, expected, dest)
+    actual = download.fetch(uri, expected, dest, retries)
     console.say(f"{dest}: {actual}")
     return EXIT_OK
 

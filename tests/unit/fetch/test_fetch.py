@@ -1,38 +1,19 @@
-"""The fetcher against real servers on this machine: http.server and moto's S3 server."""
+"""download.fetch on local trees: the digest, what happens to DEST, pvc:// in place (servers: tests/acceptance)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
 
 from generator.errors import FetchError
 from generator.fetch import digest, download
-
-
-def _tree(root: Path) -> Path:
-    (root / "sub").mkdir(parents=True)
-    (root / "config.json").write_text('{"a": 1}\n')
-    (root / "sub" / "weights.bin").write_bytes(bytes(range(256)) * 4000)
-    return root
+from tests.fetch_servers import make_tree
 
 
 @pytest.fixture
 def artifact(tmp_path: Path) -> Path:
-    return _tree(tmp_path / "src")
-
-
-@pytest.fixture
-def http_root(artifact: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(artifact.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/src/"
-    server.shutdown()
+    return make_tree(tmp_path / "src")
 
 
 def test_manifest_format_is_documented_bytes() -> None:
@@ -71,41 +52,28 @@ def test_missing_object_fails(tmp_path: Path) -> None:
     assert not dest.exists()
 
 
-def test_http_fetch_and_digest_agree(artifact: Path, http_root: str, tmp_path: Path) -> None:
-    want = digest.of_path(artifact)
-    assert download.remote_digest(http_root) == want
+def test_an_existing_dest_with_other_content_is_never_overwritten(artifact: Path, tmp_path: Path) -> None:
     dest = tmp_path / "dest"
-    assert download.fetch(http_root, want, dest) == want
-    assert digest.of_path(dest) == want
+    dest.mkdir()
+    (dest / "old.bin").write_bytes(b"old")
+    with pytest.raises(FetchError, match="refusing to overwrite"):
+        download.fetch(str(artifact), digest.of_path(artifact), dest)
+    assert [p.name for p in dest.iterdir()] == ["old.bin"]
 
 
-def test_s3_fetch_and_digest_agree(artifact: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.server import ThreadedMotoServer
+def test_an_empty_dest_directory_is_filled(artifact: Path, tmp_path: Path) -> None:
+    (tmp_path / "dest").mkdir()  # what a volume or a mkdir by hand gives the fetcher
+    want = digest.of_path(artifact)
+    assert download.fetch(str(artifact), want, tmp_path / "dest") == want
+    assert digest.of_path(tmp_path / "dest") == want
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        for k, v in {
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": endpoint,
-        }.items():
-            monkeypatch.setenv(k, v)
-        import s3fs
 
-        fs = s3fs.S3FileSystem(endpoint_url=endpoint)
-        fs.mkdir("models")
-        fs.put(str(artifact) + "/", "models/m/1/", recursive=True)
-        want = digest.of_path(artifact)
-        assert download.remote_digest("s3://models/m/1/") == want
-        dest = tmp_path / "dest"
-        assert download.fetch("s3://models/m/1/", want, dest) == want
-        bad = tmp_path / "bad"
-        with pytest.raises(FetchError, match="digest mismatch"):
-            download.fetch("s3://models/m/1/", "sha256:" + "1" * 64, bad)
-        assert not bad.exists()
-    finally:
-        server.stop()
+def test_pvc_must_name_a_directory(artifact: Path) -> None:
+    weights = artifact / "sub" / "weights.bin"
+    with pytest.raises(FetchError, match="must name a directory"):
+        download.fetch("pvc://models/weights.bin", digest.of_path(weights), weights)
+
+
+def test_a_malformed_digest_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match="64 lowercase hex"):
+        download.fetch(str(tmp_path / "nothing"), "sha256:ABC", tmp_path / "dest")

@@ -67,6 +67,27 @@ CASES = [
         "reference a Secret with secretKeyRef (or declare an ExternalSecret under spec.secrets) "
         "(in dev, staging, prod)",
     ),
+    (
+        "releases/toxicity-classifier.yaml",
+        "uri: gs://ts-models/toxicity-bert/3.0.2/",
+        "uri: oci://registry.example.com/models/toxicity:3.0.2",
+        "releases/toxicity-classifier.yaml:15:7: spec.model.artifact.uri: the artifact fetcher cannot read oci:// "
+        "URIs; use one of s3://, gs://, hf://, https://, pvc:// (in dev, staging, prod)",
+    ),
+    (
+        "releases/toxicity-classifier.yaml",
+        "uri: gs://ts-models/toxicity-bert/3.0.2/",
+        "uri: pvc://Model_Store/toxicity/3.0.2",
+        "releases/toxicity-classifier.yaml:15:7: spec.model.artifact.uri: pvc://CLAIM/PATH: 'Model_Store' is not a "
+        "PersistentVolumeClaim name (in dev, staging, prod)",
+    ),
+    (
+        "releases/distilbert-sentiment.yaml",
+        "uri: s3://models/distilbert/sst2/1.2.0/",
+        "uri: pvc://model-store/../other/sst2",
+        "releases/distilbert-sentiment.yaml:15:7: spec.model.artifact.uri: pvc://CLAIM/PATH: '../other/sst2' must "
+        "be a relative path inside the claim, without . or .. (in dev, staging, prod)",
+    ),
 ]
 
 

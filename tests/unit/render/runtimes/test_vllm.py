@@ -87,8 +87,12 @@ def test_artifact_is_fetched_by_an_init_container_and_pinned_by_digest() -> None
         "/mnt/models",
     ]
     assert fetch["envFrom"] == [{"secretRef": {"name": "model-store-readonly"}}]
-    assert {"name": "model", "mountPath": "/mnt/models"} in fetch["volumeMounts"]
-    assert {"name": "model", "mountPath": "/mnt/models", "readOnly": True} in container(deployment)["volumeMounts"]
+    assert fetch["command"] == ["modelops", "fetch"]
+    # The fetcher stages beside /mnt/models on the same volume; the server sees only models/, read-only.
+    assert {"name": "model", "mountPath": "/mnt"} in fetch["volumeMounts"]
+    assert {"name": "model", "mountPath": "/mnt/models", "readOnly": True, "subPath": "models"} in (
+        container(deployment)["volumeMounts"]
+    )
     assert {"name": "model", "emptyDir": {"sizeLimit": "40Gi"}} in pod(deployment)["volumes"]
     assert deployment["spec"]["template"]["metadata"]["annotations"]["modelops.io/artifact-digest"] == digest
 
