@@ -34,6 +34,9 @@ POLICY_NONE = "policy-none"
 POLICY_UNMATCHED = "policy-unmatched"
 INPUT_FILE = "input-file"
 TEMPLATE = "template"
+# A pull request's environment runs what the stage it promotes from did not run at the base revision.
+# Named like the policy rules (a waiver's rule id has their form), as it is waived like them.
+PROMOTION_ORDER = "MO-PROM-001"
 # validate PATH (generator.manifests)
 MISSING_SCHEMA = "missing-schema"
 MANIFEST = "manifest"
@@ -125,6 +128,14 @@ TOOL_RULES = {
             'other than names starting with ".", is an error rather than skipped.',
         ),
         RuleInfo(
+            PROMOTION_ORDER,
+            "Changes reach an environment through its promotion order",
+            "validate --base REV: a change that makes an environment run a model version, artifact or image that "
+            "the environment it promotes from (spec.promotion.from) did not run at REV skips a stage. The severity "
+            "follows the environment's spec.policy.level: strict an error, standard a warning, relaxed info. "
+            "Waivable in policies/ waivers.",
+        ),
+        RuleInfo(
             TEMPLATE,
             "Templates render valid manifests",
             "Templates must render, reference only defined values and produce Kubernetes objects.",
@@ -157,3 +168,6 @@ MANIFEST_RULES = {
         ),
     )
 }
+
+# Tool rules a waiver may name (besides the rules of policies/).
+WAIVABLE = frozenset({PROMOTION_ORDER})

@@ -92,6 +92,11 @@ def render(settings: Settings, environments: tuple[str, ...], output: str, wait:
     type=click.Path(path_type=Path),
     help="With PATHs: CRD YAML files or {kind}_{version}.json schemas for custom resources (repeatable).",
 )
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Also report changes since REV that skip a stage of the promotion order (a pull request's base).",
+)
 @pass_settings
 def validate(
     settings: Settings,
@@ -104,6 +109,7 @@ def validate(
     skip: tuple[str, ...],
     ignore_missing_schemas: bool,
     schema_locations: tuple[Path, ...],
+    base: str | None,
 ) -> int:
     """Validate the repository, or with PATHs any Kubernetes YAML.
 
@@ -114,7 +120,7 @@ def validate(
     from generator.cli.commands import validate as command
 
     options = command.PathOptions(kubernetes_version, summary, skip, ignore_missing_schemas, schema_locations)
-    return command.dispatch(settings.root, settings.console, paths, environments, output, strict, options)
+    return command.dispatch(settings.root, settings.console, paths, environments, output, strict, options, base)
 
 
 @cli.command()

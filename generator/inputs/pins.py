@@ -42,8 +42,8 @@ class Pins:
         block = (spec.get("environments") or {}).get(env) or {}
         values = []
         for path in PIN_FIELDS:
-            value = _dig(block, path)
-            value = value if value is not None else _dig(spec, path)
+            value = dig(block, path)
+            value = value if value is not None else dig(spec, path)
             if not isinstance(value, str):
                 return None
             values.append(value)
@@ -68,7 +68,7 @@ class NewModel:
     image: str | None = None
 
 
-def _dig(node: Any, path: tuple[str, ...]) -> Any:
+def dig(node: Any, path: tuple[str, ...]) -> Any:
     for part in path:
         if not isinstance(node, dict) or part not in node:
             return None

@@ -44,6 +44,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Every rule id a finding can carry, with its description (the tool's own and the policies').
     rules: dict[str, RuleInfo] = field(default_factory=lambda: dict(TOOL_RULES))
+    # The environments in promotion order, for reporters that list a finding's environments.
+    order: list[str] = field(default_factory=list)
     # --strict: warnings fail the run, and reporters that count failures (JUnit) count them.
     strict: bool = False
 
@@ -53,8 +55,11 @@ class Report:
             self.rules[rule.id] = RuleInfo(rule.id, rule.title, rule.rationale, rule.severity)
 
     def diagnostics(self) -> list[Diagnostic]:
-        every = [*self.findings, *(d for r in self.resources for d in r.diagnostics)]
-        return sorted(merge_environments(every), key=sort_key)
+        return sorted(merge_environments(self.each()), key=sort_key)
+
+    def each(self) -> list[Diagnostic]:
+        """Every finding, one per environment (`diagnostics` merges those a spec line repeats)."""
+        return sorted([*self.findings, *(d for r in self.resources for d in r.diagnostics)], key=sort_key)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics() if d.severity is severity)

@@ -99,21 +99,56 @@ def test_sarif_results_land_on_the_exact_spec_lines_with_the_rendered_lines_rela
         [
             # minReplicas: 1 in the prod block of the spec (spec layer: no rendered file)
             ("MO-REL-001", "error", ["releases/toxicity-classifier.yaml:38:9"], [], False),
-            # an image outside the staging registries: at the spec's image line, one per container
-            *[
-                ("MO-SUP-002", "error", ["releases/toxicity-classifier.yaml:20:5"], [at], False)
-                for at in _at(toxicity, image)
-            ],
-            *[
-                ("MO-SUP-002", "error", ["releases/resnet50-classifier.yaml:21:5"], [at], False)
-                for at in _at(resnet, image)
-            ],
-            # waived (policies/waivers.yaml): at the release's name, the rendered server container's field related
-            ("MO-SEC-006", "warning", ["releases/resnet50-classifier.yaml:5:3"], _at(resnet, writable), True),
-            ("MO-SEC-006", "warning", ["releases/resnet50-classifier.yaml:5:3"], _at(resnet_prod, writable), True),
+            # an image outside the staging registries: one result at the spec's image line, a related
+            # location per container (the fetcher and the server)
+            ("MO-SUP-002", "error", ["releases/toxicity-classifier.yaml:20:5"], _at(toxicity, image), False),
+            ("MO-SUP-002", "error", ["releases/resnet50-classifier.yaml:21:5"], _at(resnet, image), False),
+            # waived (policies/waivers.yaml): one result at the release's name for staging and prod
+            (
+                "MO-SEC-006",
+                "warning",
+                ["releases/resnet50-classifier.yaml:5:3"],
+                [*_at(resnet, writable), *_at(resnet_prod, writable)],
+                True,
+            ),
         ]
     )
-    assert len(results) == 15
+    assert len(results) == 9  # one per spec line and rule
+
+
+def test_a_sarif_result_names_the_spec_field_and_its_environments(example: Path, run: Runner) -> None:
+    """One result per spec line and rule, its message naming the spec field and every environment."""
+    results = _sarif_ok(example, run)["runs"][0]["results"]
+    waived = [r for r in results if r["ruleId"] == "MO-SEC-006"]
+    assert len(waived) == 1
+    assert waived[0]["properties"]["environments"] == ["staging", "prod"]  # promotion order
+    assert waived[0]["message"]["text"].startswith("metadata.name: container server should run with")
+    assert waived[0]["message"]["text"].endswith("(in staging, prod)")
+    related = [loc["message"]["text"] for loc in waived[0]["relatedLocations"]]
+    assert related == [
+        "rendered Deployment/resnet50-classifier spec.template.spec.containers[0].securityContext."
+        "readOnlyRootFilesystem in staging",
+        "rendered Rollout/resnet50-classifier spec.template.spec.containers[0].securityContext."
+        "readOnlyRootFilesystem in prod",
+    ]
+    # A rule with a spec source names that field, not the rendered path.
+    edit(example / "environments/staging.yaml", "    - registry.example.com/\n", "    - mirror.internal/\n")
+    edit(example / "environments/prod.yaml", "    - registry.example.com/\n", "    - mirror.internal/\n")
+    document = _sarif(example, run)
+    assert sarif_errors(document) == []
+    results = document["runs"][0]["results"]
+    [image] = [
+        r for r in results if r["ruleId"] == "MO-SUP-002" and r["properties"]["release"] == "toxicity-classifier"
+    ]
+    assert image["message"]["text"].startswith("spec.runtime.image: ")
+    assert image["properties"]["environments"] == ["staging", "prod"]
+    assert image["properties"]["field"] == "spec.runtime.image"
+
+
+def _sarif_ok(example: Path, run: Runner) -> dict:
+    result = run(example, "validate", "-o", "sarif")
+    assert result.exit_code == 0, result.err
+    return result.json()
 
 
 def test_waived_findings_are_suppressed_with_the_reason(example: Path, run: Runner) -> None:

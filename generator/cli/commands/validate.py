@@ -5,13 +5,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import clock
 from generator.cli.console import Console
 from generator.cli.reporters import formats, text
-from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
+from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, PolicyError, UsageError
 from generator.inputs.sources import WorkTree
+from generator.inputs.spec import Environment
 from generator.manifests import checker, reader
 from generator.pipeline import incremental
 from generator.schemas import lookup
+from generator.validate.policy.model import Policies
 
 
 @dataclass(frozen=True)
@@ -43,30 +46,50 @@ def dispatch(
     output: str,
     strict: bool,
     options: PathOptions,
+    base: str | None = None,
 ) -> int:
     """No PATH: the repository (specs → render → schemas → policies). PATHs: those manifests only."""
     if paths:
-        if environments:
-            raise UsageError("--env selects environments of the repository; it does not apply to PATH arguments")
+        for name, given in (("--env", bool(environments)), ("--base", base is not None)):
+            if given:
+                raise UsageError(f"{name} applies to the repository; it does not apply to PATH arguments")
         return run_paths(console, paths, output, strict, options)
     if options.given():
         raise UsageError(f"{options.given()[0]} applies only to PATH arguments (modelops validate PATH...)")
-    return run(root, console, environments, output, strict)
+    return run(root, console, environments, output, strict, base)
 
 
-def run(root: Path, console: Console, environments: tuple[str, ...], output: str, strict: bool) -> int:
-    """Spec schema, Kubernetes schemas, GPU capacity and policies; exit 1 on any error."""
+def run(
+    root: Path, console: Console, environments: tuple[str, ...], output: str, strict: bool, base: str | None = None
+) -> int:
+    """Spec schema, Kubernetes schemas, GPU capacity and policies (and with `base`, the promotion order of
+    what changed since that revision); exit 1 on any error."""
     outcome = None if environments else incremental.evaluate(root, write=False, progress=console.progress)
     if outcome is not None:
-        report = outcome.report
+        report, checked = outcome.report, outcome.environments
         outcome.save()
     else:
         from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
 
-        _, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
+        built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
+        checked = built.inputs.environments if built is not None else {}
+    if base is not None and checked:  # input errors: the report has them, and nothing to compare yet
+        report.findings.extend(_promotion(root, base, checked))
     report.strict = strict
+    report.order = list(checked)
     formats.get(output)(report, console)
     return EXIT_INVALID if report.failed() else EXIT_OK
+
+
+def _promotion(root: Path, base: str, environments: dict[str, Environment]) -> list[Diagnostic]:
+    from generator.pipeline import promotion
+    from generator.validate.policy import loader
+
+    try:
+        policies = loader.load(WorkTree(root))
+    except PolicyError:
+        policies = Policies()  # the report names the policy errors; no waiver applies meanwhile
+    return promotion.findings(root, base, environments, policies, clock.today())
 
 
 def run_paths(console: Console, paths: Sequence[Path], output: str, strict: bool, options: PathOptions) -> int:

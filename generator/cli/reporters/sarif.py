@@ -2,7 +2,9 @@
 
 A finding on a rendered object is located at the release spec line that produced it (the
 rule's `source` field, else the release's name), with the rendered file as a related
-location; waived findings are reported with a suppression.
+location; waived findings are reported with a suppression. Findings of one rule on one line
+(a spec line every environment repeats) are one result whose message names the spec field
+and the environments, with a related location per rendered object.
 """
 
 from __future__ import annotations
@@ -30,25 +32,74 @@ def _physical(loc: Location) -> dict[str, Any]:
     return {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": BASE}, "region": region}}
 
 
-def _result(diag: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
-    rule = diag.rule or _UNNAMED
-    data_waiver = diag.data.get("waiver")
+def _group_key(diag: Diagnostic) -> tuple[object, ...]:
+    waiver = diag.data.get("waiver")
+    where = waiver.get("location") if isinstance(waiver, dict) else None
+    return (diag.origin or diag.location, diag.rule or _UNNAMED, diag.release, where)
+
+
+def _groups(diagnostics: list[Diagnostic], order: list[str]) -> list[list[Diagnostic]]:
+    """Findings that land on one location with one rule (a spec line every environment repeats, each container
+    of a pod): one result each, so code scanning shows one alert per spec line, naming its environments
+    (in promotion order)."""
+    groups: dict[tuple[object, ...], list[Diagnostic]] = {}
+    for diag in diagnostics:
+        groups.setdefault(_group_key(diag), []).append(diag)
+    rank = {name: i for i, name in enumerate(order)}
+    return [sorted(g, key=lambda d: rank.get(d.environment or "", len(rank))) for g in groups.values()]
+
+
+def _severity(diag: Diagnostic) -> Severity:
+    """A waived finding keeps its rule's level; the suppression says why it does not count."""
+    return Severity(str(diag.data["severity"])) if isinstance(diag.data.get("waiver"), dict) else diag.severity
+
+
+def _spec_field(diag: Diagnostic) -> str:
+    """The field at the result's own line: the rule's spec field, the release's name, or the finding's field."""
+    if diag.origin is None:
+        return diag.field
+    source = diag.data.get("source")
+    return str(source) if source else "metadata.name"
+
+
+def _text(items: list[Diagnostic]) -> str:
+    """`field: message (in staging, prod)`; findings with different messages each with their environments."""
+    messages: dict[str, list[str]] = {}
+    for diag in items:
+        # A waived finding's message ends in where its waiver is: the same for every environment of the group.
+        envs = messages.setdefault(diag.message, [])
+        if diag.environment and diag.environment not in envs:
+            envs.append(diag.environment)
+    parts = [f"{message} (in {', '.join(envs)})" if envs else message for message, envs in messages.items()]
+    field = _spec_field(items[0])
+    return f"{field}: {'; '.join(parts)}" if field else "; ".join(parts)
+
+
+def _result(items: list[Diagnostic], rule_index: dict[str, int]) -> dict[str, Any]:
+    first = items[0]
+    rule = first.rule or _UNNAMED
+    data_waiver = first.data.get("waiver")
     waiver = data_waiver if isinstance(data_waiver, dict) else None
-    severity = Severity(str(diag.data["severity"])) if waiver else diag.severity
-    text = f"{diag.field}: {diag.message}" if diag.field else diag.message
+    severity = max((_severity(d) for d in items), key=lambda s: s.rank)
     result: dict[str, Any] = {
         "ruleId": rule,
         "ruleIndex": rule_index[rule],
         "level": _LEVEL[severity],
-        "message": {"text": text},
+        "message": {"text": _text(items)},
     }
-    primary = diag.origin or diag.location
+    primary = first.origin or first.location
     if primary is not None:
         result["locations"] = [_physical(primary)]
-    if diag.origin is not None and diag.location is not None:
-        related = _physical(diag.location)
-        related.update({"id": 1, "message": {"text": f"rendered {diag.resource or 'object'}"}})
-        result["relatedLocations"] = [related]
+    related: list[dict[str, Any]] = []
+    for diag in items:
+        if diag.origin is not None and diag.location is not None:
+            where = _physical(diag.location)
+            what = " ".join(p for p in (diag.resource or "object", diag.field) if p)
+            scope = f" in {diag.environment}" if diag.environment else ""
+            where.update({"id": len(related) + 1, "message": {"text": f"rendered {what}{scope}"}})
+            related.append(where)
+    if related:
+        result["relatedLocations"] = related
     if waiver:
         result["suppressions"] = [
             {
@@ -57,23 +108,24 @@ def _result(diag: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
                 "justification": f"{waiver['reason']} (owner {waiver['owner']}, until {waiver['expires']})",
             }
         ]
-    properties = {
-        k: v
-        for k, v in (
-            ("field", diag.field),
-            ("environment", diag.environment),
-            ("release", diag.release),
-            ("resource", diag.resource),
-        )
-        if v
-    }
+    properties: dict[str, Any] = {}
+    lists = (
+        ("field", [_spec_field(d) for d in items]),
+        ("environments", [d.environment for d in items]),
+        ("release", [d.release for d in items]),
+        ("resources", [d.resource for d in items]),
+    )
+    for name, values in lists:
+        unique = list(dict.fromkeys(v for v in values if v))
+        if unique:
+            properties[name] = unique if name in ("environments", "resources") else unique[0]
     if properties:
         result["properties"] = properties
     return result
 
 
 def document(rep: Report) -> dict[str, Any]:
-    diagnostics = rep.diagnostics()
+    diagnostics = rep.each()
     ids = sorted(set(rep.rules) | {d.rule or _UNNAMED for d in diagnostics})
     rules = []
     for rule_id in ids:
@@ -100,7 +152,7 @@ def document(rep: Report) -> dict[str, Any]:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(d, index) for d in diagnostics],
+                "results": [_result(items, index) for items in _groups(diagnostics, rep.order)],
             }
         ],
     }

@@ -75,6 +75,10 @@ def _origin(rule: Rule, obj: RenderedObject, resolved: dict[tuple[str, str], Res
 
 
 def _finding(rule: Rule, obj: RenderedObject, path: Path, message: str, origin: Location | None) -> Diagnostic:
+    # The spec field the origin is the line of, for reports that show the spec line (SARIF).
+    source: dict[str, object] = {}
+    if rule.source and origin != obj.origin:
+        source["source"] = format_path(("spec", *rule.source))
     return Diagnostic(
         message,
         obj.locate(path),
@@ -85,6 +89,7 @@ def _finding(rule: Rule, obj: RenderedObject, path: Path, message: str, origin: 
         release=_release_of(obj),
         resource=obj.resource,
         origin=origin,
+        data=source,
     )
 
 
@@ -150,11 +155,8 @@ def evaluate_specs(
     return out
 
 
-def apply_waivers(
-    policies: Policies, findings: list[Diagnostic], today: datetime.date, report_unused: bool = True
-) -> list[Diagnostic]:
-    """Waived findings become info; expired and (when `findings` is complete) unused waivers are reported
-    where they are written."""
+def waive(policies: Policies, findings: list[Diagnostic], today: datetime.date) -> tuple[list[Diagnostic], set[int]]:
+    """The findings with waived ones as info, and the ids of the waivers that matched."""
     used: set[int] = set()
     out = []
     live: dict[tuple[str, str | None], list[Waiver]] = {}  # by (rule, release), in file order: the first applies
@@ -174,6 +176,7 @@ def apply_waivers(
                 severity=Severity.INFO,
                 message=f"{diag.message} (waived until {waiver.expires}: {waiver.location})",
                 data={
+                    **diag.data,
                     "waiver": {
                         "reason": waiver.reason,
                         "owner": waiver.owner,
@@ -184,6 +187,15 @@ def apply_waivers(
                 },
             )
         )
+    return out, used
+
+
+def apply_waivers(
+    policies: Policies, findings: list[Diagnostic], today: datetime.date, report_unused: bool = True
+) -> list[Diagnostic]:
+    """Waived findings become info; expired and (when `findings` is complete) unused waivers are reported
+    where they are written."""
+    out, used = waive(policies, findings, today)
     for waiver in policies.waivers:
         scope = f"{waiver.rule} on {waiver.release}" + (f" in {waiver.environment}" if waiver.environment else "")
         if waiver.expires < today:
@@ -196,7 +208,8 @@ def apply_waivers(
                     rule=catalog.POLICY_WAIVER,
                 )
             )
-        elif report_unused and id(waiver) not in used:
+        # A tool rule's finding may exist only against a base revision (validate --base): never "unused".
+        elif report_unused and id(waiver) not in used and waiver.rule not in catalog.WAIVABLE:
             out.append(
                 Diagnostic(
                     f"waiver for {scope} matches no finding; remove it",

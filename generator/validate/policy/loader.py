@@ -174,7 +174,7 @@ def load(source: Source, read_document: Callable[[bytes, str], Document] = yamli
             policies.rules[rule.id] = rule
     for doc, data in waiver_docs:
         for index, raw in enumerate(data["waivers"]):
-            if raw["rule"] not in policies.rules:
+            if raw["rule"] not in policies.rules and raw["rule"] not in catalog.WAIVABLE:
                 errors.add(doc, ("waivers", index, "rule"), f"unknown rule {raw['rule']!r}")
                 continue
             waiver = _waiver(doc, index, raw, errors)
