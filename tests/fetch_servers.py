@@ -43,6 +43,7 @@ class Faults:
     # the client has written it: aiohttp drops what it still buffers when it sees a short body, so without
     # this how far a cut attempt got would depend on thread timing.
     until: Callable[[int], bool] | None = None
+    errors: list[int] = field(default_factory=list)  # the statuses the next GETs of files get, one each
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, Range)
 
     def gets(self, suffix: str) -> list[str | None]:
@@ -71,6 +72,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         faults = self.faults
         wanted = self.headers.get("Range")
         faults.requests.append((self.command, unquote(urlsplit(self.path).path), wanted))
+        if body and faults.errors:
+            self.send_error(faults.errors.pop(0))
+            return
         data = local.read_bytes()
         start, end, status = 0, len(data), 200
         match = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted or "")

@@ -95,7 +95,10 @@ def copy(fs: Any, remote: sources.RemoteFile, target: Path, retries: int = RETRI
             problem = f"cannot resume: {exc}"
         except Exception as exc:
             # s3fs, gcsfs, aiohttp and huggingface_hub raise their own types for a dropped connection,
-            # a timeout or a 5xx; all of them are worth another attempt.
+            # a timeout or a 5xx; all of them are worth another attempt, unlike an HTTP client error.
+            status = getattr(exc, "status", None)  # aiohttp.ClientResponseError
+            if isinstance(status, int) and 400 <= status < 500 and status not in (408, 429):
+                raise FetchError(f"{remote.location}: HTTP {status}: {exc}") from exc
             problem = f"{type(exc).__name__}: {exc}"
         got = _size(target)
         if remote.size is not None and got > remote.size:
@@ -106,8 +109,9 @@ def copy(fs: Any, remote: sources.RemoteFile, target: Path, retries: int = RETRI
         # Without a size every attempt starts over, so none of them counts as progress.
         stalled = 0 if got > have and remote.size is not None else stalled + 1
         if stalled > retries:
+            total = "?" if remote.size is None else remote.size
             raise FetchError(
-                f"{remote.location}: partial download: {got} of {remote.size or '?'} bytes after "
+                f"{remote.location}: partial download: {got} of {total} bytes after "
                 f"{retries + 1} attempts without progress: {problem}"
             )
         time.sleep(min(BACKOFF * 2 ** max(stalled - 1, 0), MAX_BACKOFF))

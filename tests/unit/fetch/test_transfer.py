@@ -95,3 +95,19 @@ def test_a_staged_file_longer_than_the_listed_one_is_fetched_again(served: tuple
     (tmp_path / "out").write_bytes(BODY + b"stale tail")
     _copy(url, tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == BODY
+
+
+def test_a_server_that_fails_the_first_requests_is_retried(served: tuple[str, Faults], tmp_path: Path) -> None:
+    url, faults = served
+    faults.errors = [503, 502, 503]
+    _copy(url, tmp_path / "out", retries=3)
+    assert (tmp_path / "out").read_bytes() == BODY
+    assert len(faults.gets("/weights.bin")) == 4
+
+
+def test_a_client_error_is_not_retried(served: tuple[str, Faults], tmp_path: Path) -> None:
+    url, faults = served
+    faults.errors = [403]
+    with pytest.raises(FetchError, match="HTTP 403"):
+        _copy(url, tmp_path / "out")
+    assert len(faults.gets("/weights.bin")) == 1
