@@ -136,6 +136,16 @@ def run(capsys: pytest.CaptureFixture[str]) -> Iterator[Runner]:
     yield invoke
 
 
+def init_below(outer: Path, run: Runner, below: str = "deploy/models") -> Path:
+    """`modelops init` of a GitOps repository at `below` in the work tree `outer`, committed and rendered once."""
+    sub = outer / below
+    assert run(None, "init", str(sub)).exit_code == 0
+    git(outer, "add", "-A")
+    git(outer, "commit", "-q", "-m", "modelops init")
+    assert run(sub, "commit", "-m", "first render").exit_code == 0
+    return sub
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

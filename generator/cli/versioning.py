@@ -88,12 +88,30 @@ def promote(
 @click.command()
 @click.argument("release")
 @click.option("--env", "environment", required=True, metavar="ENV", help="Environment to roll back.")
+@click.option("--to", "version", default=None, metavar="VERSION", help="Go back to this model version, as ENV ran it.")
+@click.option("--to-revision", "revision", default=None, metavar="REV", help="Go back to what ENV ran at this commit.")
 @_publish_options
 @wait_option
 @pass_settings
-def rollback(settings: Settings, release: str, environment: str, commit: bool, push: bool, wait: float) -> int:
-    """Restore the previous pinned version of RELEASE in ENV from the spec's git history, then render."""
-    from generator.cli.commands import promote as command
+def rollback(
+    settings: Settings,
+    release: str,
+    environment: str,
+    version: str | None,
+    revision: str | None,
+    commit: bool,
+    push: bool,
+    wait: float,
+) -> int:
+    """Pin RELEASE in ENV to a state it ran before (default: the previous one), from git history, then render.
 
-    publish = _publish(commit, push)
-    return command.run_rollback(settings.root, settings.console, release, environment, wait, publish)
+    Without --to or --to-revision, each rollback goes one step further back along what ENV
+    ran, never forward to the state it just left.
+    """
+    from generator.cli.commands import promote as command
+    from generator.errors import UsageError
+
+    if version is not None and revision is not None:
+        raise UsageError("--to and --to-revision each name the state to go back to: give one of them")
+    publish, to = _publish(commit, push), command.Target(version, revision)
+    return command.run_rollback(settings.root, settings.console, release, environment, wait, publish, to)

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import git
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from generator.errors import InputError, UsageError
-from generator.inputs import spec, yamlio
+from generator.errors import UsageError
+from generator.inputs import spec
 from generator.inputs.spec import Inputs, Release
 from generator.layout import RELEASES_DIR
 
@@ -144,25 +143,6 @@ def plan_promotion(
     assert source_pins is not None  # a loaded spec has passed its schema
     current = Pins.of(rel.spec, dst.name) if dst.name in rel.environments else None
     return rel, current, source_pins
-
-
-def previous_pins(repo: git.Repo, release: Release, env: str, at: str = "") -> tuple[Pins, str]:
-    """The most recent pins of `release` in `env` in the spec's git history that differ from today's
-    (`at`: where the GitOps repository sits in the git work tree)."""
-    current = Pins.of(release.spec, env)
-    for commit in repo.iter_commits(paths=at + release.file):
-        try:
-            blob = commit.tree / (at + release.file)
-            data = yamlio.load(blob.data_stream.read(), f"{release.file}@{commit.hexsha[:12]}").data
-        except (KeyError, InputError):
-            continue
-        spec = data.get("spec") if isinstance(data, dict) else None
-        if not isinstance(spec, dict) or env not in (spec.get("environments") or {}):
-            continue
-        pins = Pins.of(spec, env)
-        if pins is not None and pins != current:
-            return pins, commit.hexsha
-    raise UsageError(f"the git history of {release.file} has no earlier pins for {release.name} in {env}")
 
 
 def release_path(root: Path, release: Release) -> Path:

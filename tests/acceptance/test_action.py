@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from generator import __version__, distribution
-from tests.conftest import PROJECT, Runner, edit, git, init_repo, write
+from tests.conftest import PROJECT, Runner, edit, git, init_below, init_repo, write
 
 ACTION = yaml.safe_load((PROJECT / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
@@ -309,11 +309,7 @@ def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
     tmp_path: Path, run: Runner, tool: Path, action_path: Path
 ) -> None:
     checkout = init_repo(write(tmp_path / "checkout/README.md", "the platform team's repository\n").parent)
-    sub = checkout / "deploy/models"
-    assert run(None, "init", str(sub)).exit_code == 0
-    git(checkout, "add", "-A")
-    git(checkout, "commit", "-q", "-m", "modelops init")
-    assert run(sub, "commit", "-m", "first render").exit_code == 0
+    sub = init_below(checkout, run)
     base = git(checkout, "rev-parse", "HEAD")
     edit(sub / "releases/text-classifier.yaml", "maxReplicas: 4", "maxReplicas: 5")
     edit(

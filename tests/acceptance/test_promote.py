@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import Runner, edit, git
+from tests.conftest import Runner, edit
 
 LLAMA = "releases/llama3-8b-chat.yaml"
 
@@ -70,8 +70,9 @@ def test_promote_that_does_not_validate_changes_nothing(example_repo: Path, run:
 
 
 def test_rollback_restores_the_previous_pins_from_history(example_repo: Path, run: Runner) -> None:
-    assert run(example_repo, "promote", "llama3-8b-chat", "--from", "staging", "--to", "prod").exit_code == 0
-    git(example_repo, "commit", "-qam", "promote llama3-8b-chat 3.1.1 to prod")
+    assert run(example_repo, "commit").exit_code == 0
+    promoted = run(example_repo, "promote", "llama3-8b-chat", "--from", "staging", "--to", "prod", "--commit")
+    assert promoted.exit_code == 0, promoted.err
     edit(example_repo / LLAMA, "maxModelLen: 8192", "maxModelLen: 4096")  # unrelated edits stay
     result = run(example_repo, "rollback", "llama3-8b-chat", "--env", "prod")
     assert result.exit_code == 0, result.err
@@ -83,9 +84,15 @@ def test_rollback_restores_the_previous_pins_from_history(example_repo: Path, ru
 
 
 def test_rollback_without_history(example_repo: Path, run: Runner) -> None:
+    before = (example_repo / "releases/toxicity-classifier.yaml").read_bytes()
     result = run(example_repo, "rollback", "toxicity-classifier", "--env", "prod")
-    assert result.exit_code == 2
-    assert "has no earlier pins for toxicity-classifier in prod" in result.err
+    assert result.exit_code == 1
+    assert "no committed render of rendered/prod/toxicity-classifier/ says what ran there" in result.err
+    assert run(example_repo, "commit").exit_code == 0
+    result = run(example_repo, "rollback", "toxicity-classifier", "--env", "prod")
+    assert result.exit_code == 1
+    assert "toxicity-classifier in prod runs 3.0.2 and has no earlier state to go back to" in result.err
+    assert (example_repo / "releases/toxicity-classifier.yaml").read_bytes() == before
 
 
 def crlf(path: Path) -> bytes:

@@ -24,10 +24,10 @@ from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, RepositoryError, UsageError
 from generator.inputs import spec
-from generator.inputs.pins import NewModel, Pins, plan_promotion, previous_pins, release_path, set_pins
+from generator.inputs.pins import NewModel, Pins, plan_promotion, release_path, set_pins
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose
-from generator.repo import commits, lock, writer
+from generator.repo import commits, history, lock, rollback_target, writer
 from generator.repo import push as pushing
 
 if TYPE_CHECKING:
@@ -92,7 +92,15 @@ def _plan_promote(root: Path, console: Console, release: str, source: str, targe
     return Plan(release_path(root, rel), {target: pins}, f"promote {release} {pins.version} to {target}")
 
 
-def _plan_rollback(root: Path, console: Console, release: str, environment: str) -> Plan:
+@dataclass(frozen=True)
+class Target:
+    """What a rollback goes back to: the previous state (both None), a version, or what ran at a revision."""
+
+    version: str | None = None
+    revision: str | None = None
+
+
+def _plan_rollback(root: Path, console: Console, release: str, environment: str, to: Target) -> Plan | int:
     inputs = spec.load_inputs(WorkTree(root))
     rel = spec.release(inputs, release)
     if environment not in rel.environments:
@@ -101,8 +109,23 @@ def _plan_rollback(root: Path, console: Console, release: str, environment: str)
     repo = commits.open_repo(root)
     if commits.head_commit(repo) is None:
         raise UsageError(f"the branch has no commits yet: {release} has no earlier pins to roll back to")
-    pins, sha = previous_pins(repo, rel, environment, commits.prefix(repo, root))
-    console.say(f"rolling {release} in {environment} back to the pins of commit {sha[:12]}:")
+    at = commits.prefix(repo, root)
+    entries = history.collect(commits.plumbing_of(repo), at, environment, release, list(inputs.environments))
+    if to.version is not None:
+        state = rollback_target.of_version(entries, release, environment, to.version)
+    elif to.revision is not None:
+        found = rollback_target.at_revision(repo, at, environment, release, to.revision)
+        state = rollback_target.of_revision(entries, release, environment, to.revision, found)
+    else:
+        state = rollback_target.previous(entries, release, environment)
+    pins = Pins(state.version, state.uri, state.digest, state.image)
+    if pins == current:
+        console.say(
+            f"{release} in {environment} is already pinned to what it ran in {state.sha[:12]} "
+            f"({pins.version}); nothing to do"
+        )
+        return EXIT_OK
+    console.say(f"rolling {release} in {environment} back to what it ran in commit {state.sha[:12]}:")
     for line in current.describe_change(pins) if current else []:
         console.say(f"  {line}")
     subject = f"rollback {release} in {environment} to {pins.version}"
@@ -244,8 +267,9 @@ def run_rollback(
     environment: str,
     wait: float = lock.DEFAULT_WAIT,
     publish: Publish = Publish(),
+    to: Target = Target(),
 ) -> int:
-    """Restore the pins RELEASE had in ENVIRONMENT before the current ones, from the spec's git history."""
+    """Pin RELEASE in ENVIRONMENT to a state it ran (see generator.repo.rollback_target), then render."""
     with lock.held(root, "modelops rollback", wait, console.say):
-        plan = functools.partial(_plan_rollback, root, console, release, environment)
+        plan = functools.partial(_plan_rollback, root, console, release, environment, to)
         return _carry_out(root, console, "rollback", plan, publish)
