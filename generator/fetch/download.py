@@ -57,7 +57,10 @@ def fetch(uri: str, expected: str, dest: Path, retries: int = transfer.RETRIES) 
         _into_place(target, dest, files[0].path if single else None)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise FetchError(f"{dest}: cannot write: {exc}") from exc
+        raise FetchError(
+            f"{dest}: cannot write: {exc} (the staging directory is renamed to DEST: mount one writable"
+            " volume at DEST's parent, not at DEST)"
+        ) from exc
     except Exception:
         shutil.rmtree(staging, ignore_errors=True)
         raise
