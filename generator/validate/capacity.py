@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from generator import catalog
 from generator.errors import Diagnostic, format_path
+from generator.render.canary_split import surge_count
 
 if TYPE_CHECKING:  # the report (and with it this table) is read by commands that never resolve a spec
     from generator.inputs.resolve import Resolved
@@ -66,15 +67,8 @@ def gpu_use(r: Resolved) -> tuple[str, int, int, int] | None:
     if strategy == "blue-green" or registry.get(r.get("runtime", "kind")).workload == "kserve":
         peak = 2 * replicas
     else:
-        peak = replicas + surge(r.get("rollout", "maxSurge"), replicas)
+        peak = replicas + surge_count(r.get("rollout", "maxSurge"), replicas)
     return (gpu.get("type", "?"), gpu["count"], replicas, peak)
-
-
-def surge(value: int | str, replicas: int) -> int:
-    """Extra pods a rolling or canary update may add: maxSurge as a count, or a percentage rounded up."""
-    if isinstance(value, str) and value.endswith("%"):
-        return -(-replicas * int(value[:-1]) // 100)
-    return int(value)
 
 
 def table_of(
