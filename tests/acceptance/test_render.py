@@ -103,7 +103,8 @@ def test_every_mapping_of_every_input_written_in_reverse_renders_the_same_bytes(
     edit(
         example / "releases/llama3-70b-instruct.yaml",
         "      shmSize: 16Gi\n",
-        "      shmSize: 16Gi\n    env:\n      - name: LOG_LEVEL\n        configMapKeyRef: {name: llm-settings, key: log-level}\n",
+        "      shmSize: 16Gi\n    env:\n"
+        "      - name: LOG_LEVEL\n        configMapKeyRef: {name: llm-settings, key: log-level}\n",
     )
     edit(
         example / "environments/prod.yaml",
