@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from generator import catalog
 from generator.errors import Diagnostic, InputError, format_path
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, artifact
+from generator.render import analysis, artifact, context, pod
 from generator.render.runtimes import registry
 from generator.schemas.kubernetes import dns_subdomain
 from generator.validate import capabilities, quantity
@@ -19,7 +19,8 @@ _ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
 
 def _env_vars(r: Resolved) -> Iterable[Diagnostic]:
     seen: set[str] = set()
-    reserved = {var["name"] for var in registry.get(r.get("runtime", "kind")).server(r).env}
+    runtime = registry.get(r.get("runtime", "kind"))
+    reserved = {var["name"] for var in context.server_env(runtime.server(r), runtime.workload)}
     for index, var in enumerate(r.get("runtime", "env")):
         path = ("runtime", "env", index)
         name = var["name"]
@@ -65,6 +66,16 @@ def _resources(r: Resolved) -> Iterable[Diagnostic]:
             low, high = r.get("resources", request), r.get("resources", limit)
             if quantity.parse(high) < quantity.parse(low):
                 yield r.diagnostic(("resources", limit), f"{limit} {high} is below the request {request} {low}")
+    runtime = registry.get(r.get("runtime", "kind"))
+    declared = r.spec["resources"].get("ephemeralStorage")
+    if declared and runtime.workload == "pods":
+        needed = pod.storage_needed(r, runtime.server(r))
+        if quantity.parse(declared) < quantity.parse(needed):
+            yield r.diagnostic(
+                ("resources", "ephemeralStorage"),
+                f"ephemeralStorage {declared} is below what the pod's emptyDirs may hold ({needed}: the model's "
+                "model.artifact.size, /tmp, HOME and headroom for logs): the kubelet would evict the pod",
+            )
     gpu = r.get("resources", "gpu")
     if gpu["count"] > 0:
         types = r.env.get("gpuTypes", default={})

@@ -12,6 +12,7 @@ from generator.errors import Diagnostic
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
     CONFIG_DIR,
+    LIVENESS_PERIOD,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
@@ -19,6 +20,7 @@ from generator.render.runtimes.base import (
     Port,
     Server,
     http_get,
+    liveness_threshold,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +76,7 @@ def server(release: Resolved) -> Server:
         ],
         ports=[Port("http", 8080, app_protocol="http"), Port("metrics", 8082, app_protocol="http")],
         readiness=http_get("/ping", "http", period=10, failures=3),
-        liveness=http_get("/ping", "http", period=15, failures=4),
+        liveness=http_get("/ping", "http", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),
         startup=http_get("/ping", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("metrics", "/metrics"),
         config_files={"config.properties": properties(release)},

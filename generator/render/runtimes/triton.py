@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from generator.errors import Diagnostic
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
+    LIVENESS_PERIOD,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
@@ -14,6 +15,7 @@ from generator.render.runtimes.base import (
     Port,
     Server,
     http_get,
+    liveness_threshold,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +62,7 @@ def server(release: Resolved) -> Server:
             Port("metrics", 8002, app_protocol="http"),
         ],
         readiness=http_get("/v2/health/ready", "http", period=10, failures=3),
-        liveness=http_get("/v2/health/live", "http", period=15, failures=4),
+        liveness=http_get("/v2/health/live", "http", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),
         startup=http_get("/v2/health/ready", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("metrics", "/metrics"),
     )
