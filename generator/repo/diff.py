@@ -31,7 +31,7 @@ class ObjectChange:
 
     def lines(self) -> tuple[int, int]:
         """(lines added, lines removed) by the diff."""
-        body = [line for line in self.diff.splitlines() if not line.startswith(("+++ ", "--- "))]
+        body = self.diff.splitlines()[2:]  # after the ---/+++ header
         return sum(1 for line in body if line.startswith("+")), sum(1 for line in body if line.startswith("-"))
 
     def to_json(self) -> dict[str, object]:

@@ -70,12 +70,16 @@ def _footer(diff: TreeDiff, max_chars: int, cut: Cut) -> str:
         left.append(f"{cut.rows} of {len(diff.rows)} summary rows")
     if cut.objects:
         where = ", ".join(cut.environments)
-        left.append(f"{cut.objects} objects in {len(cut.environments)} environments ({where})")
+        left.append(f"{_count(cut.objects, 'object')} in {_count(len(cut.environments), 'environment')} ({where})")
     return (
         f"\n---\n_Cut to stay under {max_chars:,} characters: {' and '.join(left)} not shown. "
         f"Everything: `modelops diff --base {diff.base} -o markdown --max-chars 0` locally, "
         "or the `modelops-diff` artifact of the workflow run._\n"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _table(rows: list[Row]) -> list[_Block]:
@@ -113,9 +117,10 @@ def _short(name: str, value: str | None) -> str:
     short = digest.partition(":")[2][:8] or digest[:8]
     if name == "image":
         return ref.rsplit("/", 1)[-1] + (f"@{short}" if at else "")
-    parts = ref.rstrip("/").split("/")
-    tail = "/".join(parts[-2:]) + ("/" if ref.endswith("/") else "")
-    return ("…/" if len(parts) > 3 else "") + tail + (f" @{short}" if at else "")  # s3://bucket/... is 3 parts
+    parts = ref.rstrip("/").split("/")  # s3://bucket/key is ["s3:", "", "bucket", "key"]
+    if len(parts) > 4:
+        ref = "…/" + "/".join(parts[-2:]) + ("/" if ref.endswith("/") else "")
+    return ref + (f" @{short}" if at else "")
 
 
 def _environment(env: str, changes: list[ObjectChange]) -> list[_Block]:
