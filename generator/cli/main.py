@@ -200,12 +200,24 @@ def check(settings: Settings, output: str) -> int:
 @env_option
 @output_option("text", "markdown", "json")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=0),
+    default=60_000,
+    show_default=True,
+    metavar="N",
+    help="Keep the Markdown under N characters (a GitHub comment holds 65,536): the summary first, "
+    "then the object diffs that fit, and a line saying what was cut. 0: no limit. "
+    "-o json says whether the Markdown would be cut (`truncated`).",
+)
 @pass_settings
-def diff(settings: Settings, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
-    """Per-environment differences between the manifests of REF and of the working tree."""
+def diff(
+    settings: Settings, base: str, environments: tuple[str, ...], output: str, exit_code: bool, max_chars: int
+) -> int:
+    """Per-environment differences between the manifests of REF and of the working tree, summary first."""
     from generator.cli.commands import diff as command
 
-    return command.run(settings.root, settings.console, base, environments, output, exit_code)
+    return command.run(settings.root, settings.console, base, environments, output, exit_code, max_chars)
 
 
 @cli.group()

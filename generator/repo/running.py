@@ -107,7 +107,11 @@ def read(metadata: bytes | None, manifest: bytes | None, sized: Running | None =
 
 def sizing(manifest: bytes | None) -> Running:
     """What manifest.yaml alone says: replicas and GPUs, and what its workload's labels and annotations name."""
-    objects = _objects(manifest)
+    return of_objects(_objects(manifest))
+
+
+def of_objects(objects: list[dict[str, Any]]) -> Running:
+    """What one unit's parsed objects say it runs (`diff` has them parsed already)."""
     workload = next((o for o in objects if o.get("kind") in WORKLOAD_KINDS), {})
     meta = _mapping(workload.get("metadata"))
     labels, notes = _mapping(meta.get("labels")), _mapping(meta.get("annotations"))

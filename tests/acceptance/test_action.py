@@ -36,6 +36,7 @@ EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 USED = [
     "actions/setup-python@v5",
     "github/codeql-action/upload-sarif@v4",
+    "actions/upload-artifact@v4",
     "marocchino/sticky-pull-request-comment@v2",
 ]
 LAST = "Fail when validate or check failed"
@@ -51,6 +52,10 @@ class ActionRun:
 
     def output(self, step: str, name: str) -> str:
         return self.outputs.get(step, {}).get(name, "")
+
+    def uses(self, action: str) -> dict[str, str]:
+        """The `with:` of the step that uses `action` (an action that cannot run here)."""
+        return next(s["with"] for s in self.skipped if s["uses"] == action)
 
 
 def _lookup(context: dict[str, Any], name: str) -> str:
@@ -206,15 +211,23 @@ def test_the_action_validates_checks_and_comments_the_diff(
     sarif = json.loads(sarif_file.read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"] == "modelops"
     assert done.output("validate", "status") == "0" and done.output("check", "status") == "0"
-    upload, comment = done.skipped[1]["with"], done.skipped[2]["with"]
+    upload, comment = done.uses(USED[1]), done.uses(USED[3])
     assert upload["sarif_file"] == str(sarif_file)
 
     diff = Path(done.output("diff", "markdown")).read_text(encoding="utf-8")
     assert diff.startswith(f"### modelops: manifests compared with `{base}`")
     assert "llama3-8b-chat" in diff and "maxReplicas" in diff and "<details>" in diff
-    assert Path(comment["path"]).read_text(encoding="utf-8") == diff
+    posted = Path(comment["path"]).read_text(encoding="utf-8")
+    assert posted == diff  # short enough: nothing was cut
+    # The posted body starts with the summary table: one row for llama3-8b-chat in dev.
+    lines = posted.splitlines()
+    assert lines[2].startswith("| release | environment | change | version | image | artifact | replicas |")
+    assert lines[4].startswith("| llama3-8b-chat | dev | changed | 3.1.1 | ")
+    assert "| 1\u20133 → 1\u20134 |" in lines[4]
     assert comment["header"] == "modelops-."
-    assert done.summary == diff
+    assert done.summary == posted
+    artifact = done.uses("actions/upload-artifact@v4")
+    assert artifact == {"name": "modelops-diff", "path": done.output("diff", "markdown")}
 
 
 def test_a_stale_rendered_tree_fails_after_the_findings_and_the_diff_are_published(
@@ -281,18 +294,21 @@ def test_a_bad_fail_level_stops_the_action(
     assert "fail-level must be error or warning, not 'fatal'" in done.logs[done.failed]
 
 
-def test_a_diff_too_long_for_a_comment_keeps_its_tables(
+def test_a_diff_too_long_for_a_comment_keeps_its_summary(
     pull_request: tuple[Path, str], tool: Path, action_path: Path, tmp_path: Path
 ) -> None:
     repo, base = pull_request
     done = run_action(
-        repo, tool, action_path, tmp_path, {}, base=base, step_env={"Manifest diff": {"COMMENT_LIMIT": "500"}}
+        repo, tool, action_path, tmp_path, {}, base=base, step_env={"Manifest diff": {"COMMENT_LIMIT": "1200"}}
     )
     assert done.failed is None, done.logs
     comment = Path(done.output("diff", "comment")).read_text(encoding="utf-8")
-    assert "| changed | llama3-8b-chat |" in comment and "<details>" not in comment
-    assert "too long for a comment" in comment
-    assert "<details>" in done.summary
+    assert len(comment) <= 1200
+    assert comment.splitlines()[4].startswith("| llama3-8b-chat | dev | changed |") and "<details>" not in comment
+    assert comment.splitlines()[-1].startswith("_Cut to stay under 1,200 characters: 1 object in 1 environment (dev)")
+    assert done.summary == comment  # the job summary too: summary table first
+    whole = Path(done.output("diff", "markdown")).read_text(encoding="utf-8")
+    assert "<details>" in whole and "_Cut to stay under" not in whole  # the artifact holds everything
 
 
 def test_without_a_base_there_is_no_diff_and_no_comment(
@@ -328,4 +344,5 @@ def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
     assert "deploy/models/policies/reliability.yaml" in locations
     assert all(uri.startswith("deploy/models/") for uri in locations)
     assert "HorizontalPodAutoscaler/text-classifier" in Path(done.output("diff", "markdown")).read_text("utf-8")
-    assert done.skipped[2]["with"]["header"] == "modelops-deploy/models"
+    assert done.uses(USED[3])["header"] == "modelops-deploy/models"
+    assert done.uses("actions/upload-artifact@v4")["name"] == "modelops-diff-deploy-models"
