@@ -18,6 +18,8 @@ from generator.cli.options import (
     Settings,
     allow_dirty_option,
     allow_empty_option,
+    commit_msg_option,
+    commits_option,
     env_option,
     output_option,
     pass_settings,
@@ -187,12 +189,18 @@ def lint(settings: Settings, files: tuple[Path, ...], output: str, strict: bool)
 
 @cli.command()
 @output_option("text", "json")
+@commits_option
+@commit_msg_option
 @pass_settings
-def check(settings: Settings, output: str) -> int:
-    """Fail when rendered/ is not exactly what the specs render to today."""
+def check(settings: Settings, output: str, revisions: str | None, message_file: Path | None) -> int:
+    """Fail when rendered/ is not exactly what the specs render to today.
+
+    With --commits: fail when a commit of the range changes rendered/ without the modelops trailers.
+    With --commit-msg (the commit-msg hook): add them to the message of a hand commit of rendered/.
+    """
     from generator.cli.commands import check as command
 
-    return command.run(settings.root, settings.console, output)
+    return command.dispatch(settings.root, settings.console, output, revisions, message_file)
 
 
 @cli.command()
