@@ -13,6 +13,7 @@ so provenance takes it as its own source, and history lists it as manual.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from generator.repo.provenance import COMMAND_TRAILER, MANUAL, RENDERED_BY, SOUR
 _EITHER = f"{SOURCE_TRAILER} or {COMMAND_TRAILER}"
 # One record per commit: full sha, subject, trailers; NUL cannot occur in any of them.
 _FORMAT = "%H%x00%s%x00%(trailers:only,unfold)%x00"
+# `git commit -v` puts the diff below this line (after the comment character); git drops it all.
+_SCISSORS = re.compile(r"^\S+ -{24} >8 -{24}$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,11 @@ def stamp(gitx: plumbing.Git, message_file: Path, at: str = "") -> list[str]:
         raw = message_file.read_bytes()
     except OSError as exc:
         raise UsageError(f"--commit-msg {message_file}: cannot read it: {exc.strerror or exc}") from None
-    if not gitx.run("stripspace", "--strip-comments", stdin=raw).strip():
+    text = raw.decode(errors="surrogateescape")
+    kept = _SCISSORS.split(text, maxsplit=1)[0]
+    if not gitx.run("stripspace", "--strip-comments", stdin=kept.encode(errors="surrogateescape")).strip():
         return []
-    lacking = missing(parse(gitx, raw.decode(errors="surrogateescape")))
+    lacking = missing(parse(gitx, text))
     added = [f"{RENDERED_BY}: modelops {__version__}"] if RENDERED_BY in lacking else []
     if _EITHER in lacking:
         added.append(f"{COMMAND_TRAILER}: {MANUAL}")

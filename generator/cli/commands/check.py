@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from generator import __version__
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, UsageError, printable
 from generator.inputs.sources import WorkTree
@@ -10,11 +11,14 @@ from generator.pipeline import incremental
 from generator.render import argocd
 from generator.repo import lock, writer
 
-# What a commit that lacks the trailers should do instead; the hook is modelops-commit-trailers.
+# How to give a commit the trailers after the fact: the hook cannot (an amend that changes nothing more
+# stages nothing under rendered/, and `git revert` runs no commit-msg hook), `--trailer` can.
 _FIX = (
-    "re-make it with `modelops commit` (commit the specs alone, then `modelops commit` renders and commits "
-    "rendered/ with its trailers), or install the commit-msg hook (`pre-commit install --hook-type commit-msg`, "
-    "hook modelops-commit-trailers) and commit again: it adds them to a hand commit of rendered/"
+    "add them: `git commit --amend --no-edit --trailer 'Rendered-By: modelops {version}' "
+    "--trailer 'Modelops-Command: manual'` for the last commit (`git rebase -i` to stop at an older one), "
+    "or re-make it with `modelops commit` (commit the specs alone, then `modelops commit` renders and commits "
+    "rendered/ with its trailers); the commit-msg hook (modelops-commit-trailers, "
+    "`pre-commit install --hook-type commit-msg`) adds them to the next hand commit of rendered/"
 )
 
 
@@ -103,7 +107,7 @@ def run_commits(root: Path, console: Console, revisions: str, output: str) -> in
         console.emit(json.dumps(report, indent=2))
         return EXIT_INVALID if found else EXIT_OK
     if not found:
-        changing = "1 commit changes" if count == 1 else f"{count} commits change"
+        changing = {0: "no commit changes", 1: "1 commit changes"}.get(count, f"{count} commits change")
         console.say(f"{revisions}: {changing} rendered/, with the modelops trailers")
         return EXIT_OK
     that = "1 commit that changes" if count == 1 else f"{count} commits that change"
@@ -113,7 +117,7 @@ def run_commits(root: Path, console: Console, revisions: str, output: str) -> in
         # Subjects are written by anyone with push access.
         lacking = ", ".join(f"no {what}" for what in offender.missing)
         console.fail(f"  {offender.sha[:12]} {printable(offender.subject)}: {lacking}")
-    console.fail(f"fix: {_FIX}")
+    console.fail("fix: " + _FIX.format(version=__version__))
     return EXIT_INVALID
 
 
