@@ -96,7 +96,7 @@ def test_an_unknown_revision_in_a_shallow_clone_says_how_to_fetch_it(repo: Path,
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
     old = git(repo, "rev-parse", "HEAD~1")
-    with pytest.raises(RepositoryError, match="shallow clone.*fetch-depth: 0"):
+    with pytest.raises(RepositoryError, match=r"shallow clone.*fetch-depth: 0"):
         trailers.offenders(gitx(clone), f"{old}..HEAD")
 
 
@@ -110,7 +110,9 @@ def test_stamp_adds_the_trailers_when_rendered_is_staged(repo: Path) -> None:
     git(repo, "add", "-A")
     path = message_file(repo, "scale m\n\nwhy it scales\n# Please enter the commit message\n")
     assert trailers.stamp(gitx(repo), path) == STAMP
-    assert path.read_text() == "scale m\n\nwhy it scales\n\n" + "\n".join(STAMP) + "\n# Please enter the commit message\n"
+    assert (
+        path.read_text() == "scale m\n\nwhy it scales\n\n" + "\n".join(STAMP) + "\n# Please enter the commit message\n"
+    )
     assert trailers.stamp(gitx(repo), path) == []  # already there: nothing added twice
 
 
