@@ -162,3 +162,17 @@ def test_stamp_of_a_fixup_keeps_its_subject(repo: Path) -> None:
     path = message_file(repo, "fixup! start\n")
     assert trailers.stamp(gitx(repo), path) == STAMP
     assert path.read_text().splitlines()[0] == "fixup! start"
+
+
+def test_a_push_rebuild_replays_a_stamped_hand_commit_and_drops_a_modelops_one(repo: Path) -> None:
+    """Only modelops's own render commits are made again on the new remote tip; a hand commit is the user's."""
+    import git as gitpython
+
+    from generator.repo import push
+
+    stamped = commit(repo, "hand render\n\n" + "\n".join(STAMP), rendered__dev__m="1\n")
+    by_modelops = f"render m (dev)\n\nRendered-By: modelops {__version__}\nModelops-Command: render"
+    rendered = commit(repo, by_modelops, rendered__dev__m="2\n")
+    opened = gitpython.Repo(repo)
+    assert not push._is_rendered_commit(opened, stamped, "")
+    assert push._is_rendered_commit(opened, rendered, "")
