@@ -40,6 +40,16 @@ USED = [
     "marocchino/sticky-pull-request-comment@v2",
 ]
 LAST = "Fail when validate or check failed"
+COMMITS = "Commits that change rendered/ carry the modelops trailers"
+
+
+def install_commit_msg_hook(checkout: Path, repo: str = ".") -> None:
+    """The commit-msg hook `pre-commit install` writes, in short: this modelops stamps hand commits of rendered/."""
+    modelops = Path(sys.executable).parent / "modelops"
+    hook = write(
+        checkout / ".git/hooks/commit-msg", f'#!/bin/sh\nexec "{modelops}" --repo {repo} check --commit-msg "$1"\n'
+    )
+    hook.chmod(0o755)
 
 
 @dataclass
@@ -190,6 +200,7 @@ def pull_request(example_repo: Path, run: Runner) -> tuple[Path, str]:
     git(example_repo, "checkout", "-q", "-b", "bump")
     edit(example_repo / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
     assert run(example_repo, "render", "-q").exit_code == 0
+    install_commit_msg_hook(example_repo)  # the hand commit of spec and render gets its trailers
     git(example_repo, "commit", "-q", "-am", "llama3-8b-chat: scale to 4")
     return example_repo, base
 
@@ -198,9 +209,14 @@ def test_the_action_validates_checks_and_comments_the_diff(
     pull_request: tuple[Path, str], tool: Path, action_path: Path, tmp_path: Path
 ) -> None:
     repo, base = pull_request
+    # What actions/checkout checks out for a pull request: refs/pull/N/merge, a merge GitHub made (no trailers).
+    git(repo, "checkout", "-q", "--detach", "main")
+    git(repo, "merge", "-q", "--no-ff", "--no-edit", "bump")
     done = run_action(repo, tool, action_path, tmp_path, {}, base=base)
     assert done.failed is None, done.logs
     assert [s["uses"] for s in done.skipped] == USED
+    assert done.output("commits", "status") == "0"
+    assert done.logs[COMMITS].strip() == f"{base}..HEAD: 1 commit changes rendered/, with the modelops trailers"
     installed = subprocess.run([str(tool / "bin/modelops"), "--version"], capture_output=True, text=True)
     assert installed.stdout.strip() == f"modelops, version {__version__}"
     # The steps ran the copy pip installed from the action's path (first on PATH), not this checkout.
@@ -243,6 +259,26 @@ def test_a_stale_rendered_tree_fails_after_the_findings_and_the_diff_are_publish
     assert "rendered/" in done.logs["rendered/ must be what the specs render to"]
     assert "modelops check failed" in done.logs[LAST]
     assert json.loads(Path(done.output("validate", "sarif")).read_text(encoding="utf-8"))["runs"]
+    assert "maxReplicas" in Path(done.output("diff", "comment")).read_text(encoding="utf-8")
+
+
+def test_a_hand_commit_without_trailers_fails_after_the_diff_is_published(
+    example_repo: Path, run: Runner, tool: Path, action_path: Path, tmp_path: Path
+) -> None:
+    assert run(example_repo, "commit", "-m", "initial render").exit_code == 0
+    base = git(example_repo, "rev-parse", "HEAD")
+    edit(example_repo / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
+    assert run(example_repo, "render", "-q").exit_code == 0
+    git(example_repo, "commit", "-q", "-am", "scaled by hand, no hook")
+    hand = git(example_repo, "rev-parse", "--short=12", "HEAD")
+    done = run_action(example_repo, tool, action_path, tmp_path, {}, base=base)
+    assert done.failed == LAST
+    assert done.output("check", "status") == "0" and done.output("commits", "status") == "1"
+    assert f"  {hand} scaled by hand, no hook: no Rendered-By" in done.logs[COMMITS]
+    assert "git commit --amend --no-edit --trailer" in done.logs[COMMITS]
+    assert (
+        "modelops check --commits failed: a commit changes rendered/ without the modelops trailers" in done.logs[LAST]
+    )
     assert "maxReplicas" in Path(done.output("diff", "comment")).read_text(encoding="utf-8")
 
 
@@ -319,6 +355,7 @@ def test_without_a_base_there_is_no_diff_and_no_comment(
     assert done.failed is None, done.logs
     assert done.output("diff", "comment") == "" and done.summary == ""
     assert "no diff" in done.logs["Manifest diff"]
+    assert "no commits to check" in done.logs[COMMITS] and done.output("commits", "status") == "0"
 
 
 def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
@@ -334,6 +371,7 @@ def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
         "    select: $.spec.template.spec.container[*]\n    assert:\n",
     )
     assert run(sub, "render", "-q").exit_code == 0
+    install_commit_msg_hook(checkout, "deploy/models")  # hooks run at the top of the work tree
     git(checkout, "commit", "-q", "-am", "scale, and a misspelt select")
     (tmp_path / "runner").mkdir()
     done = run_action(checkout, tool, action_path, tmp_path / "runner", {"working-directory": "deploy/models"}, base)
@@ -346,3 +384,4 @@ def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
     assert "HorizontalPodAutoscaler/text-classifier" in Path(done.output("diff", "markdown")).read_text("utf-8")
     assert done.uses(USED[3])["header"] == "modelops-deploy/models"
     assert done.uses("actions/upload-artifact@v4")["name"] == "modelops-diff-deploy-models"
+    assert done.output("commits", "status") == "0" and "1 commit changes rendered/" in done.logs[COMMITS]
