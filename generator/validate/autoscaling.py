@@ -40,7 +40,7 @@ def check(r: Resolved) -> Iterable[Diagnostic]:
             f"the autoscaler reads the metric {name}, which only a metrics pipeline serves, and {where} "
             "(declare prometheus-adapter with its rule for this metric, or keda; or scale on cpu or memory)",
         )
-    if kind == "pods" and pipeline == "keda":
+    if kind == "pods" and pipeline == "keda" and "name" in metric:
         yield r.diagnostic(
             ("scaling", "metric", "name"),
             f"the HorizontalPodAutoscaler reads the Pods metric {metric.get('name')} from custom.metrics.k8s.io, "
