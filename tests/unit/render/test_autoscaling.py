@@ -15,12 +15,12 @@ PROMETHEUS = "http://prometheus-operated.monitoring.svc:9090"
 
 
 def test_keda_renders_a_scaled_object_on_vllms_real_queue_instead_of_the_hpa() -> None:
-    assert "ScaledObject" in kinds(example(), "staging", "llama3-70b-instruct")
-    assert "HorizontalPodAutoscaler" not in kinds(example(), "staging", "llama3-70b-instruct")
-    scaled = obj(example(), "staging", "llama3-70b-instruct", "ScaledObject")
+    assert "ScaledObject" in kinds(example(), "staging", "llama3-8b-chat")
+    assert "HorizontalPodAutoscaler" not in kinds(example(), "staging", "llama3-8b-chat")
+    scaled = obj(example(), "staging", "llama3-8b-chat", "ScaledObject")
     assert scaled["apiVersion"] == "keda.sh/v1alpha1"
     spec = scaled["spec"]
-    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama3-70b-instruct"}
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "llama3-8b-chat"}
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 2)
     assert "idleReplicaCount" not in spec and "cooldownPeriod" not in spec  # no scale to zero asked for
     assert spec["triggers"] == [
@@ -29,9 +29,8 @@ def test_keda_renders_a_scaled_object_on_vllms_real_queue_instead_of_the_hpa() -
             "name": "queue",
             "metadata": {
                 "serverAddress": PROMETHEUS,
-                "query": 'sum(vllm:num_requests_waiting{namespace="models-staging",'
-                'service="llama3-70b-instruct-metrics"})',
-                "threshold": "10",
+                "query": 'sum(vllm:num_requests_waiting{namespace="models-staging",service="llama3-8b-chat-metrics"})',
+                "threshold": "5",
             },
         }
     ]
@@ -50,14 +49,14 @@ def test_the_queue_query_selects_the_series_the_service_monitor_scrapes() -> Non
 
 
 def test_latency_trigger_and_scale_to_zero_with_a_wake_trigger() -> None:
-    spec = obj(example(), "staging", "llama3-8b-chat", "ScaledObject")["spec"]
-    assert (spec["idleReplicaCount"], spec["minReplicaCount"], spec["cooldownPeriod"]) == (0, 1, 1800)
+    spec = obj(example(), "staging", "llama3-70b-instruct", "ScaledObject")["spec"]
+    assert (spec["idleReplicaCount"], spec["minReplicaCount"], spec["cooldownPeriod"]) == (0, 1, 3600)
     by_name = {t["name"]: t for t in spec["triggers"]}
     assert list(by_name) == ["queue", "latency", "wake"]
     latency = by_name["latency"]
     # p95 does not add up over pods: a Value target scales replicas in proportion to it.
     assert latency["metricType"] == "Value"
-    assert latency["metadata"]["threshold"] == "2"
+    assert latency["metadata"]["threshold"] == "3"
     assert latency["metadata"]["query"].startswith(
         "histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{"
     )

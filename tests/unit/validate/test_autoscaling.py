@@ -8,8 +8,8 @@ from tests.conftest import edit
 from tests.render_helpers import findings
 
 STAGING_METRIC = (
-    '          type: queue\n          averageValue: "5"\n'
-    "          latencySeconds: 2            # p95 time to first token\n"
+    '          type: queue\n          averageValue: "10"\n'
+    "          latencySeconds: 3            # p95 time to first token\n"
 )
 
 
@@ -31,11 +31,11 @@ def test_with_no_pipeline_cpu_and_memory_still_scale(example: Path) -> None:
 
 
 def test_keda_serves_no_pods_metric(example: Path) -> None:
-    edit(example / "releases/llama3-70b-instruct.yaml", "      type: queue ", "      type: pods  ")
+    edit(example / "releases/llama3-8b-chat.yaml", "      type: queue ", "      type: pods  ")
     edit(
-        example / "releases/llama3-70b-instruct.yaml",
-        '      averageValue: "10"',
-        '      name: my_queue\n      averageValue: "10"',
+        example / "releases/llama3-8b-chat.yaml",
+        '      averageValue: "5"',
+        '      name: my_queue\n      averageValue: "5"',
     )
     found = [f for f in findings(example) if "KEDA does not serve" in f]
     assert len(found) == 1 and "spec.scaling.metric.name" in found[0] and "(in staging)" in found[0]
@@ -60,9 +60,9 @@ def test_scale_to_zero_is_refused_in_a_strict_environment(example: Path) -> None
 
 
 def test_scale_to_zero_needs_a_wake_query_and_keda(example: Path) -> None:
-    text = (example / "releases/llama3-8b-chat.yaml").read_text()
+    text = (example / "releases/llama3-70b-instruct.yaml").read_text()
     wake = next(line for line in text.splitlines(keepends=True) if "wakeQuery:" in line)
-    edit(example / "releases/llama3-8b-chat.yaml", wake, "")
+    edit(example / "releases/llama3-70b-instruct.yaml", wake, "")
     found = [f for f in findings(example) if "scaleToZero" in f]
     assert len(found) == 1 and "spec.scaling.scaleToZero.wakeQuery" in found[0] and "nothing would wake it" in found[0]
     edit(example / "environments/staging.yaml", "metrics: keda", "metrics: prometheus-adapter")
@@ -70,7 +70,7 @@ def test_scale_to_zero_needs_a_wake_query_and_keda(example: Path) -> None:
 
 
 def test_scale_to_zero_needs_the_queue_metric(example: Path) -> None:
-    edit(example / "releases/llama3-8b-chat.yaml", STAGING_METRIC, "          type: cpu\n          target: 70\n")
+    edit(example / "releases/llama3-70b-instruct.yaml", STAGING_METRIC, "          type: cpu\n          target: 70\n")
     found = [f for f in findings(example) if "scaleToZero" in f]
     assert len(found) == 1 and "needs scaling.metric type queue (it is cpu)" in found[0]
 

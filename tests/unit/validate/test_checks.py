@@ -110,10 +110,9 @@ def test_kserve_canary_needs_a_traffic_percentage(example: Path) -> None:
 
 
 def test_custom_metric_needs_its_name(example: Path) -> None:
-    edit(example / "releases/llama3-70b-instruct.yaml", "      type: queue ", "      type: pods  ")
+    edit(example / "releases/llama3-8b-chat.yaml", "      type: queue ", "      type: pods  ")
     assert findings(example) == [
-        "releases/llama3-70b-instruct.yaml:41:5: spec.scaling.metric.name: a pods metric needs name "
-        "(in dev, staging, prod)"
+        "releases/llama3-8b-chat.yaml:38:5: spec.scaling.metric.name: a pods metric needs name (in dev, staging, prod)"
     ]
 
 
