@@ -2,7 +2,7 @@
 
 `modelops.metadata` says what is deployed (model version, image, artifact: the `deploys`
 block generator.repo.provenance writes); `manifest.yaml` says how much of it (replicas from
-the HorizontalPodAutoscaler or the InferenceService, GPUs per replica from the workload's
+the HorizontalPodAutoscaler, the KEDA ScaledObject or the InferenceService, GPUs per replica from the workload's
 containers).  Only the documents of those kinds are parsed: a history reads hundreds of
 versions of a manifest, and the rest of each is ConfigMaps and Services.  A file that is
 missing or was mangled by hand gives unknown (None) fields, never an error: a history must
