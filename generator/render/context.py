@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, argocd, artifact, pod
+from generator.render import analysis, argocd, artifact, autoscaling, pod
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, Port, Server
@@ -253,29 +253,6 @@ def ingress_rules(r: Resolved, server: Server) -> list[dict[str, Any]]:
     return rules
 
 
-def hpa_metrics(r: Resolved) -> list[dict[str, Any]]:
-    metric = r.get("scaling", "metric")
-    if metric["type"] == "pods":
-        return [
-            {
-                "type": "Pods",
-                "pods": {
-                    "metric": {"name": metric["name"]},
-                    "target": {"type": "AverageValue", "averageValue": metric["averageValue"]},
-                },
-            }
-        ]
-    return [
-        {
-            "type": "Resource",
-            "resource": {
-                "name": metric["type"],
-                "target": {"type": "Utilization", "averageUtilization": metric["target"]},
-            },
-        }
-    ]
-
-
 def service_port(p: Port) -> dict[str, Any]:
     return {
         "name": p.name,
@@ -333,7 +310,10 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "server_mounts": server_mounts,
         "init_containers": [] if runtime.workload == "kserve" else [fetcher],
         "scheduling": scheduling(r, selector),
-        "scaling": {**r.spec["scaling"], "metrics": hpa_metrics(r)},
+        "scaling": {**r.spec["scaling"], "metrics": autoscaling.hpa_metrics(r)},
+        "autoscaler": autoscaling.kind(r),
+        "scale_target": autoscaling.scale_target(r, names(r)["workload"]),
+        "keda": autoscaling.keda(r, names(r)["metricsService"]),
         "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},
         "analysis": analysis.context(r, names(r)["analysisTemplate"]),
         "strategy": strategy,

@@ -13,6 +13,7 @@ from generator.errors import Diagnostic
 from generator.inputs.resolve import Resolved
 from generator.render import analysis
 from generator.render.runtimes import registry
+from generator.validate import autoscaling
 
 _FIELD = "spec.cluster.capabilities"
 
@@ -49,15 +50,7 @@ def check(r: Resolved) -> Iterable[Diagnostic]:
     for path, capability, why in needs(r):
         if capability not in caps:
             yield r.diagnostic(path, f"{why}, but {where} does not declare {_FIELD}.{capability}")
-    metric = r.get("scaling", "metric")
-    pipeline = caps.get("autoscaling", {}).get("metrics", "none")
-    if metric["type"] == "pods" and registry.get(r.get("runtime", "kind")).workload == "pods" and pipeline == "none":
-        yield r.diagnostic(
-            ("scaling", "metric", "name"),
-            f"the HorizontalPodAutoscaler reads the Pods metric {metric['name']}, which only a metrics adapter "
-            f"serves, and {where} declares {_FIELD}.autoscaling.metrics: none (declare prometheus-adapter with "
-            "its rule for this metric, or keda)",
-        )
+    yield from autoscaling.check(r)
     store = caps.get("externalSecrets", {}).get("clusterSecretStore")
     for index, secret in enumerate(r.get("secrets")):
         external = secret.get("external", {})

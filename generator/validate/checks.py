@@ -48,16 +48,22 @@ def _scaling(r: Resolved) -> Iterable[Diagnostic]:
     if low < 1 and registry.get(r.get("runtime", "kind")).workload != "kserve":
         yield r.diagnostic(("scaling", "minReplicas"), "minReplicas must be at least 1 (only kserve scales to zero)")
     metric = r.get("scaling", "metric")
-    if metric["type"] == "pods":
-        for field in ("name", "averageValue"):
-            if field not in metric:
-                yield r.diagnostic(("scaling", "metric", field), f"a pods metric needs {field}")
-    else:
-        if "target" not in metric:
-            yield r.diagnostic(("scaling", "metric", "target"), f"a {metric['type']} metric needs target (percent)")
-        for field in ("name", "averageValue"):
-            if field in metric:
-                yield r.diagnostic(("scaling", "metric", field), f"{field} applies only to type: pods")
+    kind = metric["type"]
+    # Fields each metric type needs, and the types each optional field applies to.
+    needed = {"pods": ("name", "averageValue"), "queue": ("averageValue",)}.get(kind, ("target",))
+    for field in needed:
+        if field not in metric:
+            what = "target (percent)" if field == "target" else field
+            yield r.diagnostic(("scaling", "metric", field), f"a {kind} metric needs {what}")
+    applies = {
+        "name": ("pods",),
+        "averageValue": ("pods", "queue"),
+        "target": ("cpu", "memory"),
+        "latencySeconds": ("queue",),
+    }
+    for field, types in applies.items():
+        if field in metric and kind not in types:
+            yield r.diagnostic(("scaling", "metric", field), f"{field} applies only to type: {' or '.join(types)}")
 
 
 def _resources(r: Resolved) -> Iterable[Diagnostic]:

@@ -249,7 +249,8 @@ def _declared(component: Component, caps: Mapping[str, Any]) -> tuple[bool, str 
         return block is True, None, {}
     if component.capability == "autoscaling":  # one field says which of KEDA and prometheus-adapter runs
         chosen = block.get("metrics", "none")
-        return chosen == component.name.lower(), None, {"metrics": chosen}
+        mine = chosen == component.name.lower()
+        return mine, block.get("version") if mine else None, {"metrics": chosen}
     settings = {k: v for k, v in block.items() if k not in ("version", "apiVersion")}
     return True, block.get("version") or block.get("apiVersion"), settings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -65,12 +66,27 @@ class AnalysisQuery:
     query: str
 
 
+@dataclass(frozen=True)
+class ScalingSignals:
+    """What an autoscaler can read of a runtime's load, in Prometheus."""
+
+    queue: str  # a per-pod gauge of requests waiting to be served
+    # The name prometheus-adapter's rule exposes `queue` as (README, "Cluster prerequisites");
+    # the HPA's Pods metric asks for this name, so both must agree.
+    adapter_name: str
+    # (what it measures, PromQL in seconds over the series matching `selector` in `window`)
+    latency_what: str
+    latency: Callable[[str, str], str]
+
+
 class Runtime(Protocol):
     kind: str
     # "pods": a Deployment or Rollout with Services; "kserve": an InferenceService.
     workload: Literal["pods", "kserve"]
     # The runtime's own metric names that its analysis queries may read, each cited in the module.
     METRICS: frozenset[str]
+    # The queue and latency an autoscaler scales on; None where the runtime exports no queue.
+    SCALING: ScalingSignals | None
 
     def server(self, release: Resolved) -> Server: ...
 

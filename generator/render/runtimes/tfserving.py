@@ -37,6 +37,8 @@ METRICS_PATH = "/monitoring/prometheus/metrics"
 REQUEST_COUNT = ":tensorflow:serving:request_count"  # counter
 REQUEST_LATENCY = ":tensorflow:serving:request_latency"  # histogram, microseconds
 METRICS = frozenset({REQUEST_COUNT, REQUEST_LATENCY})
+# No gauge of waiting requests to scale on: CPU or memory only.
+SCALING = None
 
 
 def model_name(release: Resolved) -> str:

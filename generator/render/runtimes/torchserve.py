@@ -40,6 +40,8 @@ INFERENCE_REQUESTS = "ts_inference_requests_total"  # counter
 # latency over the window can be derived.
 INFERENCE_LATENCY = "ts_inference_latency_microseconds"  # counter, microseconds
 METRICS = frozenset({REQUESTS_2XX, REQUESTS_4XX, REQUESTS_5XX, INFERENCE_REQUESTS, INFERENCE_LATENCY})
+# No gauge of waiting requests to scale on: CPU or memory only.
+SCALING = None
 
 
 def model_name(release: Resolved) -> str:

@@ -13,6 +13,7 @@ from generator.render.runtimes.base import (
     STARTUP_PERIOD,
     AnalysisQuery,
     Port,
+    ScalingSignals,
     Server,
     http_get,
     liveness_threshold,
@@ -32,7 +33,24 @@ REQUEST_FAILURE = "nv_inference_request_failure"  # counter
 # (nv_inference_request_duration_us) or, with `--metrics-config summary_latencies=true`,
 # summaries whose `quantile` series hold per-pod quantiles over a sliding window.
 REQUEST_SUMMARY = "nv_inference_request_summary_us"  # summary, microseconds
-METRICS = frozenset({REQUEST_SUCCESS, REQUEST_FAILURE, REQUEST_SUMMARY})
+# src/metrics.cc of triton-inference-server/core: a gauge of requests awaiting execution, per
+# model, and a counter of the microseconds requests spent queued.
+PENDING_REQUESTS = "nv_inference_pending_request_count"  # gauge
+QUEUE_DURATION = "nv_inference_queue_duration_us"  # counter, microseconds
+METRICS = frozenset({REQUEST_SUCCESS, REQUEST_FAILURE, REQUEST_SUMMARY, PENDING_REQUESTS, QUEUE_DURATION})
+
+
+def _mean_queue_seconds(selector: str, window: str) -> str:
+    queued = promql.rate_sum(QUEUE_DURATION, selector, window)
+    return promql.scaled(promql.ratio(queued, promql.rate_sum(REQUEST_SUCCESS, selector, window)), 1000000)
+
+
+SCALING = ScalingSignals(
+    queue=PENDING_REQUESTS,
+    adapter_name=PENDING_REQUESTS,  # no colon: the adapter's rule keeps the name
+    latency_what="mean time a request waits in the queue",
+    latency=_mean_queue_seconds,
+)
 
 
 def server(release: Resolved) -> Server:

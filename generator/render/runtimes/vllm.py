@@ -14,6 +14,7 @@ from generator.render.runtimes.base import (
     STARTUP_PERIOD,
     AnalysisQuery,
     Port,
+    ScalingSignals,
     Server,
     gpu_count,
     http_get,
@@ -41,7 +42,18 @@ INTER_TOKEN_LATENCY = "vllm:inter_token_latency_seconds"  # histogram, seconds (
 # (vllm/entrypoints/openai/api_server.py, mount_metrics); status is grouped (2xx, 4xx, 5xx)
 # and /health and /metrics are excluded, so it counts API requests only.
 HTTP_REQUESTS = "http_requests_total"
-METRICS = frozenset({E2E_LATENCY, TIME_TO_FIRST_TOKEN, TIME_PER_OUTPUT_TOKEN, INTER_TOKEN_LATENCY, HTTP_REQUESTS})
+# Scheduler state, a gauge per engine (labels model_name, engine): requests not yet scheduled.
+NUM_REQUESTS_WAITING = "vllm:num_requests_waiting"
+METRICS = frozenset(
+    {E2E_LATENCY, TIME_TO_FIRST_TOKEN, TIME_PER_OUTPUT_TOKEN, INTER_TOKEN_LATENCY, HTTP_REQUESTS, NUM_REQUESTS_WAITING}
+)
+SCALING = ScalingSignals(
+    queue=NUM_REQUESTS_WAITING,
+    # Without the colon: the name reads as a plain identifier wherever the HPA shows it.
+    adapter_name="vllm_num_requests_waiting",
+    latency_what="p95 time to first token",
+    latency=lambda selector, window: promql.histogram_p95(TIME_TO_FIRST_TOKEN, selector, window),
+)
 
 # spec field -> vLLM long option, as written in its --config file
 _OPTIONS = {

@@ -110,7 +110,7 @@ def test_kserve_canary_needs_a_traffic_percentage(example: Path) -> None:
 
 
 def test_custom_metric_needs_its_name(example: Path) -> None:
-    edit(example / "releases/llama3-8b-chat.yaml", "      name: vllm_num_requests_waiting\n", "")
+    edit(example / "releases/llama3-8b-chat.yaml", "      type: queue ", "      type: pods  ")
     assert findings(example) == [
         "releases/llama3-8b-chat.yaml:38:5: spec.scaling.metric.name: a pods metric needs name (in dev, staging, prod)"
     ]

@@ -90,6 +90,22 @@ def test_hpa_metrics_name_their_source() -> None:
         True,
         {"metrics": "prometheus-adapter"},
     )
+    assert adapter.version is None  # the example declares none
+
+
+def test_staging_runs_keda_for_the_scaled_objects_with_its_declared_version() -> None:
+    staging = rows("staging")
+    keda = staging["KEDA"]
+    assert keda.needed_by == {("keda.sh/v1alpha1", "ScaledObject", None): 2}
+    assert keda.releases == ("llama3-70b-instruct", "llama3-8b-chat")
+    assert (keda.capability, keda.declared, keda.version, keda.settings) == (
+        "autoscaling",
+        True,
+        "2.17",
+        {"metrics": "keda"},
+    )
+    # The ScaledObjects replace the vLLM releases' HPAs: no adapter is needed there.
+    assert "prometheus-adapter" not in staging
 
 
 def test_dev_runs_no_rollout_controller() -> None:
