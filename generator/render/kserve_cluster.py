@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.inputs.resolve import Resolved
+from generator.render.runtimes import registry
 
 MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 SERVERLESS = "Serverless"
@@ -68,6 +69,12 @@ def knative_namespace(r: Resolved) -> str:
     return str(capability(r).get("knativeNamespace", KNATIVE_NAMESPACE))
 
 
+def splits_traffic(r: Resolved) -> bool:
+    """Whether a new revision of this release starts as a canary: a KServe canary in Serverless mode."""
+    workload = registry.get(r.get("runtime", "kind")).workload
+    return workload == "kserve" and r.get("rollout", "strategy") == "canary" and mode(r) == SERVERLESS
+
+
 def canary_percent(r: Resolved) -> int | None:
     """canaryTrafficPercent while a canary runs (rollout.canary.inProgress, which `modelops promote` sets).
 
@@ -76,7 +83,7 @@ def canary_percent(r: Resolved) -> int | None:
     latest revision.  Only Serverless splits traffic; validate refuses a canary in RawDeployment.
     """
     canary = r.get("rollout", "canary")
-    if r.get("rollout", "strategy") != "canary" or mode(r) != SERVERLESS or not canary.get("inProgress"):
+    if not splits_traffic(r) or not canary.get("inProgress"):
         return None
     percent = canary.get("trafficPercent")
     return int(percent) if percent is not None else None
