@@ -44,6 +44,9 @@ AGGREGATE_METRICS = ("aggr-metric", 9088)
 RAW_METRICS = ("metrics", 8080)
 METRICS_PATH = "/metrics"
 REVISION_LABEL = "serving.knative.dev/revision"
+# knative/serving pkg/apis/autoscaling/register.go
+AUTOSCALER_CLASS_ANNOTATION = "autoscaling.knative.dev/class"
+HPA_CLASS = "hpa.autoscaling.knative.dev"
 AWS_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 GCP_SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account"
 # Environment field -> the annotation KServe reads it from (pkg/credentials/s3/s3_secret.go).
@@ -133,6 +136,16 @@ def scrape(r: Resolved) -> dict[str, Any]:
     }
 
 
+def isvc_annotations(r: Resolved) -> dict[str, str]:
+    """The InferenceService's own annotations: its mode, and in Serverless the autoscaler class a metric needs."""
+    found = {MODE_ANNOTATION: mode(r)}
+    if mode(r) == SERVERLESS and r.get("scaling", "metric", "type") in ("cpu", "memory"):
+        # Knative's own autoscaler scales on concurrency or rps only: KServe's webhook refuses a cpu or
+        # memory scaleMetric unless the class is Knative's HPA autoscaler (the serving-hpa extension).
+        found[AUTOSCALER_CLASS_ANNOTATION] = HPA_CLASS
+    return found
+
+
 def pod_annotations(r: Resolved) -> dict[str, str]:
     if mode(r) != SERVERLESS:
         return {}
@@ -179,6 +192,7 @@ def storage_credentials(r: Resolved) -> dict[str, Any]:
 def context(r: Resolved) -> dict[str, Any]:
     return {
         "mode": mode(r),
+        "annotations": isvc_annotations(r),
         "canaryTrafficPercent": canary_percent(r),
         "podAnnotations": pod_annotations(r),
         "scrape": scrape(r),

@@ -54,6 +54,9 @@ def test_the_deployment_mode_is_the_environments_never_the_clusters_default() ->
     annotations = {env: obj(example(), env, NAME, "InferenceService")["metadata"]["annotations"] for env in ENVS}
     modes = {env: found["serving.kserve.io/deploymentMode"] for env, found in annotations.items()}
     assert modes == {"dev": "RawDeployment", "staging": "RawDeployment", "prod": "Serverless"}
+    # Knative's own autoscaler scales on concurrency or rps: a cpu scaleMetric needs its HPA class.
+    classes = {env: found.get("autoscaling.knative.dev/class") for env, found in annotations.items()}
+    assert classes == {"dev": None, "staging": None, "prod": "hpa.autoscaling.knative.dev"}
 
 
 def test_a_canary_in_raw_deployment_names_the_field_and_the_capability(example: Path) -> None:
