@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, argocd, artifact, autoscaling, pod
+from generator.render import analysis, argocd, artifact, autoscaling, kserve_cluster, pod
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, Port, Server
@@ -282,6 +282,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
     strategy = r.get("rollout", "strategy")
     service_ports = [p for p in server.ports if p.serve]
     metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
+    kserve = kserve_cluster.context(r) if runtime.workload == "kserve" else None
     return {
         "release": {"name": r.name, "file": r.release.file, **r.release.metadata},
         "env": argocd.environment(r.env),
@@ -298,7 +299,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "service_ports": [service_port(p) for p in service_ports],
         # The metrics Service exposes the metrics port only: it exists for Prometheus.
         "metrics_service_ports": [service_port(metrics_port)] if metrics_port else [],
-        "ingress_rules": ingress_rules(r, server),
+        "ingress_rules": kserve_cluster.ingress_rules(r) if kserve else ingress_rules(r, server),
         "metrics_port": metrics_port.name if metrics_port else None,
         "env_vars": env_vars(r, server, runtime.workload),
         "resources": resources(r, server, runtime.workload),
@@ -323,4 +324,5 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "gitops": argocd.gitops(r.env),
         "network": r.env.spec.get("network", {}),
         "env_monitoring": r.env.spec.get("monitoring", {}),
+        "kserve": kserve,
     }

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.inputs.spec import Environment
+from generator.render import kserve_cluster
 from generator.render.objects import RenderedObject
 from generator.validate import references
 from generator.validate.references import Reference, release_of, walk
@@ -54,6 +55,9 @@ CERT_MANAGER = Component(
 )
 KNATIVE = Component(
     "Knative Serving", None, "kubectl apply -f serving-crds.yaml -f serving-core.yaml (knative/serving release)"
+)
+KNATIVE_HPA = Component(
+    "Knative Serving HPA autoscaler", None, "kubectl apply -f serving-hpa.yaml (knative/serving release)"
 )
 PROMETHEUS_OPERATOR = Component(
     "Prometheus Operator",
@@ -115,6 +119,7 @@ _ORDER = [
     *_ROUTERS.values(),
     KSERVE,
     KNATIVE,
+    KNATIVE_HPA,
     CERT_MANAGER,
     PROMETHEUS_OPERATOR,
     EXTERNAL_SECRETS,
@@ -207,6 +212,9 @@ def _needs(obj: dict[str, Any], caps: Mapping[str, Any]) -> Iterator[tuple[Compo
         yield CERT_MANAGER, what
         if kind == "InferenceService" and _kserve_mode(obj, caps) == "Serverless":
             yield KNATIVE, (api, kind, "Serverless mode")
+            annotations = obj.get("metadata", {}).get("annotations") or {}
+            if annotations.get(kserve_cluster.AUTOSCALER_CLASS_ANNOTATION) == kserve_cluster.HPA_CLASS:
+                yield KNATIVE_HPA, (api, kind, "cpu/memory scaleMetric")
     if kind == "Rollout":
         routing = obj.get("spec", {}).get("strategy", {}).get("canary", {}).get("trafficRouting") or {}
         for key in routing:

@@ -39,7 +39,7 @@ def test_requirements_json_has_stable_fields(example: Path, run: Runner) -> None
         "capability": "kserve",
         "declared": True,
         "version": "0.13",
-        "settings": {"deploymentMode": "RawDeployment"},
+        "settings": {"deploymentMode": "Serverless"},
         "neededBy": [
             {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "feature": None, "count": 1}
         ],

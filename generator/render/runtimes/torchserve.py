@@ -76,7 +76,7 @@ def server(release: Resolved) -> Server:
             f"{CONFIG_DIR}/config.properties",
             *release.get("runtime", "extraArgs"),
         ],
-        ports=[Port("http", 8080, app_protocol="http"), Port("metrics", 8082, app_protocol="http")],
+        ports=[Port("http", 8080, app_protocol="http"), Port("metrics", 8082, serve=False, app_protocol="http")],
         readiness=http_get("/ping", "http", period=10, failures=3),
         liveness=http_get("/ping", "http", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),
         startup=http_get("/ping", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),

@@ -77,7 +77,7 @@ def server(release: Resolved) -> Server:
         ports=[
             Port("http", 8000, app_protocol="http"),
             Port("grpc", 8001, app_protocol="kubernetes.io/h2c"),
-            Port("metrics", 8002, app_protocol="http"),
+            Port("metrics", 8002, serve=False, app_protocol="http"),
         ],
         readiness=http_get("/v2/health/ready", "http", period=10, failures=3),
         liveness=http_get("/v2/health/live", "http", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),

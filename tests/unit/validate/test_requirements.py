@@ -34,6 +34,8 @@ def test_prod_needs_what_its_rendered_objects_use_in_a_fixed_order() -> None:
         "Argo CD",
         "Argo Rollouts",
         "KServe",
+        "Knative Serving",
+        "Knative Serving HPA autoscaler",  # distilbert-sentiment scales on cpu
         "cert-manager",
         "Prometheus Operator",
         "External Secrets Operator",
@@ -56,14 +58,14 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
     assert rollouts.install == "helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace"
 
     kserve = prod["KServe"]
-    assert (kserve.version, kserve.settings) == ("0.13", {"deploymentMode": "RawDeployment"})
+    assert (kserve.version, kserve.settings) == ("0.13", {"deploymentMode": "Serverless"})
     assert kserve.needed_by == {("serving.kserve.io/v1beta1", "InferenceService", None): 1}
     assert kserve.releases == ("distilbert-sentiment",)
 
     monitors = prod["Prometheus Operator"]
     assert monitors.version == "0.75"
     assert monitors.settings == {"serviceMonitorSelector": {"matchLabels": {"release": "kube-prometheus-stack"}}}
-    assert monitors.needed_by == {("monitoring.coreos.com/v1", "ServiceMonitor", None): 5}
+    assert monitors.needed_by == {("monitoring.coreos.com/v1", "ServiceMonitor", None): 6}  # with KServe's
 
     secrets = prod["External Secrets Operator"]
     assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "vault-backend"})
@@ -132,7 +134,8 @@ def test_every_custom_resource_rendered_has_a_component() -> None:
 def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(example: Path) -> None:
     edit(
         example / "environments/prod.yaml",
-        '      kserve:\n        version: "0.13"\n        deploymentMode: RawDeployment\n',
+        '      kserve:\n        version: "0.13"\n        deploymentMode: Serverless'
+        "    # with Knative Serving: KServe canaries split traffic by revision\n",
         "",
     )
     kserve = rows("prod", prerequisites(example))["KServe"]
@@ -141,9 +144,9 @@ def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(exampl
 
 
 def test_serverless_kserve_needs_knative_and_a_declared_adapter_is_declared(example: Path) -> None:
-    path = example / "environments/prod.yaml"
-    edit(path, "deploymentMode: RawDeployment", "deploymentMode: Serverless")
-    prod = rows("prod", prerequisites(example))
+    assert "Knative Serving" not in rows("staging", prerequisites(example))
+    edit(example / "environments/staging.yaml", "deploymentMode: RawDeployment", "deploymentMode: Serverless")
+    prod = rows("staging", prerequisites(example))
     assert prod["Knative Serving"].needed_by == {
         ("serving.kserve.io/v1beta1", "InferenceService", "Serverless mode"): 1
     }
