@@ -80,10 +80,19 @@ def test_a_routed_canary_gets_its_declared_weights() -> None:
     assert (diff_summary.facts(objects) or {})["canary"] == "10%, 50%"
 
 
+def test_a_kserve_canary_in_progress_gets_its_declared_percent() -> None:
+    objects = copy.deepcopy(unit("prod", "distilbert-sentiment"))
+    find(objects, "InferenceService")["spec"]["predictor"]["canaryTrafficPercent"] = 10
+    facts = diff_summary.facts(objects) or {}
+    assert (facts["strategy"], facts["canary"]) == ("canary", "10%")
+
+
 @pytest.mark.parametrize(
     ("env", "release", "strategy", "canary", "replicas"),
     [
-        ("prod", "distilbert-sentiment", "canary", "10%", "2\u20134"),  # KServe routes canaryTrafficPercent itself
+        # KServe renders canaryTrafficPercent only while a canary runs (promote sets it): otherwise
+        # a new revision takes all traffic once ready, and the row says so.
+        ("prod", "distilbert-sentiment", "rolling", None, "2\u20134"),
         ("prod", "llama3-70b-instruct", "blue-green", None, "2\u20134"),
         ("dev", "llama3-70b-instruct", "rolling", None, "1"),
         ("prod", "toxicity-classifier", "canary", "20%→33%/17%, 60%→67%/57%", "2\u20136"),

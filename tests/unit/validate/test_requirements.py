@@ -144,13 +144,13 @@ def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(exampl
 
 
 def test_serverless_kserve_needs_knative_and_a_declared_adapter_is_declared(example: Path) -> None:
-    assert "Knative Serving" not in rows("staging", prerequisites(example))
-    edit(example / "environments/staging.yaml", "deploymentMode: RawDeployment", "deploymentMode: Serverless")
-    prod = rows("staging", prerequisites(example))
-    assert prod["Knative Serving"].needed_by == {
+    assert "Knative Serving" not in rows("dev", prerequisites(example))
+    edit(example / "environments/dev.yaml", "deploymentMode: RawDeployment", "deploymentMode: Serverless")
+    dev = rows("dev", prerequisites(example))
+    assert dev["Knative Serving"].needed_by == {
         ("serving.kserve.io/v1beta1", "InferenceService", "Serverless mode"): 1
     }
-    assert (prod["prometheus-adapter"].declared, prod["prometheus-adapter"].settings) == (
+    assert (dev["prometheus-adapter"].declared, dev["prometheus-adapter"].settings) == (
         True,
         {"metrics": "prometheus-adapter"},
     )
