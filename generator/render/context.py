@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, argocd, artifact, autoscaling, kserve_cluster, pod
+from generator.render import alerts, analysis, argocd, artifact, autoscaling, kserve_cluster, pod, smoketest
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, Port, Server
@@ -46,6 +46,7 @@ def names(r: Resolved) -> dict[str, str]:
         "configMap": f"{n}-runtime",
         "metricsService": f"{n}-metrics",
         "analysisTemplate": f"{n}-analysis",
+        "smokeTest": f"{n}-smoke-test",
         "application": application_name(n, r.env.name),
     }
 
@@ -283,6 +284,8 @@ def release_context(r: Resolved) -> dict[str, Any]:
     service_ports = [p for p in server.ports if p.serve]
     metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
     kserve = kserve_cluster.context(r) if runtime.workload == "kserve" else None
+    gate = analysis.context(r, names(r)["analysisTemplate"])
+    smoke = smoketest.context(r, names(r), server.ports)
     return {
         "release": {"name": r.name, "file": r.release.file, **r.release.metadata},
         "env": argocd.environment(r.env),
@@ -299,7 +302,9 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "service_ports": [service_port(p) for p in service_ports],
         # The metrics Service exposes the metrics port only: it exists for Prometheus.
         "metrics_service_ports": [service_port(metrics_port)] if metrics_port else [],
-        "ingress_rules": kserve_cluster.ingress_rules(r) if kserve else ingress_rules(r, server),
+        "ingress_rules": kserve_cluster.ingress_rules(r)
+        if kserve
+        else ingress_rules(r, server) + smoketest.ingress(smoke),
         "metrics_port": metrics_port.name if metrics_port else None,
         "env_vars": env_vars(r, server, runtime.workload),
         "resources": resources(r, server, runtime.workload),
@@ -316,7 +321,10 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "scale_target": autoscaling.scale_target(r, names(r)["workload"]),
         "keda": autoscaling.keda(r, names(r)["metricsService"]),
         "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},
-        "analysis": analysis.context(r, names(r)["analysisTemplate"]),
+        "analysis": gate,
+        "smoke_test": smoke,
+        "pre_promotion": smoketest.pre_promotion(gate, smoke),
+        "alerts": alerts.context(r, names(r)),
         "strategy": strategy,
         "monitoring": r.spec["monitoring"],
         "secrets": r.spec["secrets"],

@@ -11,7 +11,7 @@ from generator.inputs.resolve import Resolved
 from generator.render import analysis, artifact, context, pod
 from generator.render.runtimes import registry
 from generator.schemas.kubernetes import dns_subdomain
-from generator.validate import capabilities, quantity
+from generator.validate import capabilities, gates, quantity
 from generator.validate.plaintext import plaintext_secret
 
 _ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
@@ -221,6 +221,7 @@ def check(r: Resolved) -> list[Diagnostic]:
         _pins,
         _artifact,
         capabilities.check,
+        gates.check,
     )
     for rule in rules:
         out.extend(rule(r))

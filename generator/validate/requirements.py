@@ -75,6 +75,20 @@ PROMETHEUS_ADAPTER = Component(
     "autoscaling",
     "helm install prometheus-adapter prometheus-community/prometheus-adapter -n monitoring",
 )
+# The PrometheusRule's alerts read these exporters' series: kube-state-metrics for pods not
+# ready (kube_pod_status_ready, kube_pod_status_phase), the DCGM exporter for GPU memory.
+KUBE_STATE_METRICS = Component(
+    "kube-state-metrics",
+    None,
+    "part of kube-prometheus-stack; else helm install kube-state-metrics prometheus-community/kube-state-metrics",
+)
+DCGM_EXPORTER = Component(
+    "NVIDIA DCGM exporter",
+    "dcgmExporter",
+    "helm install gpu-operator nvidia/gpu-operator -n gpu-operator --create-namespace "
+    "(dcgmExporter.serviceMonitor.enabled=true)",
+)
+_EXPORTERS = {"kube_pod_status_ready": KUBE_STATE_METRICS, "DCGM_FI_DEV_FB_USED": DCGM_EXPORTER}
 METRICS_SERVER = Component(
     "Kubernetes Metrics Server", None, "helm install metrics-server metrics-server/metrics-server -n kube-system"
 )
@@ -122,6 +136,8 @@ _ORDER = [
     KNATIVE_HPA,
     CERT_MANAGER,
     PROMETHEUS_OPERATOR,
+    KUBE_STATE_METRICS,
+    DCGM_EXPORTER,
     EXTERNAL_SECRETS,
     NETWORK_POLICY,
     METRICS_SERVER,
@@ -220,6 +236,8 @@ def _needs(obj: dict[str, Any], caps: Mapping[str, Any]) -> Iterator[tuple[Compo
         for key in routing:
             if key in _ROUTERS:
                 yield _ROUTERS[key], (api, kind, f"trafficRouting.{key}")
+    if kind == "PrometheusRule":
+        yield from _exporters(obj, what)
     if kind == "HorizontalPodAutoscaler":
         for metric in obj.get("spec", {}).get("metrics") or []:
             yield _metrics_source(metric.get("type"), caps), (api, kind, f"{metric.get('type')} metric")
@@ -237,6 +255,16 @@ def _needs(obj: dict[str, Any], caps: Mapping[str, Any]) -> Iterator[tuple[Compo
         yield DEVICE_PLUGIN, (api, kind, f"{_GPU} resources")
     if node_labels:
         yield GPU_FEATURE_DISCOVERY, (api, kind, f"{_GPU}.* node labels")
+
+
+def _exporters(obj: dict[str, Any], what: Need) -> Iterator[tuple[Component, Need]]:
+    """The exporters whose series a PrometheusRule's alerts read, named by the alert."""
+    for group in obj.get("spec", {}).get("groups") or []:
+        for rule in group.get("rules") or []:
+            expr = str(rule.get("expr", ""))
+            for metric, component in _EXPORTERS.items():
+                if metric in expr:
+                    yield component, (what[0], what[1], f"alert {rule.get('alert') or rule.get('record')}")
 
 
 def _metrics_source(metric_type: Any, caps: Mapping[str, Any]) -> Component:

@@ -29,7 +29,7 @@ def test_changed_added_and_removed_objects(example_repo: Path, run: Runner) -> N
     assert report["differences"] is True
     assert list(report["environments"]) == ["dev", "staging", "prod"]
     dev = report["environments"]["dev"]
-    assert dev["summary"] == {"added": 9, "changed": 1, "removed": 10}
+    assert dev["summary"] == {"added": 10, "changed": 1, "removed": 11}  # each with its PrometheusRule
     changed = {o["file"]: o for o in dev["objects"] if o["status"] == "changed"}
     hpa = changed["rendered/dev/toxicity-classifier/manifest.yaml"]
     assert "-  maxReplicas: 6\n+  maxReplicas: 8\n" in hpa["diff"]

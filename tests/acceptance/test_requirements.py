@@ -14,7 +14,7 @@ def test_requirements_prints_a_table_per_environment(example: Path, run: Runner)
     lines = prod.splitlines()
     assert lines[1].split() == ["component", "needed", "by", "declared", "install"]
     rollouts = next(line for line in lines if line.startswith("  Argo Rollouts "))
-    assert "AnalysisTemplate x2, Rollout x5; 5 releases" in rollouts
+    assert "AnalysisTemplate x4, Rollout x5; 5 releases" in rollouts
     assert "1.7 trafficRouter=none" in rollouts
     assert rollouts.endswith("helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace")
     adapter = next(line for line in lines if line.startswith("  prometheus-adapter "))

@@ -171,6 +171,22 @@ def analysis(selector: str, window: str) -> list[AnalysisQuery]:
     ]
 
 
+def sample_request(release: Resolved) -> dict[str, Any]:
+    """The smoke test's request: one generated token (or one embedding) from the OpenAI API.
+
+    vllm/entrypoints/openai/api_server.py serves /v1/chat/completions, /v1/completions and
+    /v1/embeddings; `model` must be the served model name, or vLLM answers 404.
+    """
+    model = served_model_name(release)
+    task = release.get("model", "task", default="completion")
+    if task == "chat":
+        messages = [{"role": "user", "content": "Reply with OK."}]
+        return {"path": "/v1/chat/completions", "body": {"model": model, "messages": messages, "max_tokens": 1}}
+    if task == "embedding":
+        return {"path": "/v1/embeddings", "body": {"model": model, "input": "smoke test"}}
+    return {"path": "/v1/completions", "body": {"model": model, "prompt": "Hello", "max_tokens": 1}}
+
+
 def check(release: Resolved) -> list[Diagnostic]:
     out = []
     gpus = release.get("resources", "gpu", "count")

@@ -106,6 +106,7 @@ def test_sync_waves_are_strings_ordering_config_before_workloads() -> None:
         "ServiceAccount": "-1",
         "NetworkPolicy": "-1",
         "AnalysisTemplate": "-1",
+        "PrometheusRule": "-1",
         "Rollout": "0",
         "Service": "0",
         "PodDisruptionBudget": "0",

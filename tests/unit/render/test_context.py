@@ -220,6 +220,8 @@ def test_blue_green_rollout_with_active_and_preview_services() -> None:
             "previewService": "llama3-70b-instruct-preview",
             "autoPromotionEnabled": False,
             "scaleDownDelaySeconds": 600,
+            # vLLM's own sample request (tests/unit/render/test_smoketest.py)
+            "prePromotionAnalysis": {"templates": [{"templateName": "llama3-70b-instruct-smoke-test"}]},
         }
     }
     active = obj(example(), "prod", "llama3-70b-instruct", "Service")

@@ -38,6 +38,8 @@ def test_prod_needs_what_its_rendered_objects_use_in_a_fixed_order() -> None:
         "Knative Serving HPA autoscaler",  # distilbert-sentiment scales on cpu
         "cert-manager",
         "Prometheus Operator",
+        "kube-state-metrics",
+        "NVIDIA DCGM exporter",
         "External Secrets Operator",
         "NetworkPolicy-enforcing CNI",
         "Kubernetes Metrics Server",
@@ -53,7 +55,7 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
     rollouts = prod["Argo Rollouts"]
     assert (rollouts.capability, rollouts.declared, rollouts.version) == ("argoRollouts", True, "1.7")
     assert rollouts.settings == {"trafficRouter": "none"}
-    assert rollouts.needed_by == {(ROLLOUTS, "AnalysisTemplate", None): 2, (ROLLOUTS, "Rollout", None): 5}
+    assert rollouts.needed_by == {(ROLLOUTS, "AnalysisTemplate", None): 4, (ROLLOUTS, "Rollout", None): 5}
     assert "distilbert-sentiment" not in rollouts.releases and len(rollouts.releases) == 5  # an InferenceService
     assert rollouts.install == "helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace"
 
@@ -64,8 +66,21 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
 
     monitors = prod["Prometheus Operator"]
     assert monitors.version == "0.75"
-    assert monitors.settings == {"serviceMonitorSelector": {"matchLabels": {"release": "kube-prometheus-stack"}}}
-    assert monitors.needed_by == {("monitoring.coreos.com/v1", "ServiceMonitor", None): 6}  # with KServe's
+    selector = {"matchLabels": {"release": "kube-prometheus-stack"}}
+    assert monitors.settings == {"serviceMonitorSelector": selector, "ruleSelector": selector}
+    assert monitors.needed_by == {
+        ("monitoring.coreos.com/v1", "PrometheusRule", None): 5,
+        ("monitoring.coreos.com/v1", "ServiceMonitor", None): 6,  # with KServe's
+    }
+    # The alerts' series: which exporter each needs, named by the alert that reads it.
+    states = prod["kube-state-metrics"]
+    assert states.needed_by == {("monitoring.coreos.com/v1", "PrometheusRule", "alert ModelServerPodsNotReady"): 5}
+    assert (states.capability, states.declared) == (None, False)
+    dcgm = prod["NVIDIA DCGM exporter"]
+    assert dcgm.needed_by == {("monitoring.coreos.com/v1", "PrometheusRule", "alert ModelServerGPUMemoryPressure"): 2}
+    assert (dcgm.capability, dcgm.declared, dcgm.version) == ("dcgmExporter", True, "4.2.3-4.1.3")
+    assert dcgm.releases == ("llama3-70b-instruct", "llama3-8b-chat")
+    assert "NVIDIA DCGM exporter" not in rows("staging")  # not declared there: no GPU memory alert
 
     secrets = prod["External Secrets Operator"]
     assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "vault-backend"})
