@@ -84,7 +84,7 @@ def test_a_version_bump_is_a_short_diff(example_repo: Path, run: Runner) -> None
     assert lines[4].startswith("| llama3-8b-chat | dev | changed | 3.1.1 → 3.2.0 | vllm-openai:v0.11.0@e44d97c0 |")
     assert "…/llama-3.1-8b-instruct/3.1.1/ @699d88c8 → …/llama-3.1-8b-instruct/3.2.0/ @abababab" in lines[4]
     assert len([line for line in lines if line.startswith("| llama3-8b-chat |")]) == 1  # dev only
-    assert "**llama3-8b-chat**: 8 objects differ only in version labels: `ConfigMap/llama3-8b-chat-runtime`" in md
+    assert "**llama3-8b-chat**: 9 objects differ only in version labels: `ConfigMap/llama3-8b-chat-runtime`" in md
     assert md.count("<details>") == 1 and "<details><summary>Deployment/llama3-8b-chat (+" in md
     report = run(example_repo, "diff", "--base", "HEAD~1", "-o", "json").json()
     assert report["truncated"] is False
@@ -92,7 +92,7 @@ def test_a_version_bump_is_a_short_diff(example_repo: Path, run: Runner) -> None
     assert row["changed"] == ["version", "artifact"]
     assert row["fields"]["version"] == {"before": "3.1.1", "after": "3.2.0"}
     (collapsed,) = report["environments"]["dev"]["collapsed"]
-    assert collapsed["unit"] == "llama3-8b-chat" and len(collapsed["objects"]) == 8
+    assert collapsed["unit"] == "llama3-8b-chat" and len(collapsed["objects"]) == 9
     text = run(example_repo, "diff", "--base", "HEAD~1").out
     assert text.startswith("llama3-8b-chat in dev: changed: version 3.1.1 → 3.2.0, artifact s3://")
 

@@ -41,7 +41,7 @@ def test_a_bump_reads_summary_first_and_collapses_the_labels() -> None:
     assert lines[4].startswith("| llama3-8b-chat | dev | changed | 3.1.1 → 3.2.0 | vllm-openai:v0.11.0@e44d97c0 |")
     # The artifact cell is short: the URI's last segments and the digest's first characters.
     assert "| …/llama-3.1-8b-instruct/3.1.1/ @699d88c8 → …/x/3.2.0/ @699d88c8 | 1\u20133 | 1 | rolling | \u2013 |" in md
-    assert "**llama3-8b-chat**: 9 objects differ only in version labels: `ConfigMap/llama3-8b-chat-runtime`" in md
+    assert "**llama3-8b-chat**: 10 objects differ only in version labels: `ConfigMap/llama3-8b-chat-runtime`" in md
     assert "<details>" not in md  # the bump changed nothing else
     assert len(lines) < 15
 

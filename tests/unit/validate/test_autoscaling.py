@@ -88,8 +88,8 @@ def test_a_runtime_without_a_queue_gauge_cannot_scale_on_it(example: Path) -> No
 def test_the_queue_is_read_only_where_prometheus_scrapes_it(example: Path) -> None:
     edit(
         example / "releases/llama3-70b-instruct.yaml",
-        "  environments:\n",
-        "  monitoring:\n    enabled: false\n  environments:\n",
+        "  monitoring:\n    alerts:\n",
+        "  monitoring:\n    enabled: false\n    alerts:\n",
     )
     found = [f for f in findings(example) if "spec.monitoring.enabled" in f and "never scale" in f]
     assert found and all(f.startswith("releases/llama3-70b-instruct.yaml") for f in found)
