@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, argocd, artifact
+from generator.render import analysis, argocd, artifact, traffic
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, Port, Server
@@ -313,6 +313,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},
         "analysis": analysis.context(r, names(r)["analysisTemplate"]),
         "strategy": strategy,
+        "traffic": traffic.context(r, [service_port(p) for p in service_ports]),
         "monitoring": r.spec["monitoring"],
         "secrets": r.spec["secrets"],
         "waves": WAVES,
