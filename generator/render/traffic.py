@@ -168,7 +168,6 @@ def _ignores(chosen: str | None, name: str | None, namespace: str) -> list[dict[
             {
                 "group": ISTIO_GROUP,
                 "kind": "VirtualService",
-            "name": ISTIO_ROUTE,
                 **target,
                 "jqPathExpressions": [".spec.http[].route[].weight"],
             }
