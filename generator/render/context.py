@@ -217,8 +217,10 @@ def ingress_rules(r: Resolved, server: Server) -> list[dict[str, Any]]:
     network = r.env.spec.get("network", {})
     rules: list[dict[str, Any]] = []
     serving = [{"port": p.name, "protocol": "TCP"} for p in server.ports if p.serve]
-    if network.get("ingressNamespaces"):
-        rule: dict[str, Any] = {"from": _from_namespaces(network["ingressNamespaces"])}
+    # The Gateway a canary's HTTPRoute attaches to forwards from its own namespace.
+    sources = list(dict.fromkeys([*network.get("ingressNamespaces", []), *traffic.gateway_namespaces(r)]))
+    if sources:
+        rule: dict[str, Any] = {"from": _from_namespaces(sources)}
         if serving:  # kserve: KServe owns the pod ports, so admit the namespaces on any port
             rule["ports"] = serving
         rules.append(rule)

@@ -71,6 +71,13 @@ def routed(r: Resolved) -> str | None:
     return None if chosen == NONE else chosen
 
 
+def gateway_namespaces(r: Resolved) -> list[str]:
+    """Where the Gateway that forwards this release's routed requests runs: its pods must be admitted."""
+    if routed(r) != "gatewayAPI":
+        return []
+    return [str(settings(r.env)["gateway"]["namespace"])]
+
+
 def service_names(release: str) -> dict[str, str]:
     return {"stable": f"{release}-stable", "canary": f"{release}-canary"}
 

@@ -213,3 +213,17 @@ def test_a_router_without_its_settings_is_refused(example: Path, block: str, mes
     with pytest.raises(ModelOpsError) as caught:
         render(example)
     assert "environments/prod.yaml" in str(caught.value) and message in str(caught.value)
+
+
+def test_network_policy_admits_the_gateway_namespace(example: Path) -> None:
+    objects = with_router(example, GATEWAY.replace("namespace: inference-gateway", "namespace: gateway-system"))
+    policy = obj(objects, "prod", "llama3-8b-chat", "NetworkPolicy")
+    admitted = [
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+    ]
+    assert admitted[:2] == ["inference-gateway", "gateway-system"]
+    # A blue-green release does not go through the Gateway: only the declared ingress namespaces.
+    other = obj(objects, "prod", "llama3-70b-instruct", "NetworkPolicy")
+    assert "gateway-system" not in str(other["spec"]["ingress"])
