@@ -29,6 +29,7 @@ KUBERNETES_SCHEMA = "kubernetes-schema"
 GPU_CAPACITY = "gpu-capacity"
 SHARED_OBJECT = "shared-object"
 HUB_TOKEN_OFFLINE = "hub-token-offline"
+CANARY_SPLIT = "canary-split"
 POLICY_FILE = "policy-file"
 POLICY_WAIVER = "policy-waiver"
 POLICY_NONE = "policy-none"
@@ -89,6 +90,14 @@ TOOL_RULES = {
             GPU_CAPACITY,
             "Releases fit the environment's GPU capacity",
             "GPUs per pod times max replicas, summed per GPU type, must not exceed the environment's capacity.",
+        ),
+        RuleInfo(
+            CANARY_SPLIT,
+            "Canary steps get the traffic they declare",
+            "Without a traffic router, Argo Rollouts splits a canary's traffic by pod count: setWeight 10 on 2 "
+            "replicas is 1 canary pod beside 2 stable ones, 33% of the requests. Warns where a step's real share, "
+            "at min or max replicas, is more than 10 points off its weight.",
+            Severity.WARNING,
         ),
         RuleInfo(
             SHARED_OBJECT,

@@ -87,14 +87,15 @@ def build(
     try:
         for env_name, env in inputs.environments.items():
             kinds: set[tuple[str, str]] = set()
+            each: dict[str, frozenset[tuple[str, str]]] = {}
             for item in by_env[env_name]:
                 done += 1
                 if progress:
                     progress(f"{env_name}/{item.name}", done, len(ordered))
-                _add_unit(tree, findings, item, next(produced), templates, kinds)
+                each[item.name] = _add_unit(tree, findings, item, next(produced), templates, kinds)
             origin = env.doc.locate(("metadata", "name"))
             schemas = lookup.rendered(env.kubernetes_version)
-            for template, obj in renderer.render_environment(env, by_env[env_name], kinds):
+            for template, obj in renderer.render_environment(env, by_env[env_name], kinds, each):
                 schemas.normalise(obj)
                 added = tree.add(layout.argocd_path(env_name), template, obj, environment=env_name, origin=origin)
                 findings[added.key] = schemas.findings(obj)
@@ -114,10 +115,12 @@ def _add_unit(
     produced: list[Produced],
     templates: str,
     kinds: set[tuple[str, str]],
-) -> None:
+) -> frozenset[tuple[str, str]]:
+    """Adds the unit's objects and findings; returns its (group, kind) pairs, also added to `kinds`."""
     found, unit_kinds = units.file_unit(tree, item, produced, templates)
     findings.update(found)
     kinds.update(unit_kinds)
+    return frozenset(unit_kinds)
 
 
 def validate(built: Build, today: datetime.date | None = None) -> Report:

@@ -162,7 +162,8 @@ def environment_unit(
     origin = env.doc.locate(("metadata", "name"))
     schemas = lookup.rendered(env.kubernetes_version)
     found: dict[str, list[Finding]] = {}
-    for template, obj in renderer.render_environment(env, stand_ins, kinds):
+    each = {str(f.release): f.kinds for f in members}
+    for template, obj in renderer.render_environment(env, stand_ins, kinds, each):
         schemas.normalise(obj)
         added = tree.add(directory, template, obj, environment=env.name, origin=origin)
         found[added.key] = schemas.findings(obj)

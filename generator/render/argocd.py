@@ -8,12 +8,14 @@ An environment renders an AppProject, a root Application and one Application per
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from generator import layout
 from generator.errors import Diagnostic
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
+from generator.render import traffic
 from generator.schemas import kubernetes
 
 # The label value every rendered object carries: what the schema lookup trusts (generator.schemas.lookup).
@@ -50,12 +52,16 @@ def misplaced(environments: dict[str, Environment], at: str) -> list[Diagnostic]
     ]
 
 
-def sync_policy(env: Environment) -> dict[str, Any]:
+def sync_policy(env: Environment, respect_ignored: bool = False) -> dict[str, Any]:
     sync = env.spec.get("sync", {})
     policy: dict[str, Any] = {}
     if sync.get("automated", False):
         policy["automated"] = {"prune": sync.get("prune", True), "selfHeal": sync.get("selfHeal", True)}
     policy["syncOptions"] = [CREATE_NAMESPACE, "PruneLast=true"]
+    if respect_ignored:
+        # A sync applies the ignored fields too unless told not to: the route weights the
+        # Rollouts controller set would jump back to the rendered ones (see traffic).
+        policy["syncOptions"].append("RespectIgnoreDifferences=true")
     policy["retry"] = {
         "limit": sync.get("retryLimit", 5),
         "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
@@ -81,11 +87,11 @@ def pod_security_labels(env: Environment) -> dict[str, str]:
     return labels
 
 
-def release_sync_policy(env: Environment) -> dict[str, Any]:
+def release_sync_policy(env: Environment, respect_ignored: bool = False) -> dict[str, Any]:
     """A release Application's sync policy: Argo CD creates the namespace (CreateNamespace=true), and
     managedNamespaceMetadata labels it as it does.  Every Application of the environment sets the
     same labels on the one namespace, so they never disagree."""
-    policy = sync_policy(env)
+    policy = sync_policy(env, respect_ignored)
     if CREATE_NAMESPACE in policy["syncOptions"]:  # Argo CD applies the metadata only with it
         policy["managedNamespaceMetadata"] = {"labels": pod_security_labels(env)}
     return policy
@@ -113,15 +119,27 @@ def environment(env: Environment) -> dict[str, Any]:
     return {"name": env.name, "namespace": env.namespace, "spec": env.spec, "file": env.file}
 
 
-def context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]) -> dict[str, Any]:
-    """The environment templates' variables; `kinds` are the (group, kind) pairs its releases render."""
+def context(
+    env: Environment,
+    releases: list[Resolved],
+    kinds: set[tuple[str, str]],
+    release_kinds: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+) -> dict[str, Any]:
+    """The environment templates' variables; `kinds` are the (group, kind) pairs its releases render,
+    `release_kinds` the same per release."""
+    each = release_kinds or {}
+
+    def ignored(r: Resolved) -> list[dict[str, Any]]:
+        return traffic.ignore_differences(r.name, env.namespace, each.get(r.name, ()))
+
     return {
         "env": environment(env),
         "gitops": gitops(env),
         "destination": destination(env),
         # The root Application's (its namespace is Argo CD's own: no Pod Security labels there).
         "sync_policy": sync_policy(env),
-        "release_sync_policy": release_sync_policy(env),
+        "set_ignore_differences": traffic.environment_ignore_differences(env),
+        "set_sync_policy": release_sync_policy(env, bool(traffic.environment_ignore_differences(env))),
         "waves": WAVES,
         "argocd_path": repository_path(env) + layout.argocd_path(env.name),
         "rendered_dir": repository_path(env) + layout.RENDERED_DIR,
@@ -133,6 +151,8 @@ def context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, st
                 "team": r.release.metadata["team"],
                 "application": application_name(r.name, env.name),
                 "path": repository_path(env) + layout.release_path(env.name, r.name),
+                "ignoreDifferences": ignored(r),
+                "syncPolicy": release_sync_policy(env, bool(ignored(r))),
                 "labels": {
                     "app.kubernetes.io/managed-by": MANAGED_BY,
                     "modelops.io/environment": env.name,

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import alerts, analysis, argocd, artifact, autoscaling, kserve_cluster, pod, smoketest
+from generator.render import alerts, analysis, argocd, artifact, autoscaling, kserve_cluster, pod, smoketest, traffic
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, Port, Server
@@ -239,8 +239,10 @@ def ingress_rules(r: Resolved, server: Server) -> list[dict[str, Any]]:
     network = r.env.spec.get("network", {})
     rules: list[dict[str, Any]] = []
     serving = [{"port": p.name, "protocol": "TCP"} for p in server.ports if p.serve]
-    if network.get("ingressNamespaces"):
-        rule: dict[str, Any] = {"from": _from_namespaces(network["ingressNamespaces"])}
+    # The Gateway a canary's HTTPRoute attaches to forwards from its own namespace.
+    sources = list(dict.fromkeys([*network.get("ingressNamespaces", []), *traffic.gateway_namespaces(r)]))
+    if sources:
+        rule: dict[str, Any] = {"from": _from_namespaces(sources)}
         if serving:  # kserve: KServe owns the pod ports, so admit the namespaces on any port
             rule["ports"] = serving
         rules.append(rule)
@@ -326,6 +328,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "pre_promotion": smoketest.pre_promotion(gate, smoke),
         "alerts": alerts.context(r, names(r)),
         "strategy": strategy,
+        "traffic": traffic.context(r, [service_port(p) for p in service_ports]),
         "monitoring": r.spec["monitoring"],
         "secrets": r.spec["secrets"],
         "waves": WAVES,

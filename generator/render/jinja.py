@@ -13,7 +13,7 @@ templates directories; whatever fails in a run is a TemplateError at the templat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -198,10 +198,14 @@ class Renderer:
         return self._scope("release", context, f"release {resolved.name}", resolved.name, resolved.env.name)
 
     def render_environment(
-        self, env: Environment, releases: list[Resolved], kinds: set[tuple[str, str]]
+        self,
+        env: Environment,
+        releases: list[Resolved],
+        kinds: set[tuple[str, str]],
+        release_kinds: Mapping[str, frozenset[tuple[str, str]]] | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
         """The environment templates' objects: its Argo CD project and applications (see generator.render.argocd)."""
-        context = argocd.context(view.environment(env), releases, kinds)
+        context = argocd.context(view.environment(env), releases, kinds, release_kinds)
         return self._scope("environment", context, f"environment {env.name}", None, env.name)
 
     def _scope(

@@ -35,6 +35,7 @@ _ORDER = (
     "ConfigMap",
     "PersistentVolumeClaim",
     "ServiceAccount",
+    "Gateway",
     "Namespace",
 )
 # (last key of the parent path, key) -> the kind the value names.
@@ -111,6 +112,10 @@ def _named(obj: dict[str, Any], namespace: str) -> Iterator[tuple[Key, str]]:
         target = (spec.get("destination") or {}).get("namespace")
         if target:
             yield ("Namespace", None, str(target)), f"{kind} spec.destination.namespace"
+    if kind == "HTTPRoute" and isinstance(spec, dict):
+        for ref in spec.get("parentRefs") or []:
+            if ref.get("kind", "Gateway") == "Gateway":
+                yield ("Gateway", str(ref.get("namespace") or namespace), str(ref["name"])), f"{kind} spec.parentRefs"
     for parent, key, value in walk(spec, ("spec",)):
         field = f"{kind} {'.'.join((*parent, key))}"
         named = _NAME_KEYS.get(key) or _NAME_FIELDS.get((parent[-1], key))
@@ -184,6 +189,13 @@ def _how(env: Environment, key: Key, objects: list[RenderedObject], fields: set[
         return f"kubectl create serviceaccount {name} -n {namespace}", None
     if kind == "Namespace" and name == caps.get("kserve", {}).get("knativeNamespace", KNATIVE_NAMESPACE):
         return "created by the Knative Serving installation (its activator and autoscaler run there)", None
+    if kind == "Gateway":
+        # A Gateway admits routes from its own namespace only, unless a listener says otherwise.
+        return (
+            f"kubectl apply -f {name}.yaml: a Gateway (gateway.networking.k8s.io/v1) in namespace {namespace} "
+            f"whose listener's allowedRoutes.namespaces admits {env.namespace}",
+            "the HTTPRoutes of canary releases attach to it (spec.cluster.capabilities.argoRollouts.gatewayAPI)",
+        )
     if _holds_argo_cd(objects, name):
         return "created by the Argo CD installation (the namespace its Applications live in)", None
     if _creates_namespace(objects, name):

@@ -115,15 +115,26 @@ _ROUTERS = {
     "plugins": Component(
         "Argo Rollouts Gateway API plugin",
         None,
-        "trafficRouterPlugins in the argo-rollouts-config ConfigMap "
-        "(argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi)",
+        "trafficRouterPlugins in the argo-rollouts-config ConfigMap of the argo-rollouts namespace: "
+        '{name: "argoproj-labs/gatewayAPI", location: "https://github.com/argoproj-labs/'
+        'rollouts-plugin-trafficrouter-gatewayapi/releases/download/<version>/gatewayapi-plugin-linux-amd64"}, '
+        "then restart the Argo Rollouts controller",
     ),
 }
+# The routes a canary's router splits (generator.render.traffic) need their API and its implementation.
+GATEWAY_API = Component(
+    "Gateway API",
+    None,
+    "kubectl apply -f standard-install.yaml (kubernetes-sigs/gateway-api release), and an implementation "
+    "serving the Gateway the HTTPRoutes attach to",
+)
 _BY_GROUP = {
     "serving.kserve.io": KSERVE,
     "monitoring.coreos.com": PROMETHEUS_OPERATOR,
     "external-secrets.io": EXTERNAL_SECRETS,
     "keda.sh": KEDA,
+    "gateway.networking.k8s.io": GATEWAY_API,
+    "networking.istio.io": _ROUTERS["istio"],
 }
 _ARGO_CD_KINDS = {"Application", "AppProject", "ApplicationSet"}
 # The table's order: what syncs first, then the workload controllers, then what they lean on.
@@ -131,6 +142,7 @@ _ORDER = [
     ARGO_CD,
     ARGO_ROLLOUTS,
     *_ROUTERS.values(),
+    GATEWAY_API,
     KSERVE,
     KNATIVE,
     KNATIVE_HPA,

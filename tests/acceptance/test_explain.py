@@ -184,3 +184,72 @@ def test_readme_examples_are_the_real_output(example: Path, run: Runner) -> None
         result = run(example, *command.split())
         assert result.exit_code == 0, result.err
         assert result.err + result.out == printed, command
+
+
+ROUTER = """        trafficRouter: gatewayAPI
+        gatewayAPI:
+          gateway:
+            name: inference-gateway
+            namespace: inference-gateway
+          domain: models.example.com
+"""
+
+
+def test_canary_traffic_through_a_router_is_exact(example: Path, run: Runner) -> None:
+    result = run(example, "explain", "llama3-8b-chat", "--env", "prod")
+    assert result.exit_code == 0, result.err
+    assert result.out.endswith("canary traffic: exact weights, set by the gatewayAPI traffic router\n")
+    # --field narrows the table to values: no traffic section then.
+    assert "canary traffic" not in run(example, "explain", "llama3-8b-chat", "--env", "prod", "--field", "scaling").out
+
+
+def test_canary_traffic_without_a_router_per_step_at_min_and_max_replicas(example: Path, run: Runner) -> None:
+    edit(example / "environments/prod.yaml", ROUTER, "        trafficRouter: none\n")
+    result = run(example, "explain", "llama3-8b-chat", "--env", "prod")
+    assert result.exit_code == 0, result.err
+    tail = result.out[result.out.index("canary traffic:") :]
+    assert tail == (
+        "canary traffic: no traffic router, split by pod count (at minReplicas 2 / maxReplicas 6):\n"
+        "  steps[0] setWeight  10:  33% (1 canary + 2 stable)  /  14% (1 canary + 6 stable)"
+        "  off by more than 10 points\n"
+        "  steps[2] setWeight  50:  50% (1 canary + 1 stable)  /  50% (3 canary + 3 stable)\n"
+    )
+    document = run(example, "explain", "llama3-8b-chat", "--env", "prod", "-o", "json").json()
+    assert document["canaryTraffic"] == {
+        "router": "none",
+        "exact": False,
+        "steps": [
+            {
+                "step": 0,
+                "setWeight": 10,
+                "at": [
+                    {"replicas": 2, "canaryPods": 1, "stablePods": 2, "percent": 33.3},
+                    {"replicas": 6, "canaryPods": 1, "stablePods": 6, "percent": 14.3},
+                ],
+            },
+            {
+                "step": 2,
+                "setWeight": 50,
+                "at": [
+                    {"replicas": 2, "canaryPods": 1, "stablePods": 1, "percent": 50.0},
+                    {"replicas": 6, "canaryPods": 3, "stablePods": 3, "percent": 50.0},
+                ],
+            },
+        ],
+    }
+    # validate says so too, as a warning on the step's line.
+    validated = run(example, "validate")
+    assert validated.exit_code == 0
+    assert (
+        "releases/llama3-8b-chat.yaml:63:15: spec.rollout.canary.steps[0].setWeight: setWeight 10 gives the canary "
+        "33% of the requests at 2 replicas (1 canary + 2 stable pods)"
+    ) in validated.out + validated.err
+    assert "[canary-split] (warning)" in validated.out + validated.err
+    assert run(example, "validate", "--strict").exit_code == 1
+
+
+def test_a_rolling_release_has_no_canary_traffic_section(example: Path, run: Runner) -> None:
+    result = run(example, "explain", "llama3-8b-chat", "--env", "dev")
+    assert result.exit_code == 0, result.err
+    assert "canary traffic" not in result.out
+    assert run(example, "explain", "llama3-8b-chat", "--env", "dev", "-o", "json").json()["canaryTraffic"] is None

@@ -15,7 +15,11 @@ def test_requirements_prints_a_table_per_environment(example: Path, run: Runner)
     assert lines[1].split() == ["component", "needed", "by", "declared", "install"]
     rollouts = next(line for line in lines if line.startswith("  Argo Rollouts "))
     assert "AnalysisTemplate x4, Rollout x5; 5 releases" in rollouts
-    assert "1.7 trafficRouter=none" in rollouts
+    assert "1.7 trafficRouter=gatewayAPI name=inference-gateway namespace=inference-gateway" in rollouts
+    plugin = next(line for line in lines if line.startswith("  Argo Rollouts Gateway API plugin "))
+    assert "Rollout (trafficRouting.plugins) x3; 3 releases" in plugin and "argo-rollouts-config" in plugin
+    gateway = next(line for line in lines if line.split()[:2] == ["Gateway", "inference-gateway"])
+    assert gateway.split()[:3] == ["Gateway", "inference-gateway", "inference-gateway"]
     assert rollouts.endswith("helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace")
     adapter = next(line for line in lines if line.startswith("  prometheus-adapter "))
     assert (
@@ -53,11 +57,9 @@ def test_requirements_json_has_stable_fields(example: Path, run: Runner) -> None
 
 
 def test_an_undeclared_capability_is_a_row_not_a_stop(example: Path, run: Runner) -> None:
-    edit(
-        example / "environments/prod.yaml",
-        '      argoRollouts:\n        version: "1.7"\n        trafficRouter: none\n',
-        "",
-    )
+    text = (example / "environments/prod.yaml").read_text()
+    start, end = text.index("      argoRollouts:\n"), text.index("      kserve:\n")
+    (example / "environments/prod.yaml").write_text(text[:start] + text[end:])
     result = run(example, "requirements", "--env", "prod", "-o", "json")
     assert result.exit_code == 0, result.err
     rollouts = next(c for c in result.json()["environments"][0]["components"] if c["component"] == "Argo Rollouts")

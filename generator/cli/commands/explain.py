@@ -8,6 +8,8 @@ from generator.errors import EXIT_OK, UsageError, format_path, printable
 from generator.inputs import origins, resolve, spec
 from generator.inputs.origins import Origin, Row
 from generator.inputs.sources import WorkTree
+from generator.render import traffic
+from generator.validate import canary_traffic
 
 # Longer values (image references, digests) overflow their column rather than widen every row.
 _MAX_VALUE_WIDTH = 40
@@ -73,6 +75,44 @@ def _print_text(console: Console, rows: list[Row]) -> None:
         console.emit("  ".join(cells))
 
 
+def _traffic_json(r: resolve.Resolved) -> dict[str, object] | None:
+    """How the canary's traffic is split: by the router (exact), or per step by pod count at min and max replicas."""
+    if r.get("rollout", "strategy") != "canary":
+        return None
+    router = traffic.routed(r)
+    if router is not None:
+        return {"router": router, "exact": True, "steps": []}
+    if not canary_traffic.applies(r):
+        return None
+    steps = [
+        {
+            "step": s.index,
+            "setWeight": s.weight,
+            "at": [
+                {"replicas": x.replicas, "canaryPods": x.canary, "stablePods": x.stable, "percent": round(x.actual, 1)}
+                for x in (s.low, s.high)
+            ],
+        }
+        for s in canary_traffic.steps(r)
+    ]
+    return {"router": traffic.NONE, "exact": False, "steps": steps}
+
+
+def _print_traffic(console: Console, r: resolve.Resolved) -> None:
+    found = _traffic_json(r)
+    if found is None:
+        return
+    if found["exact"]:
+        console.emit(f"canary traffic: exact weights, set by the {found['router']} traffic router")
+        return
+    low, high = r.get("scaling", "minReplicas"), r.get("scaling", "maxReplicas")
+    console.emit(f"canary traffic: no traffic router, split by pod count (at minReplicas {low} / maxReplicas {high}):")
+    for s in canary_traffic.steps(r):
+        cells = [f"{x.actual:.0f}% ({x.canary} canary + {x.stable} stable)" for x in (s.low, s.high)]
+        off = f"  off by more than {canary_traffic.TOLERANCE} points" if s.off_by > canary_traffic.TOLERANCE else ""
+        console.emit(f"  steps[{s.index}] setWeight {s.weight:>3}:  {cells[0]}  /  {cells[1]}{off}")
+
+
 def run(root: Path, console: Console, release: str, environment: str | None, output: str, field: str | None) -> int:
     """The effective values of RELEASE in ENVIRONMENT, each with the file and line that set it."""
     if output != "text":
@@ -81,11 +121,19 @@ def run(root: Path, console: Console, release: str, environment: str | None, out
     inputs = spec.load_inputs(source, [_release_file(source, release)])
     rel = next(iter(inputs.releases.values()))
     env = _environment(rel, inputs, environment)
-    rows = _select(origins.explain(resolve.resolve(rel, env)), field)
+    effective = resolve.resolve(rel, env)
+    rows = _select(origins.explain(effective), field)
     if output == "json":
-        document = {"release": rel.name, "environment": env.name, "values": [row.to_json() for row in rows]}
+        document = {
+            "release": rel.name,
+            "environment": env.name,
+            "values": [row.to_json() for row in rows],
+            "canaryTraffic": _traffic_json(effective),
+        }
         console.emit(json.dumps(document, indent=2, ensure_ascii=False))
         return EXIT_OK
     console.say(f"{rel.name} in {env.name}: effective values and where each was set")
     _print_text(console, rows)
+    if field is None:
+        _print_traffic(console, effective)
     return EXIT_OK

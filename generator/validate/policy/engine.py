@@ -13,6 +13,7 @@ from generator.errors import Diagnostic, Location, Path, Severity, format_path
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
 from generator.schemas import shipped
+from generator.validate import canary_traffic
 from generator.validate.policy import builtins
 from generator.validate.policy.coverage import Coverage
 from generator.validate.policy.model import MANIFEST, SPEC, Policies, Rule, Waiver
@@ -152,6 +153,9 @@ def evaluate_specs(
         for rule in policies.active(r.env, SPEC):
             for path, message in check_node(rule, r.spec, r.env.spec, coverage):
                 out.append(r.diagnostic(path, message, rule=rule.id, severity=rule.severity))
+        # The tool's own advice on a spec travels with the spec layer: every way of validating
+        # (whole tree, unit by unit, lint) reaches it here, and waivers apply to it alike.
+        out.extend(canary_traffic.findings(r))
     return out
 
 

@@ -42,7 +42,7 @@ def test_worked_example_llama3_8b_chat_in_prod() -> None:
 def test_positions_come_from_the_layer_that_set_the_value() -> None:
     r = effective(PROJECT, "llama3-8b-chat", "prod")
     assert r.locate(("scaling", "maxReplicas")) == Location("releases/llama3-8b-chat.yaml", 58, 9)
-    assert r.locate(("scheduling", "priorityClassName")) == Location("environments/prod.yaml", 73, 7)
+    assert r.locate(("scheduling", "priorityClassName")) == Location("environments/prod.yaml", 80, 7)
     # A template default points at the release's entry for the environment.
     assert r.locate(("monitoring", "interval")) == Location("releases/llama3-8b-chat.yaml", 49, 5)
 

@@ -236,8 +236,9 @@ def test_blue_green_rollout_with_active_and_preview_services() -> None:
 def test_canary_rollout_with_steps_services_and_analysis() -> None:
     rollout = obj(example(), "prod", "llama3-8b-chat", "Rollout")
     canary = rollout["spec"]["strategy"]["canary"]
-    # No traffic router: the release's Service must reach canary pods too, so Argo must not narrow it.
-    assert "stableService" not in canary and "canaryService" not in canary
+    # prod routes canaries through the Gateway API (tests/unit/render/test_traffic.py); the
+    # release's own Service still selects every pod, and Argo narrows only the stable/canary ones.
+    assert (canary["stableService"], canary["canaryService"]) == ("llama3-8b-chat-stable", "llama3-8b-chat-canary")
     service = obj(example(), "prod", "llama3-8b-chat", "Service")
     assert "rollouts-pod-template-hash" not in service["spec"]["selector"]
     assert service["spec"]["selector"].items() <= rollout["spec"]["template"]["metadata"]["labels"].items()

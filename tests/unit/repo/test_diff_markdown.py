@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from generator.repo import diff, diff_markdown
-from tests.unit.repo.test_diff_summary import ENVIRONMENTS, bump, find, tree, unit
+from tests.unit.repo.test_diff_summary import ENVIRONMENTS, bump, find, tree, unit, unrouted
 
 
 def renamed(objects: list[dict[str, Any]], old: str, new: str) -> list[dict[str, Any]]:
@@ -22,7 +22,7 @@ def fleet(count: int) -> diff.TreeDiff:
     base, head = {}, {}
     for i in range(count):
         name = f"llama-{i:03d}"
-        objects = renamed(unit("prod", "llama3-8b-chat"), "llama3-8b-chat", name)
+        objects = renamed(unrouted(unit("prod", "llama3-8b-chat")), "llama3-8b-chat", name)
         scaled = copy.deepcopy(objects)
         find(scaled, "HorizontalPodAutoscaler")["spec"]["maxReplicas"] = 7
         base["prod", name], head["prod", name] = objects, scaled

@@ -32,6 +32,15 @@ def tree(units: dict[tuple[str, str], list[dict[str, Any]]]) -> RenderedTree:
     return out
 
 
+def unrouted(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The objects as an environment without a traffic router renders them: the Rollout splits by pods."""
+    out = copy.deepcopy(objects)
+    for canary in [o["spec"]["strategy"].get("canary", {}) for o in out if o["kind"] == "Rollout"]:
+        for key in ("trafficRouting", "canaryService", "stableService"):
+            canary.pop(key, None)
+    return out
+
+
 def find(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return next(o for o in objects if o["kind"] == kind)
 
@@ -58,7 +67,7 @@ def bump(objects: list[dict[str, Any]], version: str) -> list[dict[str, Any]]:
 
 
 def test_facts_of_a_canary_without_a_router_give_the_split_the_pods_get() -> None:
-    facts = diff_summary.facts(unit("prod", "llama3-8b-chat"))
+    facts = diff_summary.facts(unrouted(unit("prod", "llama3-8b-chat")))
     assert facts == {
         "version": "3.1.0",
         "image": "registry.example.com/mirror/vllm/vllm-openai:v0.11.0"
@@ -99,8 +108,12 @@ def test_a_kserve_canary_in_progress_gets_its_declared_percent() -> None:
     ],
 )
 def test_strategies(env: str, release: str, strategy: str, canary: str | None, replicas: str) -> None:
-    facts = diff_summary.facts(unit(env, release)) or {}
+    facts = diff_summary.facts(unrouted(unit(env, release))) or {}
     assert (facts["strategy"], facts["canary"], facts["replicas"]) == (strategy, canary, replicas)
+
+
+def test_prods_gateway_api_canary_gets_its_declared_weights() -> None:
+    assert (diff_summary.facts(unit("prod", "toxicity-classifier")) or {})["canary"] == "20%, 60%"
 
 
 def test_no_objects_no_facts() -> None:

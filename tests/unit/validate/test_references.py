@@ -27,12 +27,17 @@ def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_
         ("PriorityClass", "model-serving-critical"),
         ("ClusterSecretStore", "vault-backend"),
         ("Secret", "model-store-readonly"),
+        ("Gateway", "inference-gateway"),
         ("Namespace", "argocd"),
         ("Namespace", "inference-gateway"),
         ("Namespace", "knative-serving"),
         ("Namespace", "models-prod"),
         ("Namespace", "monitoring"),
     ]
+    gateway = prod[("Gateway", "inference-gateway")]
+    assert (gateway.namespace, gateway.fields) == ("inference-gateway", ("HTTPRoute spec.parentRefs",))
+    assert gateway.releases == ("bge-embeddings", "llama3-8b-chat", "toxicity-classifier")
+    assert "allowedRoutes.namespaces admits models-prod" in gateway.create
     priority = prod[("PriorityClass", "model-serving-critical")]
     assert priority.namespace is None and len(priority.releases) == 6
     assert priority.fields == (

@@ -33,6 +33,8 @@ def test_prod_needs_what_its_rendered_objects_use_in_a_fixed_order() -> None:
     assert list(rows("prod")) == [
         "Argo CD",
         "Argo Rollouts",
+        "Argo Rollouts Gateway API plugin",
+        "Gateway API",
         "KServe",
         "Knative Serving",
         "Knative Serving HPA autoscaler",  # distilbert-sentiment scales on cpu
@@ -54,10 +56,24 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
     prod = rows("prod")
     rollouts = prod["Argo Rollouts"]
     assert (rollouts.capability, rollouts.declared, rollouts.version) == ("argoRollouts", True, "1.7")
-    assert rollouts.settings == {"trafficRouter": "none"}
+    assert rollouts.settings == {
+        "trafficRouter": "gatewayAPI",
+        "gatewayAPI": {
+            "gateway": {"name": "inference-gateway", "namespace": "inference-gateway"},
+            "domain": "models.example.com",
+        },
+    }
     assert rollouts.needed_by == {(ROLLOUTS, "AnalysisTemplate", None): 4, (ROLLOUTS, "Rollout", None): 5}
     assert "distilbert-sentiment" not in rollouts.releases and len(rollouts.releases) == 5  # an InferenceService
     assert rollouts.install == "helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace"
+
+    # The router the canaries' trafficRouting names, and the API of the routes it edits.
+    plugin = prod["Argo Rollouts Gateway API plugin"]
+    assert plugin.needed_by == {(ROLLOUTS, "Rollout", "trafficRouting.plugins"): 3}
+    assert "argo-rollouts-config" in plugin.install and '"argoproj-labs/gatewayAPI"' in plugin.install
+    routes = prod["Gateway API"]
+    assert routes.needed_by == {("gateway.networking.k8s.io/v1", "HTTPRoute", None): 3}
+    assert routes.releases == ("bge-embeddings", "llama3-8b-chat", "toxicity-classifier")
 
     kserve = prod["KServe"]
     assert (kserve.version, kserve.settings) == ("0.13", {"deploymentMode": "Serverless"})
