@@ -117,7 +117,23 @@ def test_application_set_instead_of_applications(example: Path) -> None:
     assert template["spec"]["source"]["path"] == "{{.path.path}}"
     assert template["spec"]["project"] == "modelops-staging"
     assert appset["spec"]["goTemplateOptions"] == ["missingkey=error"]
+    # No finalizer in the template and preserveResourcesOnDeletion: the controller then adds none, so
+    # deleting the ApplicationSet or one of its Applications leaves the workloads running.
+    assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+    assert "finalizers" not in template["metadata"]
     assert "rendered/dev/_argocd/application-llama3-8b-chat-dev" in objects  # other environments unchanged
+
+
+def test_applications_without_the_resources_finalizer_when_asked(example: Path) -> None:
+    edit(
+        example / "environments/staging.yaml",
+        "    targetRevision: main\n",
+        "    targetRevision: main\n    preserveResourcesOnDeletion: true\n",
+    )
+    objects = render(example)
+    assert "finalizers" not in argocd(objects, "staging", "Application", "llama3-8b-chat-staging")["metadata"]
+    prod = argocd(objects, "prod", "Application", "llama3-8b-chat-prod")["metadata"]
+    assert prod["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
 
 
 def test_labels_follow_the_recommended_conventions() -> None:
