@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.conftest import Runner, edit, git
@@ -13,14 +12,6 @@ RULE = "MO-ENV-004"
 STAGING = "environments/staging.yaml"
 SWITCH = "    targetRevision: main\n    applicationSet: true\n"
 PRESERVE = "    preserveResourcesOnDeletion: true\n"
-
-
-@pytest.fixture
-def base(example_repo: Path, run: Runner) -> str:
-    """The example rendered and committed on main (Applications with the finalizer), then a branch."""
-    assert run(example_repo, "commit", "-q").exit_code == 0
-    git(example_repo, "checkout", "-q", "-b", "change")
-    return git(example_repo, "rev-parse", "HEAD")
 
 
 def _switch(repo: Path, run: Runner, to: str) -> None:
