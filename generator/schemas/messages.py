@@ -134,8 +134,12 @@ def _one_of_fields(options: Any) -> list[str] | None:
     """The fields of an anyOf whose every option only requires one field (a waiver's release or environment)."""
     if not isinstance(options, list) or not options:
         return None
-    fields = [o.get("required") for o in options if isinstance(o, dict) and set(o) == {"required"}]
-    if len(fields) != len(options) or not all(isinstance(f, list) and len(f) == 1 for f in fields):
+    fields: list[list[Any]] = [
+        o["required"]
+        for o in options
+        if isinstance(o, dict) and set(o) == {"required"} and isinstance(o["required"], list)
+    ]
+    if len(fields) != len(options) or not all(len(f) == 1 for f in fields):
         return None
     return [str(f[0]) for f in fields]
 
