@@ -28,6 +28,7 @@ NO_PLAINTEXT_SECRETS = "no-plaintext-secrets"
 KUBERNETES_SCHEMA = "kubernetes-schema"
 GPU_CAPACITY = "gpu-capacity"
 SHARED_OBJECT = "shared-object"
+HUB_TOKEN_OFFLINE = "hub-token-offline"
 POLICY_FILE = "policy-file"
 POLICY_WAIVER = "policy-waiver"
 POLICY_NONE = "policy-none"
@@ -101,6 +102,14 @@ TOOL_RULES = {
             "No two releases of an environment render the same kind and name in one namespace: Argo CD would "
             "report a shared resource, the Applications would overwrite each other, and deleting one release "
             "would delete the object for the others.",
+        ),
+        RuleInfo(
+            HUB_TOKEN_OFFLINE,
+            "No Hub token reaches a server that runs offline",
+            "A server with HF_HUB_OFFLINE=1 never contacts the Hugging Face Hub, so an HF_TOKEN in runtime.env "
+            "would only expose the token to it: it is left out of the server's env, and given to the artifact "
+            "fetcher instead when the artifact is an hf:// URI.",
+            Severity.WARNING,
         ),
         RuleInfo(
             POLICY_FILE,

@@ -175,6 +175,15 @@ def add_fleet(repo: Path, count: int, prefix: str = "fleet") -> list[str]:
     return names
 
 
+def committed_fleet(repo: Path, run: Runner, count: int) -> list[str]:
+    """add_fleet, the specs committed, then rendered and committed by `modelops commit`."""
+    names = add_fleet(repo, count)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "fleet")
+    assert run(repo, "commit", "-m", "first render").exit_code == 0
+    return names
+
+
 def manifest_objects(text: str) -> dict[str, dict[str, Any]]:
     """The objects of one manifest.yaml, by `Kind/name`."""
     return {f"{d['kind']}/{d['metadata']['name']}": d for d in yaml.safe_load_all(text) if d}

@@ -18,6 +18,8 @@ from generator.cli.options import (
     Settings,
     allow_dirty_option,
     allow_empty_option,
+    commit_msg_option,
+    commits_option,
     env_option,
     output_option,
     pass_settings,
@@ -187,12 +189,18 @@ def lint(settings: Settings, files: tuple[Path, ...], output: str, strict: bool)
 
 @cli.command()
 @output_option("text", "json")
+@commits_option
+@commit_msg_option
 @pass_settings
-def check(settings: Settings, output: str) -> int:
-    """Fail when rendered/ is not exactly what the specs render to today."""
+def check(settings: Settings, output: str, revisions: str | None, message_file: Path | None) -> int:
+    """Fail when rendered/ is not exactly what the specs render to today.
+
+    With --commits: fail when a commit of the range changes rendered/ without the modelops trailers.
+    With --commit-msg (the commit-msg hook): add them to the message of a hand commit of rendered/.
+    """
     from generator.cli.commands import check as command
 
-    return command.run(settings.root, settings.console, output)
+    return command.dispatch(settings.root, settings.console, output, revisions, message_file)
 
 
 @cli.command()
@@ -200,47 +208,24 @@ def check(settings: Settings, output: str) -> int:
 @env_option
 @output_option("text", "markdown", "json")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=0),
+    default=60_000,
+    show_default=True,
+    metavar="N",
+    help="Keep the Markdown under N characters (a GitHub comment holds 65,536): the summary first, "
+    "then the object diffs that fit, and a line saying what was cut. 0: no limit. "
+    "-o json says whether the Markdown would be cut (`truncated`).",
+)
 @pass_settings
-def diff(settings: Settings, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
-    """Per-environment differences between the manifests of REF and of the working tree."""
+def diff(
+    settings: Settings, base: str, environments: tuple[str, ...], output: str, exit_code: bool, max_chars: int
+) -> int:
+    """Per-environment differences between the manifests of REF and of the working tree, summary first."""
     from generator.cli.commands import diff as command
 
-    return command.run(settings.root, settings.console, base, environments, output, exit_code)
-
-
-@cli.group()
-def policy() -> None:
-    """Inspect the policy rules in policies/."""
-
-
-@policy.command("list")
-@env_option
-@output_option("text", "json")
-@pass_settings
-def policy_list(settings: Settings, environments: tuple[str, ...], output: str) -> int:
-    """The active rules of each environment."""
-    from generator.cli.commands import policy as command
-
-    return command.run_list(settings.root, settings.console, environments, output)
-
-
-@policy.command("explain")
-@click.argument("rule")
-@pass_settings
-def policy_explain(settings: Settings, rule: str) -> int:
-    """A rule, its rationale, and a passing and a failing example."""
-    from generator.cli.commands import policy as command
-
-    return command.run_explain(settings.root, settings.console, rule)
-
-
-@policy.command("test")
-@pass_settings
-def policy_test(settings: Settings) -> int:
-    """Check every rule against its own examples: the passing one must pass, the failing one must fail."""
-    from generator.cli.commands import policy as command
-
-    return command.run_test(settings.root, settings.console)
+    return command.run(settings.root, settings.console, base, environments, output, exit_code, max_chars)
 
 
 @cli.command()
@@ -371,10 +356,11 @@ def _run(argv: list[str] | None) -> int:
 # Commands kept in their own modules (this one stays under 400 lines).
 from generator.cli.auditing import history  # noqa: E402
 from generator.cli.fetching import digest, fetch  # noqa: E402
+from generator.cli.policies import policy  # noqa: E402
 from generator.cli.prerequisites import requirements  # noqa: E402
 from generator.cli.versioning import promote, rollback, set_version  # noqa: E402
 
-for _command in (fetch, digest, promote, rollback, set_version, requirements, history):
+for _command in (policy, fetch, digest, promote, rollback, set_version, requirements, history):
     cli.add_command(_command)
 
 

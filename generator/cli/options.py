@@ -71,6 +71,20 @@ allow_dirty_option = click.option(
     "(Source-Commit then ends in -dirty).",
 )
 
+commits_option = click.option(
+    "--commits",
+    "revisions",
+    metavar="REV..HEAD",
+    help="Check the commits of this range instead: each that changes rendered/ must carry the modelops trailers.",
+)
+commit_msg_option = click.option(
+    "--commit-msg",
+    "message_file",
+    metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The commit-msg hook: add the trailers to FILE when the staged changes touch rendered/.",
+)
+
 
 def output_option(*choices: str) -> Callable[[FC], FC]:
     return click.option(

@@ -62,26 +62,47 @@ def set_version(
 
 @click.command()
 @click.argument("release")
-@click.option("--from", "source_env", required=True, metavar="ENV", help="Environment to copy the pins from.")
-@click.option("--to", "target_env", required=True, metavar="ENV", help="Environment to promote into.")
+@click.option("--from", "source_env", default=None, metavar="ENV", help="Environment to copy the pins from.")
+@click.option("--to", "target_env", default=None, metavar="ENV", help="Environment to promote into.")
 @click.option("--force", is_flag=True, help="Allow skipping a stage of the promotion order.")
+@click.option(
+    "--finish", is_flag=True, help="End the KServe canary in --env: its latest revision takes all the traffic."
+)
+@click.option("--env", "environment", default=None, metavar="ENV", help="With --finish: the environment.")
 @_publish_options
 @wait_option
 @pass_settings
 def promote(
     settings: Settings,
     release: str,
-    source_env: str,
-    target_env: str,
+    source_env: str | None,
+    target_env: str | None,
     force: bool,
+    finish: bool,
+    environment: str | None,
     commit: bool,
     push: bool,
     wait: float,
 ) -> int:
-    """Copy version, artifact and image pins from one environment to the next, then render."""
+    """Copy version, artifact and image pins from one environment to the next, then render.
+
+    Into an environment where the release is a KServe canary (Serverless), the new revision
+    starts at rollout.canary.trafficPercent of the traffic; `--finish --env ENV` gives it all.
+    """
     from generator.cli.commands import promote as command
+    from generator.errors import UsageError
 
     publish = _publish(commit, push)
+    if finish:
+        if source_env is not None or target_env is not None or force:
+            raise UsageError("--finish ends the canary running in --env: it takes no --from, --to or --force")
+        if environment is None:
+            raise UsageError("--finish needs --env ENV, the environment whose canary ends")
+        return command.run_promote(settings.root, settings.console, release, None, environment, False, wait, publish)
+    if environment is not None:
+        raise UsageError("--env goes with --finish; a promotion names --from and --to")
+    if source_env is None or target_env is None:
+        raise UsageError("promote needs --from ENV and --to ENV (or --finish --env ENV)")
     return command.run_promote(settings.root, settings.console, release, source_env, target_env, force, wait, publish)
 
 

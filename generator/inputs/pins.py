@@ -75,6 +75,14 @@ def dig(node: Any, path: tuple[str, ...]) -> Any:
     return node
 
 
+# Below spec.environments.<env>: a KServe canary runs there (see generator.render.kserve_cluster.canary_percent).
+CANARY_FLAG: tuple[str, ...] = ("rollout", "canary", "inProgress")
+
+
+def canary_running(spec: dict[str, Any], env: str) -> bool:
+    return dig((spec.get("environments") or {}).get(env) or {}, CANARY_FLAG) is True
+
+
 # (mapping, sequence, dash offset): `key:\n  - item` (the examples' style), `key:\n- item`, wider styles.
 _STYLES = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 0), (4, 4, 2))
 
@@ -107,8 +115,9 @@ def _child(node: CommentedMap, key: str) -> CommentedMap:
     return value
 
 
-def set_pins(text: str, env: str, pins: Pins) -> str:
-    """`text` of a release spec with `pins` written into spec.environments.<env>.
+def set_pins(text: str, env: str, pins: Pins | None, canary: bool | None = None) -> str:
+    """`text` of a release spec with `pins` (None: unchanged) written into spec.environments.<env>,
+    and the canary flag set (True), removed (False) or left as it is (None).
 
     ruamel.yaml writes LF; a file whose every line ends in CRLF gets CRLF back, so that a promotion
     changes only the pinned lines (a file with mixed endings comes back with LF).
@@ -116,14 +125,30 @@ def set_pins(text: str, env: str, pins: Pins) -> str:
     crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")
     y, data = _yaml_for(text.replace("\r\n", "\n") if crlf else text)
     block = _child(_child(_child(data, "spec"), "environments"), env)
-    for path, value in zip(PIN_FIELDS, pins.values(), strict=True):
+    for path, value in zip(PIN_FIELDS, pins.values() if pins else (), strict=False):
         node = block
         for part in path[:-1]:
             node = _child(node, part)
         node[path[-1]] = value
+    if canary:
+        _child(_child(block, CANARY_FLAG[0]), CANARY_FLAG[1])[CANARY_FLAG[2]] = True
+    elif canary is False:
+        _remove(block, CANARY_FLAG)
     out = io.StringIO()
     y.dump(data, out)
     return out.getvalue().replace("\n", "\r\n") if crlf else out.getvalue()
+
+
+def _remove(node: CommentedMap, path: tuple[str, ...]) -> None:
+    """Delete node[path...]; a mapping the deletion leaves empty goes too, as if it had never been written."""
+    child = node.get(path[0])
+    if len(path) > 1:
+        if isinstance(child, CommentedMap):
+            _remove(child, path[1:])
+            if not child:
+                del node[path[0]]
+    elif path[0] in node:
+        del node[path[0]]
 
 
 def plan_promotion(

@@ -19,7 +19,7 @@ from generator.inputs.yamlio import Document
 from generator.schemas import shipped
 
 # A metric is either a utilization target or a custom metric: a higher layer replaces it whole.
-ATOMIC: frozenset[Path] = frozenset({("scaling", "metric")})
+ATOMIC: frozenset[Path] = frozenset({("scaling", "metric"), ("rollout", "blueGreen", "smokeTest", "body")})
 
 
 DEFAULTS_FILE = "generator/defaults.yaml"

@@ -14,6 +14,7 @@ from generator import layout
 from generator.errors import Diagnostic
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
+from generator.schemas import kubernetes
 
 # The label value every rendered object carries: what the schema lookup trusts (generator.schemas.lookup).
 MANAGED_BY = "modelops"
@@ -23,6 +24,7 @@ MANAGED_BY = "modelops"
 # ServiceMonitor in a later wave would wait for the whole rollout (and a paused prod rollout
 # would leave its autoscaler unapplied).
 WAVES = {"config": "-1", "workload": "0"}
+CREATE_NAMESPACE = "CreateNamespace=true"
 
 
 def application_name(release: str, env: str) -> str:
@@ -53,11 +55,39 @@ def sync_policy(env: Environment) -> dict[str, Any]:
     policy: dict[str, Any] = {}
     if sync.get("automated", False):
         policy["automated"] = {"prune": sync.get("prune", True), "selfHeal": sync.get("selfHeal", True)}
-    policy["syncOptions"] = ["CreateNamespace=true", "PruneLast=true"]
+    policy["syncOptions"] = [CREATE_NAMESPACE, "PruneLast=true"]
     policy["retry"] = {
         "limit": sync.get("retryLimit", 5),
         "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
     }
+    return policy
+
+
+def pod_security_level(env: Environment) -> str:
+    """spec.policy.podSecurity, else baseline for a relaxed environment and restricted for the others."""
+    default = "baseline" if env.get("policy", "level") == "relaxed" else "restricted"
+    return str(env.get("policy", "podSecurity", default=default))
+
+
+def pod_security_labels(env: Environment) -> dict[str, str]:
+    """The namespace's Pod Security admission labels, each mode pinned to the cluster's minor version
+    so that a cluster upgrade does not tighten the rules under running releases.  audit and warn
+    stay at restricted whatever is enforced: they show what enforcing restricted would reject."""
+    version = "v" + kubernetes.minor(env.kubernetes_version)
+    labels: dict[str, str] = {}
+    for mode, level in (("audit", "restricted"), ("enforce", pod_security_level(env)), ("warn", "restricted")):
+        labels[f"pod-security.kubernetes.io/{mode}"] = level
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
+    return labels
+
+
+def release_sync_policy(env: Environment) -> dict[str, Any]:
+    """A release Application's sync policy: Argo CD creates the namespace (CreateNamespace=true), and
+    managedNamespaceMetadata labels it as it does.  Every Application of the environment sets the
+    same labels on the one namespace, so they never disagree."""
+    policy = sync_policy(env)
+    if CREATE_NAMESPACE in policy["syncOptions"]:  # Argo CD applies the metadata only with it
+        policy["managedNamespaceMetadata"] = {"labels": pod_security_labels(env)}
     return policy
 
 
@@ -90,7 +120,9 @@ def context(env: Environment, releases: list[Resolved], kinds: set[tuple[str, st
         "env": environment(env),
         "gitops": gitops(env),
         "destination": destination(env),
+        # The root Application's (its namespace is Argo CD's own: no Pod Security labels there).
         "sync_policy": sync_policy(env),
+        "release_sync_policy": release_sync_policy(env),
         "waves": WAVES,
         "argocd_path": repository_path(env) + layout.argocd_path(env.name),
         "rendered_dir": repository_path(env) + layout.RENDERED_DIR,

@@ -71,7 +71,9 @@ def fetcher_image(r: Resolved) -> str:
     return str(artifacts.get("fetcherImage") or distribution.fetcher_image())
 
 
-def init_container(r: Resolved, security: dict[str, Any], tmp_volume: str) -> dict[str, Any]:
+def init_container(
+    r: Resolved, security: dict[str, Any], tmp_volume: str, env: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The init container: `modelops fetch` (the ENTRYPOINT of the image Dockerfile builds, named here too
     so that a mirror of the image with another entrypoint runs the same command)."""
     artifacts = r.env.spec.get("artifacts") or {}
@@ -90,6 +92,8 @@ def init_container(r: Resolved, security: dict[str, Any], tmp_volume: str) -> di
     }
     if "credentialsSecret" in artifacts and not _claim_of(r):
         container["envFrom"] = [{"secretRef": {"name": artifacts["credentialsSecret"]}}]
+    if env:
+        container["env"] = env
     container["resources"] = {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
     # The image writes nothing but DEST and TMPDIR=HOME=/tmp (an emptyDir), so its root can stay read-only.
     container["securityContext"] = {**security, "readOnlyRootFilesystem": True}

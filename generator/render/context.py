@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, argocd, artifact
+from generator.render import alerts, analysis, argocd, artifact, autoscaling, kserve_cluster, pod, smoketest
 from generator.render.argocd import MANAGED_BY, WAVES, application_name
 from generator.render.runtimes import registry
 from generator.render.runtimes.base import CONFIG_DIR, Port, Server
@@ -46,6 +46,7 @@ def names(r: Resolved) -> dict[str, str]:
         "configMap": f"{n}-runtime",
         "metricsService": f"{n}-metrics",
         "analysisTemplate": f"{n}-analysis",
+        "smokeTest": f"{n}-smoke-test",
         "application": application_name(n, r.env.name),
     }
 
@@ -90,14 +91,18 @@ def pod_annotations(r: Resolved, server: Server) -> dict[str, str]:
     return _sorted({**annotation_map(r), **extra})
 
 
-def resources(r: Resolved) -> dict[str, dict[str, Any]]:
+def resources(r: Resolved, server: Server, workload: str) -> dict[str, dict[str, Any]]:
     spec = r.spec["resources"]
     requests: dict[str, Any] = {"cpu": spec["cpu"], "memory": spec["memory"]}
     limits: dict[str, Any] = {
         "cpu": spec.get("cpuLimit", spec["cpu"]),
         "memory": spec.get("memoryLimit", spec["memory"]),
     }
-    if "ephemeralStorage" in spec:
+    if workload == "pods":
+        # The kubelet evicts a pod whose emptyDirs and logs outgrow its containers' limits, and the
+        # scheduler places it only on a node with the requested disk free: both cover the model.
+        requests["ephemeral-storage"] = limits["ephemeral-storage"] = pod.ephemeral_storage(r, server)
+    elif "ephemeralStorage" in spec:
         requests["ephemeral-storage"] = limits["ephemeral-storage"] = spec["ephemeralStorage"]
     gpus = spec["gpu"]["count"]
     if gpus:
@@ -138,9 +143,9 @@ def volumes(r: Resolved, server: Server) -> tuple[list[dict[str, Any]], list[dic
         vols.append({"name": "config", "configMap": {"name": names(r)["configMap"]}})
         server_mounts.append({"name": "config", "mountPath": CONFIG_DIR, "readOnly": True})
     fetch_tmp = None
-    for path in server.writable_paths:
+    for path, size in pod.scratch(server).items():
         name = _volume_name(path)
-        vols.append({"name": name, "emptyDir": {}})
+        vols.append({"name": name, "emptyDir": {"sizeLimit": size}})
         server_mounts.append({"name": name, "mountPath": path})
         if path == "/tmp":
             fetch_tmp = name
@@ -154,15 +159,32 @@ def volumes(r: Resolved, server: Server) -> tuple[list[dict[str, Any]], list[dic
     return vols, server_mounts, fetch_tmp
 
 
-def env_vars(r: Resolved, server: Server) -> list[dict[str, Any]]:
-    out = list(server.env)
-    for var in r.get("runtime", "env"):
-        if "value" in var:
-            out.append({"name": var["name"], "value": var["value"]})
-        else:
-            source = "secretKeyRef" if "secretKeyRef" in var else "configMapKeyRef"
-            out.append({"name": var["name"], "valueFrom": {source: dict(var[source])}})
-    return out
+def server_env(server: Server, workload: str) -> list[dict[str, Any]]:
+    """The variables modelops sets on the server: the pod's identity (where modelops builds the pod,
+    HOME on its emptyDir), then the runtime's own."""
+    return [*(pod.identity_env() if workload == "pods" else []), *server.env]
+
+
+def _env_var(var: dict[str, Any]) -> dict[str, Any]:
+    if "value" in var:
+        return {"name": var["name"], "value": var["value"]}
+    source = "secretKeyRef" if "secretKeyRef" in var else "configMapKeyRef"
+    return {"name": var["name"], "valueFrom": {source: dict(var[source])}}
+
+
+def env_vars(r: Resolved, server: Server, workload: str) -> list[dict[str, Any]]:
+    """The server's env; a Hub token it would get while offline is left out (validate reports it)."""
+    dropped = set(pod.hub_tokens(r, server))
+    declared = [var for i, var in enumerate(r.get("runtime", "env")) if i not in dropped]
+    return [*server_env(server, workload), *(_env_var(var) for var in declared)]
+
+
+def fetcher_env(r: Resolved, server: Server) -> list[dict[str, Any]]:
+    """A Hub token declared for an offline server goes to the fetcher, the one that reads the Hub."""
+    if not pod.fetches_from_hub(r):
+        return []
+    declared = r.get("runtime", "env")
+    return [_env_var(declared[i]) for i in pod.hub_tokens(r, server)]
 
 
 def scheduling(r: Resolved, selector: dict[str, str]) -> dict[str, Any]:
@@ -232,29 +254,6 @@ def ingress_rules(r: Resolved, server: Server) -> list[dict[str, Any]]:
     return rules
 
 
-def hpa_metrics(r: Resolved) -> list[dict[str, Any]]:
-    metric = r.get("scaling", "metric")
-    if metric["type"] == "pods":
-        return [
-            {
-                "type": "Pods",
-                "pods": {
-                    "metric": {"name": metric["name"]},
-                    "target": {"type": "AverageValue", "averageValue": metric["averageValue"]},
-                },
-            }
-        ]
-    return [
-        {
-            "type": "Resource",
-            "resource": {
-                "name": metric["type"],
-                "target": {"type": "Utilization", "averageUtilization": metric["target"]},
-            },
-        }
-    ]
-
-
 def service_port(p: Port) -> dict[str, Any]:
     return {
         "name": p.name,
@@ -280,10 +279,13 @@ def release_context(r: Resolved) -> dict[str, Any]:
     if runtime.workload == "kserve":
         selector = {"serving.kserve.io/inferenceservice": r.name}
     vols, server_mounts, fetch_tmp = volumes(r, server)
-    fetcher = artifact.init_container(r, security(server)["container"], fetch_tmp)
+    fetcher = artifact.init_container(r, security(server)["container"], fetch_tmp, fetcher_env(r, server))
     strategy = r.get("rollout", "strategy")
     service_ports = [p for p in server.ports if p.serve]
     metrics_port = next((p for p in server.ports if server.metrics and p.name == server.metrics[0]), None)
+    kserve = kserve_cluster.context(r) if runtime.workload == "kserve" else None
+    gate = analysis.context(r, names(r)["analysisTemplate"])
+    smoke = smoketest.context(r, names(r), server.ports)
     return {
         "release": {"name": r.name, "file": r.release.file, **r.release.metadata},
         "env": argocd.environment(r.env),
@@ -300,18 +302,29 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "service_ports": [service_port(p) for p in service_ports],
         # The metrics Service exposes the metrics port only: it exists for Prometheus.
         "metrics_service_ports": [service_port(metrics_port)] if metrics_port else [],
-        "ingress_rules": ingress_rules(r, server),
+        "ingress_rules": kserve_cluster.ingress_rules(r)
+        if kserve
+        else ingress_rules(r, server) + smoketest.ingress(smoke),
         "metrics_port": metrics_port.name if metrics_port else None,
-        "env_vars": env_vars(r, server),
-        "resources": resources(r),
+        "env_vars": env_vars(r, server, runtime.workload),
+        "resources": resources(r, server, runtime.workload),
+        "lifecycle": {"preStop": pod.pre_stop(r, server)},
+        "termination_grace_seconds": pod.termination_grace_seconds(r, server),
+        "k8s": pod.features(r.env),
         "security": security(server),
         "volumes": vols,
         "server_mounts": server_mounts,
         "init_containers": [] if runtime.workload == "kserve" else [fetcher],
         "scheduling": scheduling(r, selector),
-        "scaling": {**r.spec["scaling"], "metrics": hpa_metrics(r)},
+        "scaling": {**r.spec["scaling"], "metrics": autoscaling.hpa_metrics(r)},
+        "autoscaler": autoscaling.kind(r),
+        "scale_target": autoscaling.scale_target(r, names(r)["workload"]),
+        "keda": autoscaling.keda(r, names(r)["metricsService"]),
         "rollout": {**r.spec["rollout"], "steps": canary_steps(r)},
-        "analysis": analysis.context(r, names(r)["analysisTemplate"]),
+        "analysis": gate,
+        "smoke_test": smoke,
+        "pre_promotion": smoketest.pre_promotion(gate, smoke),
+        "alerts": alerts.context(r, names(r)),
         "strategy": strategy,
         "monitoring": r.spec["monitoring"],
         "secrets": r.spec["secrets"],
@@ -319,4 +332,5 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "gitops": argocd.gitops(r.env),
         "network": r.env.spec.get("network", {}),
         "env_monitoring": r.env.spec.get("monitoring", {}),
+        "kserve": kserve,
     }

@@ -6,8 +6,8 @@ import difflib
 from dataclasses import dataclass, field
 
 from generator.render.objects import RenderedObject, RenderedTree
-
-MAX_DIFF_LINES = 300  # per object in Markdown; PR comments are limited to 65536 characters
+from generator.repo import diff_summary
+from generator.repo.diff_summary import Row
 
 
 @dataclass
@@ -18,6 +18,21 @@ class ObjectChange:
     name: str
     release: str | None
     diff: str = ""
+    version_only: bool = False  # differs only in the labels and annotations that carry the version
+
+    @property
+    def resource(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def unit(self) -> str:
+        """The release, or the directory of an environment's own unit (_argocd)."""
+        return self.release or self.path.rsplit("/", 2)[-2]
+
+    def lines(self) -> tuple[int, int]:
+        """(lines added, lines removed) by the diff."""
+        body = self.diff.splitlines()[2:]  # after the ---/+++ header
+        return sum(1 for line in body if line.startswith("+")), sum(1 for line in body if line.startswith("-"))
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -27,15 +42,31 @@ class ObjectChange:
             "name": self.name,
             "release": self.release,
         }
+        if self.status == "changed":
+            added, removed = self.lines()
+            out.update(versionOnly=self.version_only, added=added, removed=removed)
         if self.diff:
             out["diff"] = self.diff
         return out
 
 
 @dataclass
+class Cut:
+    """What a size limit left out of the Markdown."""
+
+    rows: int = 0
+    objects: int = 0
+    environments: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.objects)
+
+
+@dataclass
 class TreeDiff:
     base: str
     environments: dict[str, list[ObjectChange]] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)  # one per release x environment that changes
 
     @property
     def empty(self) -> bool:
@@ -76,7 +107,11 @@ def compare(
             lines = difflib.unified_diff(
                 old.text.splitlines(keepends=True), new.text.splitlines(keepends=True), f"a/{label}", f"b/{label}"
             )
-            bucket.append(_change("changed", new, "".join(lines)))
+            change = _change("changed", new, "".join(lines))
+            change.version_only = diff_summary.version_only(old.obj, new.obj)
+            bucket.append(change)
+    units = {(env, c.release): None for env, changes in result.environments.items() for c in changes if c.release}
+    result.rows = diff_summary.rows(base, head, list(units))  # environments in order, releases by name
     return result
 
 
@@ -84,6 +119,12 @@ def to_text(diff: TreeDiff) -> str:
     if diff.empty:
         return f"no differences from {diff.base}\n"
     out = []
+    for row in diff.rows:
+        fields = row.changed if row.status == "changed" else []  # an added release changes every field
+        moved = [f"{f} {row.before.get(f) or '-'} → {row.after.get(f) or '-'}" for f in fields]
+        out.append(f"{row.release} in {row.environment}: {row.status}" + (f": {', '.join(moved)}" if moved else ""))
+    if out:
+        out.append("")
     marks = {"added": "+", "changed": "~", "removed": "-"}
     for env, changes in diff.environments.items():
         if not changes:
@@ -95,58 +136,33 @@ def to_text(diff: TreeDiff) -> str:
     return "\n".join(out) + "\n" + ("\n" + "".join(details) if details else "")
 
 
-def _fence(text: str) -> str:
-    lines = text.splitlines()
-    if len(lines) > MAX_DIFF_LINES:
-        lines = [*lines[:MAX_DIFF_LINES], f"... {len(lines) - MAX_DIFF_LINES} more lines"]
-    body = "\n".join(lines).replace("```", "` ` `")
-    return f"```diff\n{body}\n```"
+def collapsed(changes: list[ObjectChange]) -> dict[str, list[ObjectChange]]:
+    """The objects that differ only in version labels, by unit."""
+    out: dict[str, list[ObjectChange]] = {}
+    for change in changes:
+        if change.version_only:
+            out.setdefault(change.unit, []).append(change)
+    return out
 
 
-def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|")
-
-
-def to_markdown(diff: TreeDiff) -> str:
-    out = [f"### modelops: manifests compared with `{diff.base}`", ""]
-    if diff.empty:
-        out.append("No manifest changes.")
-        return "\n".join(out) + "\n"
-    for env, changes in diff.environments.items():
-        if not changes:
-            continue
-        counts = diff.counts(env)
-        out += [
-            f"#### {env}: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed",
-            "",
-            "| change | release | object | file |",
-            "| --- | --- | --- | --- |",
-        ]
-        out += [
-            f"| {c.status} | {_cell(c.release) or '-'} | `{c.kind}/{c.name}` | `{_cell(c.path)}` |" for c in changes
-        ]
-        out.append("")
-        for change in changes:
-            if change.diff:
-                out += [
-                    "<details>",
-                    f"<summary>{change.kind}/{change.name} ({env})</summary>",
-                    "",
-                    _fence(change.diff),
-                    "",
-                    "</details>",
-                    "",
-                ]
-    return "\n".join(out) + "\n"
-
-
-def to_json(diff: TreeDiff) -> dict[str, object]:
+def to_json(diff: TreeDiff, cut: Cut | None = None, max_chars: int = 0) -> dict[str, object]:
+    """`cut`: what the Markdown at `max_chars` leaves out (this report always holds everything)."""
     return {
         "base": diff.base,
         "differences": not diff.empty,
+        "summary": [row.to_json() for row in diff.rows],
         "environments": {
-            env: {"summary": diff.counts(env), "objects": [c.to_json() for c in changes]}
+            env: {
+                "summary": diff.counts(env),
+                "collapsed": [
+                    {"unit": unit, "objects": [c.resource for c in group]} for unit, group in collapsed(changes).items()
+                ],
+                "objects": [c.to_json() for c in changes],
+            }
             for env, changes in diff.environments.items()
             if changes
         },
+        "truncated": bool(cut),
+        "maxChars": max_chars or None,
+        "cut": {"rows": cut.rows, "objects": cut.objects, "environments": cut.environments} if cut else None,
     }

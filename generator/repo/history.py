@@ -16,7 +16,8 @@ Which command made a change: a `Modelops-Command:` trailer, or a subject that st
 command's name, says so; a commit `modelops commit` made (its trailer says only `render`, its
 subject is always `render ...`) is a promote when the environment now runs what an earlier
 stage of the promotion order ran just before, a rollback when it runs what it ran before its
-previous state, and a render otherwise; a commit without the `Rendered-By:` trailer was made by hand: "manual".
+previous state, and a render otherwise; a commit without the `Rendered-By:` trailer was made by hand: "manual",
+and so is one the commit-msg hook stamped (`Modelops-Command: manual`, see generator.repo.trailers).
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ from dataclasses import dataclass, field
 
 from generator.layout import ARGOCD_DIR, MANIFEST_FILE, METADATA_FILE, RENDERED_DIR
 from generator.repo import plumbing, running
-from generator.repo.provenance import COMMAND_TRAILER, RENDERED_BY
+from generator.repo.provenance import COMMAND_TRAILER, MANUAL, RENDERED_BY
 from generator.repo.running import Running
 
 COMMANDS = ("render", "promote", "rollback", "set-version")
-MANUAL = "manual"
 _FILES = (METADATA_FILE, MANIFEST_FILE)
 _FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%s")
 _TRAILERS = (RENDERED_BY, COMMAND_TRAILER)
@@ -202,6 +202,8 @@ def _name_commands(entries: list[Entry]) -> None:
         recorded = commit.command.split(",")[0].split()[:1] or commit.subject.split()[:1]
         if not commit.rendered_by and not commit.command:
             entry.command = MANUAL
+        elif recorded and recorded[0] == MANUAL and commit.command:  # a hand commit the hook stamped
+            entry.command, entry.recorded = MANUAL, True
         # `Modelops-Command: render` says only that `modelops commit` made it: a spec promoted by hand
         # and then rendered is still worked out by `_infer`.
         elif recorded and recorded[0] in COMMANDS and recorded[0] != "render":

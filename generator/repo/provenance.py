@@ -8,8 +8,9 @@ their digests).  No timestamps: the same inputs give the same bytes.
 
 A file cannot name the commit that contains it, so the spec commit is found from git:
 `modelops commit` records `Source-Commit:` in its commit trailers; a rendered tree
-committed together with its specs (by hand, or by `promote --commit`, whose commit names its
-command in `Modelops-Command:` and no Source-Commit) is its own source.  `trace` follows that and checks the
+committed together with its specs (by hand, stamped `Modelops-Command: manual` by the commit-msg
+hook or not, or by `promote --commit`, whose commit names its command in `Modelops-Command:` and
+no Source-Commit) is its own source.  `trace` follows that and checks the
 recorded spec and environment hashes against those files as they were in that commit.
 """
 
@@ -35,6 +36,8 @@ SOURCE_TRAILER = "Source-Commit"
 RENDERED_BY = "Rendered-By"  # the trailer every commit made by `modelops commit` carries
 # The command a commit records itself as made by (render, promote, rollback, set-version); `history` reads it.
 COMMAND_TRAILER = "Modelops-Command"
+# Its value in a hand commit the commit-msg hook stamped (generator.repo.trailers): specs and render together.
+MANUAL = "manual"
 
 
 def data_hash(data: Any) -> str:

@@ -18,7 +18,7 @@ import git
 
 from generator.errors import RepositoryError
 from generator.layout import RENDERED_DIR
-from generator.repo.provenance import RENDERED_BY
+from generator.repo.provenance import COMMAND_TRAILER, MANUAL, RENDERED_BY
 
 # Where the branch was when a rebuild started, until the rebuild ends (not under refs/heads: no branch).
 REBUILD_REF = "refs/modelops/rebuild-original"
@@ -68,7 +68,9 @@ def push(repo: git.Repo, dest: Target) -> None:
 
 def _is_rendered_commit(repo: git.Repo, sha: str, at: str) -> bool:
     commit = repo.commit(sha)
-    if f"\n{RENDERED_BY}: modelops" not in "\n" + str(commit.message):
+    message = "\n" + str(commit.message)
+    # A hand commit the commit-msg hook stamped is the user's work: replayed, never dropped.
+    if f"\n{RENDERED_BY}: modelops" not in message or f"\n{COMMAND_TRAILER}: {MANUAL}" in message:
         return False
     paths = repo.git.diff_tree("--no-commit-id", "--name-only", "-r", "--root", sha).splitlines()
     return all(p.startswith(f"{at}{RENDERED_DIR}/") for p in paths)

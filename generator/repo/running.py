@@ -2,7 +2,7 @@
 
 `modelops.metadata` says what is deployed (model version, image, artifact: the `deploys`
 block generator.repo.provenance writes); `manifest.yaml` says how much of it (replicas from
-the HorizontalPodAutoscaler or the InferenceService, GPUs per replica from the workload's
+the HorizontalPodAutoscaler, the KEDA ScaledObject or the InferenceService, GPUs per replica from the workload's
 containers).  Only the documents of those kinds are parsed: a history reads hundreds of
 versions of a manifest, and the rest of each is ConfigMaps and Services.  A file that is
 missing or was mangled by hand gives unknown (None) fields, never an error: a history must
@@ -21,7 +21,11 @@ from generator.repo.status import WORKLOAD_KINDS
 
 # As generator.render.context names it; importing that module would load every runtime.
 GPU_RESOURCE = "nvidia.com/gpu"
-_SCALER_KINDS = ("HorizontalPodAutoscaler",)
+# Each autoscaler kind and its (min, max) replica fields: KEDA's ScaledObject replaces the HPA.
+_SCALER_KINDS = {
+    "HorizontalPodAutoscaler": ("minReplicas", "maxReplicas"),
+    "ScaledObject": ("minReplicaCount", "maxReplicaCount"),
+}
 _WANTED = re.compile(
     rb"^kind:[ \t]*[\"']?(" + b"|".join(k.encode() for k in (*WORKLOAD_KINDS, *_SCALER_KINDS)) + rb")\b", re.M
 )
@@ -107,7 +111,11 @@ def read(metadata: bytes | None, manifest: bytes | None, sized: Running | None =
 
 def sizing(manifest: bytes | None) -> Running:
     """What manifest.yaml alone says: replicas and GPUs, and what its workload's labels and annotations name."""
-    objects = _objects(manifest)
+    return of_objects(_objects(manifest))
+
+
+def of_objects(objects: list[dict[str, Any]]) -> Running:
+    """What one unit's parsed objects say it runs (`diff` has them parsed already)."""
     workload = next((o for o in objects if o.get("kind") in WORKLOAD_KINDS), {})
     meta = _mapping(workload.get("metadata"))
     labels, notes = _mapping(meta.get("labels")), _mapping(meta.get("annotations"))
@@ -157,9 +165,10 @@ def _scaling(workload: dict[str, Any], objects: list[dict[str, Any]]) -> tuple[i
     if workload.get("kind") == "InferenceService" and isinstance(predictor, dict):
         return _count(predictor.get("minReplicas")), _count(predictor.get("maxReplicas"))
     for obj in objects:
-        scaler = obj.get("spec") if obj.get("kind") in _SCALER_KINDS else None
-        if isinstance(scaler, dict):
-            return _count(scaler.get("minReplicas")), _count(scaler.get("maxReplicas"))
+        fields = _SCALER_KINDS.get(str(obj.get("kind")))
+        scaler = obj.get("spec")
+        if fields and isinstance(scaler, dict):
+            return _count(scaler.get(fields[0])), _count(scaler.get(fields[1]))
     return None, None
 
 

@@ -19,7 +19,7 @@ from generator.inputs.spec import Environment
 from generator.pipeline.index import Facts, UnitResult
 from generator.render.objects import RenderedObject, RenderedTree
 from generator.schemas.messages import Finding
-from generator.validate import capacity, ownership
+from generator.validate import capacity, hub, ownership
 from generator.validate.policy import builtins, engine
 from generator.validate.policy.coverage import Coverage
 from generator.validate.policy.model import MANIFEST, Policies
@@ -52,7 +52,7 @@ def unit_result(
     specs = [resolved] if resolved is not None else []
     found = engine.evaluate_manifests(policies, tree, {env.name: env}, [*specs, *owners], coverage)
     grouped_rules = {r.id for r in policies.active(env, MANIFEST) if r.builtin in builtins.RELEASE}
-    spec = engine.evaluate_specs(policies, specs, coverage)
+    spec = engine.evaluate_specs(policies, specs, coverage) + hub.findings(specs)
     return UnitResult(
         facts,
         [(o.obj["kind"], o.obj["metadata"]["name"], o.obj["metadata"].get("namespace") or "") for o in objects],

@@ -11,8 +11,9 @@ from typing import Any
 
 from generator.errors import Diagnostic
 from generator.inputs.resolve import Resolved
-from generator.render import analysis
+from generator.render import analysis, kserve_cluster
 from generator.render.runtimes import registry
+from generator.validate import autoscaling
 
 _FIELD = "spec.cluster.capabilities"
 
@@ -37,7 +38,7 @@ def needs(r: Resolved) -> Iterable[tuple[tuple[str | int, ...], str, str]]:
         yield ("rollout", "strategy"), "argoRollouts", f"a {strategy} rollout renders an Argo Rollouts Rollout"
     if workload == "kserve":
         yield ("runtime", "kind"), "kserve", "this runtime renders a KServe InferenceService"
-    if workload == "pods" and r.get("monitoring", "enabled"):
+    if r.get("monitoring", "enabled"):
         yield ("monitoring", "enabled"), "prometheusOperator", "monitoring renders a Prometheus Operator ServiceMonitor"
     if r.get("secrets"):
         yield ("secrets",), "externalSecrets", "secrets render External Secrets Operator ExternalSecrets"
@@ -49,15 +50,8 @@ def check(r: Resolved) -> Iterable[Diagnostic]:
     for path, capability, why in needs(r):
         if capability not in caps:
             yield r.diagnostic(path, f"{why}, but {where} does not declare {_FIELD}.{capability}")
-    metric = r.get("scaling", "metric")
-    pipeline = caps.get("autoscaling", {}).get("metrics", "none")
-    if metric["type"] == "pods" and registry.get(r.get("runtime", "kind")).workload == "pods" and pipeline == "none":
-        yield r.diagnostic(
-            ("scaling", "metric", "name"),
-            f"the HorizontalPodAutoscaler reads the Pods metric {metric['name']}, which only a metrics adapter "
-            f"serves, and {where} declares {_FIELD}.autoscaling.metrics: none (declare prometheus-adapter with "
-            "its rule for this metric, or keda)",
-        )
+    yield from autoscaling.check(r)
+    yield from _kserve_canary(r, caps, where)
     store = caps.get("externalSecrets", {}).get("clusterSecretStore")
     for index, secret in enumerate(r.get("secrets")):
         external = secret.get("external", {})
@@ -80,4 +74,19 @@ def check(r: Resolved) -> Iterable[Diagnostic]:
             f"declares no {_FIELD}.prometheusOperator.serviceMonitorSelector "
             "(nor spec.monitoring.serviceMonitorLabels): "
             "the analysis would pass on no data",
+        )
+
+
+def _kserve_canary(r: Resolved, caps: dict[str, Any], where: str) -> Iterable[Diagnostic]:
+    """KServe splits traffic between revisions only through Knative: RawDeployment has one Deployment."""
+    workload = registry.get(r.get("runtime", "kind")).workload
+    if workload != "kserve" or r.get("rollout", "strategy") != "canary" or "kserve" not in caps:
+        return
+    mode = kserve_cluster.mode(r)
+    if mode != kserve_cluster.SERVERLESS:
+        yield r.diagnostic(
+            ("rollout", "strategy"),
+            f"a KServe canary (canaryTrafficPercent) needs KServe's Serverless deployment mode, and {where} "
+            f"declares {_FIELD}.kserve.deploymentMode: {mode}: the new revision would take all traffic at once "
+            "(use rolling here, or declare Serverless with Knative Serving)",
         )

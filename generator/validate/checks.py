@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from generator import catalog
 from generator.errors import Diagnostic, InputError, format_path
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, artifact
+from generator.render import analysis, artifact, context, pod
 from generator.render.runtimes import registry
 from generator.schemas.kubernetes import dns_subdomain
-from generator.validate import capabilities, quantity
+from generator.validate import capabilities, gates, quantity
 from generator.validate.plaintext import plaintext_secret
 
 _ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
@@ -19,7 +19,8 @@ _ENV_SOURCES = ("value", "secretKeyRef", "configMapKeyRef")
 
 def _env_vars(r: Resolved) -> Iterable[Diagnostic]:
     seen: set[str] = set()
-    reserved = {var["name"] for var in registry.get(r.get("runtime", "kind")).server(r).env}
+    runtime = registry.get(r.get("runtime", "kind"))
+    reserved = {var["name"] for var in context.server_env(runtime.server(r), runtime.workload)}
     for index, var in enumerate(r.get("runtime", "env")):
         path = ("runtime", "env", index)
         name = var["name"]
@@ -47,16 +48,22 @@ def _scaling(r: Resolved) -> Iterable[Diagnostic]:
     if low < 1 and registry.get(r.get("runtime", "kind")).workload != "kserve":
         yield r.diagnostic(("scaling", "minReplicas"), "minReplicas must be at least 1 (only kserve scales to zero)")
     metric = r.get("scaling", "metric")
-    if metric["type"] == "pods":
-        for field in ("name", "averageValue"):
-            if field not in metric:
-                yield r.diagnostic(("scaling", "metric", field), f"a pods metric needs {field}")
-    else:
-        if "target" not in metric:
-            yield r.diagnostic(("scaling", "metric", "target"), f"a {metric['type']} metric needs target (percent)")
-        for field in ("name", "averageValue"):
-            if field in metric:
-                yield r.diagnostic(("scaling", "metric", field), f"{field} applies only to type: pods")
+    kind = metric["type"]
+    # Fields each metric type needs, and the types each optional field applies to.
+    needed = {"pods": ("name", "averageValue"), "queue": ("averageValue",)}.get(kind, ("target",))
+    for field in needed:
+        if field not in metric:
+            what = "target (percent)" if field == "target" else field
+            yield r.diagnostic(("scaling", "metric", field), f"a {kind} metric needs {what}")
+    applies = {
+        "name": ("pods",),
+        "averageValue": ("pods", "queue"),
+        "target": ("cpu", "memory"),
+        "latencySeconds": ("queue",),
+    }
+    for field, types in applies.items():
+        if field in metric and kind not in types:
+            yield r.diagnostic(("scaling", "metric", field), f"{field} applies only to type: {' or '.join(types)}")
 
 
 def _resources(r: Resolved) -> Iterable[Diagnostic]:
@@ -65,6 +72,16 @@ def _resources(r: Resolved) -> Iterable[Diagnostic]:
             low, high = r.get("resources", request), r.get("resources", limit)
             if quantity.parse(high) < quantity.parse(low):
                 yield r.diagnostic(("resources", limit), f"{limit} {high} is below the request {request} {low}")
+    runtime = registry.get(r.get("runtime", "kind"))
+    declared = r.spec["resources"].get("ephemeralStorage")
+    if declared and runtime.workload == "pods":
+        needed = pod.storage_needed(r, runtime.server(r))
+        if quantity.parse(declared) < quantity.parse(needed):
+            yield r.diagnostic(
+                ("resources", "ephemeralStorage"),
+                f"ephemeralStorage {declared} is below what the pod's emptyDirs may hold ({needed}: the model's "
+                "model.artifact.size, /tmp, HOME and headroom for logs): the kubelet would evict the pod",
+            )
     gpu = r.get("resources", "gpu")
     if gpu["count"] > 0:
         types = r.env.get("gpuTypes", default={})
@@ -204,6 +221,7 @@ def check(r: Resolved) -> list[Diagnostic]:
         _pins,
         _artifact,
         capabilities.check,
+        gates.check,
     )
     for rule in rules:
         out.extend(rule(r))

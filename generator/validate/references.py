@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.inputs.spec import Environment
 from generator.render import artifact
+from generator.render.kserve_cluster import KNATIVE_NAMESPACE, s3_annotations
 from generator.render.objects import RenderedObject
 
 # Created by Kubernetes itself in every cluster or namespace: never a prerequisite.
@@ -101,6 +102,10 @@ def _named(obj: dict[str, Any], namespace: str) -> Iterator[tuple[Key, str]]:
     kind = str(obj.get("kind", ""))
     if obj.get("metadata", {}).get("namespace"):
         yield ("Namespace", None, str(obj["metadata"]["namespace"])), f"{kind} metadata.namespace"
+    if kind == "ServiceAccount":  # KServe's storage initializer reads the Secrets its pods' ServiceAccount lists
+        for entry in obj.get("secrets") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                yield ("Secret", namespace, entry["name"]), f"{kind} secrets.name"
     spec = obj.get("spec")
     if kind == "Application" and isinstance(spec, dict):
         target = (spec.get("destination") or {}).get("namespace")
@@ -149,7 +154,7 @@ def _creates_namespace(objects: list[RenderedObject], name: str) -> bool:
     return False
 
 
-def _how(env: Environment, key: Key, objects: list[RenderedObject]) -> tuple[str, str | None]:
+def _how(env: Environment, key: Key, objects: list[RenderedObject], fields: set[str]) -> tuple[str, str | None]:
     """How the referenced object is created, and a note where the environment says something about it."""
     kind, namespace, name = key
     caps = env.get("cluster", "capabilities", default={})
@@ -166,13 +171,7 @@ def _how(env: Environment, key: Key, objects: list[RenderedObject]) -> tuple[str
             note = f"spec.cluster.capabilities.externalSecrets.clusterSecretStore declares {store}, not {name}"
         return how, note
     if kind == "Secret":
-        if name == env.get("artifacts", "credentialsSecret"):
-            return (
-                f"kubectl create secret generic {name} -n {namespace} "
-                "--from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...",
-                "spec.artifacts.credentialsSecret: the object-store credentials the artifact fetcher reads (envFrom)",
-            )
-        return f"kubectl create secret generic {name} -n {namespace} --from-literal=KEY=VALUE", None
+        return _how_secret(env, name, str(namespace), fields)
     if kind == "PersistentVolumeClaim":
         return (
             f"kubectl apply -f {name}.yaml: a PersistentVolumeClaim in namespace {namespace} holding the model "
@@ -183,6 +182,8 @@ def _how(env: Environment, key: Key, objects: list[RenderedObject]) -> tuple[str
         return f"kubectl create configmap {name} -n {namespace} --from-file=...", None
     if kind == "ServiceAccount":
         return f"kubectl create serviceaccount {name} -n {namespace}", None
+    if kind == "Namespace" and name == caps.get("kserve", {}).get("knativeNamespace", KNATIVE_NAMESPACE):
+        return "created by the Knative Serving installation (its activator and autoscaler run there)", None
     if _holds_argo_cd(objects, name):
         return "created by the Argo CD installation (the namespace its Applications live in)", None
     if _creates_namespace(objects, name):
@@ -209,6 +210,33 @@ def collect(env: Environment, objects: Iterable[RenderedObject]) -> list[Referen
         if key in created or (key[0], key[2]) in _BUILT_IN:
             continue
         fields, releases = named[key]
-        how, note = _how(env, key, items)
+        how, note = _how(env, key, items, fields)
         out.append(Reference(key[0], key[2], key[1], tuple(sorted(fields)), tuple(sorted(releases)), how, note))
     return out
+
+
+def _how_secret(env: Environment, name: str, namespace: str, fields: set[str]) -> tuple[str, str | None]:
+    """The fetcher reads a Secret as environment variables, KServe's storage initializer by its own key names."""
+    kserve = any(f.startswith("ServiceAccount secrets") for f in fields)
+    fetcher = name == env.get("artifacts", "credentialsSecret") and any(
+        not f.startswith("ServiceAccount secrets") for f in fields
+    )
+    if not (fetcher or kserve):
+        return f"kubectl create secret generic {name} -n {namespace} --from-literal=KEY=VALUE", None
+    literals, notes = [], []
+    if fetcher:
+        literals += ["AWS_ACCESS_KEY_ID=...", "AWS_SECRET_ACCESS_KEY=..."]
+        notes.append(
+            "spec.artifacts.credentialsSecret: the object-store credentials the artifact fetcher reads (envFrom)"
+        )
+    if kserve:
+        literals += ["awsAccessKeyID=...", "awsSecretAccessKey=..."]
+        wanted = s3_annotations(env.get("artifacts", "storageInitializer", default={}) or {})
+        wanted_text = ", ".join(f"{key}={value}" for key, value in wanted.items())
+        notes.append(
+            "KServe's storage initializer reads it through the InferenceService's ServiceAccount (S3 keys "
+            "awsAccessKeyID/awsSecretAccessKey, GCS gcloud-application-credentials.json)"
+            + (f"; annotate the Secret with {wanted_text}" if wanted else "")
+        )
+    how = f"kubectl create secret generic {name} -n {namespace} " + " ".join(f"--from-literal={v}" for v in literals)
+    return how, "; ".join(notes)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.inputs.spec import Environment
+from generator.render import kserve_cluster
 from generator.render.objects import RenderedObject
 from generator.validate import references
 from generator.validate.references import Reference, release_of, walk
@@ -55,6 +56,9 @@ CERT_MANAGER = Component(
 KNATIVE = Component(
     "Knative Serving", None, "kubectl apply -f serving-crds.yaml -f serving-core.yaml (knative/serving release)"
 )
+KNATIVE_HPA = Component(
+    "Knative Serving HPA autoscaler", None, "kubectl apply -f serving-hpa.yaml (knative/serving release)"
+)
 PROMETHEUS_OPERATOR = Component(
     "Prometheus Operator",
     "prometheusOperator",
@@ -71,6 +75,20 @@ PROMETHEUS_ADAPTER = Component(
     "autoscaling",
     "helm install prometheus-adapter prometheus-community/prometheus-adapter -n monitoring",
 )
+# The PrometheusRule's alerts read these exporters' series: kube-state-metrics for pods not
+# ready (kube_pod_status_ready, kube_pod_status_phase), the DCGM exporter for GPU memory.
+KUBE_STATE_METRICS = Component(
+    "kube-state-metrics",
+    None,
+    "part of kube-prometheus-stack; else helm install kube-state-metrics prometheus-community/kube-state-metrics",
+)
+DCGM_EXPORTER = Component(
+    "NVIDIA DCGM exporter",
+    "dcgmExporter",
+    "helm install gpu-operator nvidia/gpu-operator -n gpu-operator --create-namespace "
+    "(dcgmExporter.serviceMonitor.enabled=true)",
+)
+_EXPORTERS = {"kube_pod_status_ready": KUBE_STATE_METRICS, "DCGM_FI_DEV_FB_USED": DCGM_EXPORTER}
 METRICS_SERVER = Component(
     "Kubernetes Metrics Server", None, "helm install metrics-server metrics-server/metrics-server -n kube-system"
 )
@@ -115,8 +133,11 @@ _ORDER = [
     *_ROUTERS.values(),
     KSERVE,
     KNATIVE,
+    KNATIVE_HPA,
     CERT_MANAGER,
     PROMETHEUS_OPERATOR,
+    KUBE_STATE_METRICS,
+    DCGM_EXPORTER,
     EXTERNAL_SECRETS,
     NETWORK_POLICY,
     METRICS_SERVER,
@@ -207,11 +228,16 @@ def _needs(obj: dict[str, Any], caps: Mapping[str, Any]) -> Iterator[tuple[Compo
         yield CERT_MANAGER, what
         if kind == "InferenceService" and _kserve_mode(obj, caps) == "Serverless":
             yield KNATIVE, (api, kind, "Serverless mode")
+            annotations = obj.get("metadata", {}).get("annotations") or {}
+            if annotations.get(kserve_cluster.AUTOSCALER_CLASS_ANNOTATION) == kserve_cluster.HPA_CLASS:
+                yield KNATIVE_HPA, (api, kind, "cpu/memory scaleMetric")
     if kind == "Rollout":
         routing = obj.get("spec", {}).get("strategy", {}).get("canary", {}).get("trafficRouting") or {}
         for key in routing:
             if key in _ROUTERS:
                 yield _ROUTERS[key], (api, kind, f"trafficRouting.{key}")
+    if kind == "PrometheusRule":
+        yield from _exporters(obj, what)
     if kind == "HorizontalPodAutoscaler":
         for metric in obj.get("spec", {}).get("metrics") or []:
             yield _metrics_source(metric.get("type"), caps), (api, kind, f"{metric.get('type')} metric")
@@ -229,6 +255,16 @@ def _needs(obj: dict[str, Any], caps: Mapping[str, Any]) -> Iterator[tuple[Compo
         yield DEVICE_PLUGIN, (api, kind, f"{_GPU} resources")
     if node_labels:
         yield GPU_FEATURE_DISCOVERY, (api, kind, f"{_GPU}.* node labels")
+
+
+def _exporters(obj: dict[str, Any], what: Need) -> Iterator[tuple[Component, Need]]:
+    """The exporters whose series a PrometheusRule's alerts read, named by the alert."""
+    for group in obj.get("spec", {}).get("groups") or []:
+        for rule in group.get("rules") or []:
+            expr = str(rule.get("expr", ""))
+            for metric, component in _EXPORTERS.items():
+                if metric in expr:
+                    yield component, (what[0], what[1], f"alert {rule.get('alert') or rule.get('record')}")
 
 
 def _metrics_source(metric_type: Any, caps: Mapping[str, Any]) -> Component:
@@ -249,7 +285,8 @@ def _declared(component: Component, caps: Mapping[str, Any]) -> tuple[bool, str 
         return block is True, None, {}
     if component.capability == "autoscaling":  # one field says which of KEDA and prometheus-adapter runs
         chosen = block.get("metrics", "none")
-        return chosen == component.name.lower(), None, {"metrics": chosen}
+        mine = chosen == component.name.lower()
+        return mine, block.get("version") if mine else None, {"metrics": chosen}
     settings = {k: v for k, v in block.items() if k not in ("version", "apiVersion")}
     return True, block.get("version") or block.get("apiVersion"), settings
 

@@ -36,9 +36,20 @@ EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 USED = [
     "actions/setup-python@v5",
     "github/codeql-action/upload-sarif@v4",
+    "actions/upload-artifact@v4",
     "marocchino/sticky-pull-request-comment@v2",
 ]
 LAST = "Fail when validate or check failed"
+COMMITS = "Commits that change rendered/ carry the modelops trailers"
+
+
+def install_commit_msg_hook(checkout: Path, repo: str = ".") -> None:
+    """The commit-msg hook `pre-commit install` writes, in short: this modelops stamps hand commits of rendered/."""
+    modelops = Path(sys.executable).parent / "modelops"
+    hook = write(
+        checkout / ".git/hooks/commit-msg", f'#!/bin/sh\nexec "{modelops}" --repo {repo} check --commit-msg "$1"\n'
+    )
+    hook.chmod(0o755)
 
 
 @dataclass
@@ -51,6 +62,10 @@ class ActionRun:
 
     def output(self, step: str, name: str) -> str:
         return self.outputs.get(step, {}).get(name, "")
+
+    def uses(self, action: str) -> dict[str, str]:
+        """The `with:` of the step that uses `action` (an action that cannot run here)."""
+        return next(s["with"] for s in self.skipped if s["uses"] == action)
 
 
 def _lookup(context: dict[str, Any], name: str) -> str:
@@ -185,6 +200,7 @@ def pull_request(example_repo: Path, run: Runner) -> tuple[Path, str]:
     git(example_repo, "checkout", "-q", "-b", "bump")
     edit(example_repo / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
     assert run(example_repo, "render", "-q").exit_code == 0
+    install_commit_msg_hook(example_repo)  # the hand commit of spec and render gets its trailers
     git(example_repo, "commit", "-q", "-am", "llama3-8b-chat: scale to 4")
     return example_repo, base
 
@@ -193,9 +209,14 @@ def test_the_action_validates_checks_and_comments_the_diff(
     pull_request: tuple[Path, str], tool: Path, action_path: Path, tmp_path: Path
 ) -> None:
     repo, base = pull_request
+    # What actions/checkout checks out for a pull request: refs/pull/N/merge, a merge GitHub made (no trailers).
+    git(repo, "checkout", "-q", "--detach", "main")
+    git(repo, "merge", "-q", "--no-ff", "--no-edit", "bump")
     done = run_action(repo, tool, action_path, tmp_path, {}, base=base)
     assert done.failed is None, done.logs
     assert [s["uses"] for s in done.skipped] == USED
+    assert done.output("commits", "status") == "0"
+    assert done.logs[COMMITS].strip() == f"{base}..HEAD: 1 commit changes rendered/, with the modelops trailers"
     installed = subprocess.run([str(tool / "bin/modelops"), "--version"], capture_output=True, text=True)
     assert installed.stdout.strip() == f"modelops, version {__version__}"
     # The steps ran the copy pip installed from the action's path (first on PATH), not this checkout.
@@ -206,15 +227,23 @@ def test_the_action_validates_checks_and_comments_the_diff(
     sarif = json.loads(sarif_file.read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"] == "modelops"
     assert done.output("validate", "status") == "0" and done.output("check", "status") == "0"
-    upload, comment = done.skipped[1]["with"], done.skipped[2]["with"]
+    upload, comment = done.uses(USED[1]), done.uses(USED[3])
     assert upload["sarif_file"] == str(sarif_file)
 
     diff = Path(done.output("diff", "markdown")).read_text(encoding="utf-8")
     assert diff.startswith(f"### modelops: manifests compared with `{base}`")
     assert "llama3-8b-chat" in diff and "maxReplicas" in diff and "<details>" in diff
-    assert Path(comment["path"]).read_text(encoding="utf-8") == diff
+    posted = Path(comment["path"]).read_text(encoding="utf-8")
+    assert posted == diff  # short enough: nothing was cut
+    # The posted body starts with the summary table: one row for llama3-8b-chat in dev.
+    lines = posted.splitlines()
+    assert lines[2].startswith("| release | environment | change | version | image | artifact | replicas |")
+    assert lines[4].startswith("| llama3-8b-chat | dev | changed | 3.1.1 | ")
+    assert "| 1\u20133 → 1\u20134 |" in lines[4]
     assert comment["header"] == "modelops-."
-    assert done.summary == diff
+    assert done.summary == posted
+    artifact = done.uses("actions/upload-artifact@v4")
+    assert artifact == {"name": "modelops-diff", "path": done.output("diff", "markdown")}
 
 
 def test_a_stale_rendered_tree_fails_after_the_findings_and_the_diff_are_published(
@@ -230,6 +259,26 @@ def test_a_stale_rendered_tree_fails_after_the_findings_and_the_diff_are_publish
     assert "rendered/" in done.logs["rendered/ must be what the specs render to"]
     assert "modelops check failed" in done.logs[LAST]
     assert json.loads(Path(done.output("validate", "sarif")).read_text(encoding="utf-8"))["runs"]
+    assert "maxReplicas" in Path(done.output("diff", "comment")).read_text(encoding="utf-8")
+
+
+def test_a_hand_commit_without_trailers_fails_after_the_diff_is_published(
+    example_repo: Path, run: Runner, tool: Path, action_path: Path, tmp_path: Path
+) -> None:
+    assert run(example_repo, "commit", "-m", "initial render").exit_code == 0
+    base = git(example_repo, "rev-parse", "HEAD")
+    edit(example_repo / "releases/llama3-8b-chat.yaml", "    maxReplicas: 3\n", "    maxReplicas: 4\n")
+    assert run(example_repo, "render", "-q").exit_code == 0
+    git(example_repo, "commit", "-q", "-am", "scaled by hand, no hook")
+    hand = git(example_repo, "rev-parse", "--short=12", "HEAD")
+    done = run_action(example_repo, tool, action_path, tmp_path, {}, base=base)
+    assert done.failed == LAST
+    assert done.output("check", "status") == "0" and done.output("commits", "status") == "1"
+    assert f"  {hand} scaled by hand, no hook: no Rendered-By" in done.logs[COMMITS]
+    assert "git commit --amend --no-edit --trailer" in done.logs[COMMITS]
+    assert (
+        "modelops check --commits failed: a commit changes rendered/ without the modelops trailers" in done.logs[LAST]
+    )
     assert "maxReplicas" in Path(done.output("diff", "comment")).read_text(encoding="utf-8")
 
 
@@ -281,18 +330,21 @@ def test_a_bad_fail_level_stops_the_action(
     assert "fail-level must be error or warning, not 'fatal'" in done.logs[done.failed]
 
 
-def test_a_diff_too_long_for_a_comment_keeps_its_tables(
+def test_a_diff_too_long_for_a_comment_keeps_its_summary(
     pull_request: tuple[Path, str], tool: Path, action_path: Path, tmp_path: Path
 ) -> None:
     repo, base = pull_request
     done = run_action(
-        repo, tool, action_path, tmp_path, {}, base=base, step_env={"Manifest diff": {"COMMENT_LIMIT": "500"}}
+        repo, tool, action_path, tmp_path, {}, base=base, step_env={"Manifest diff": {"COMMENT_LIMIT": "1200"}}
     )
     assert done.failed is None, done.logs
     comment = Path(done.output("diff", "comment")).read_text(encoding="utf-8")
-    assert "| changed | llama3-8b-chat |" in comment and "<details>" not in comment
-    assert "too long for a comment" in comment
-    assert "<details>" in done.summary
+    assert len(comment) <= 1200
+    assert comment.splitlines()[4].startswith("| llama3-8b-chat | dev | changed |") and "<details>" not in comment
+    assert comment.splitlines()[-1].startswith("_Cut to stay under 1,200 characters: 1 object in 1 environment (dev)")
+    assert done.summary == comment  # the job summary too: summary table first
+    whole = Path(done.output("diff", "markdown")).read_text(encoding="utf-8")
+    assert "<details>" in whole and "_Cut to stay under" not in whole  # the artifact holds everything
 
 
 def test_without_a_base_there_is_no_diff_and_no_comment(
@@ -303,6 +355,7 @@ def test_without_a_base_there_is_no_diff_and_no_comment(
     assert done.failed is None, done.logs
     assert done.output("diff", "comment") == "" and done.summary == ""
     assert "no diff" in done.logs["Manifest diff"]
+    assert "no commits to check" in done.logs[COMMITS] and done.output("commits", "status") == "0"
 
 
 def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
@@ -318,6 +371,7 @@ def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
         "    select: $.spec.template.spec.container[*]\n    assert:\n",
     )
     assert run(sub, "render", "-q").exit_code == 0
+    install_commit_msg_hook(checkout, "deploy/models")  # hooks run at the top of the work tree
     git(checkout, "commit", "-q", "-am", "scale, and a misspelt select")
     (tmp_path / "runner").mkdir()
     done = run_action(checkout, tool, action_path, tmp_path / "runner", {"working-directory": "deploy/models"}, base)
@@ -328,4 +382,6 @@ def test_a_repository_in_a_subdirectory_is_located_from_the_checkout(
     assert "deploy/models/policies/reliability.yaml" in locations
     assert all(uri.startswith("deploy/models/") for uri in locations)
     assert "HorizontalPodAutoscaler/text-classifier" in Path(done.output("diff", "markdown")).read_text("utf-8")
-    assert done.skipped[2]["with"]["header"] == "modelops-deploy/models"
+    assert done.uses(USED[3])["header"] == "modelops-deploy/models"
+    assert done.uses("actions/upload-artifact@v4")["name"] == "modelops-diff-deploy-models"
+    assert done.output("commits", "status") == "0" and "1 commit changes rendered/" in done.logs[COMMITS]

@@ -27,7 +27,7 @@ def test_over_capacity_fails_naming_the_capacity_line(example: Path, run: Runner
     result = run(example, "validate")
     assert result.exit_code == 1
     assert (
-        "environments/prod.yaml:56:7: spec.gpuTypes.nvidia-h100.capacity: releases would use 72 nvidia-h100 "
+        "environments/prod.yaml:58:7: spec.gpuTypes.nvidia-h100.capacity: releases would use 72 nvidia-h100 "
         "GPUs at max replicas during a rollout (36 once it is done) but the environment has 32 "
         "(llama3-70b-instruct 4x18) [gpu-capacity]"
     ) in result.out
@@ -77,7 +77,7 @@ def test_two_releases_each_within_capacity_are_over_it_together(example: Path, r
     result = run(example, "validate")
     assert result.exit_code == 1
     assert (
-        "environments/prod.yaml:52:7: spec.gpuTypes.nvidia-l4.capacity: releases would use 21 nvidia-l4 GPUs at max "
+        "environments/prod.yaml:54:7: spec.gpuTypes.nvidia-l4.capacity: releases would use 21 nvidia-l4 GPUs at max "
         "replicas during a rollout (16 once it is done) but the environment has 16 "
         "(llama3-8b-chat 1x8, llama3-8b-chat-b 1x13) [gpu-capacity]"
     ) in result.out

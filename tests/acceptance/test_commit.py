@@ -13,7 +13,7 @@ def test_render_validate_commit_on_the_example(example_repo: Path, run: Runner) 
     assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 39 files")
     validated = run(example_repo, "validate")
     assert validated.exit_code == 0
-    assert validated.out.strip().endswith("175 resources, 175 valid, 0 invalid; 0 errors, 0 warnings")
+    assert validated.out.strip().endswith("198 resources, 198 valid, 0 invalid; 0 errors, 0 warnings")
     committed = run(example_repo, "commit", "-m", "render the example")
     assert committed.exit_code == 0
     assert committed.out.startswith("committed ")

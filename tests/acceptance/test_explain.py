@@ -62,7 +62,7 @@ def test_a_value_replaced_whole_is_one_row(example: Path, run: Runner) -> None:
     rows = run(example, "explain", "llama3-8b-chat", "--env", "prod", "-o", "json").json()["values"]
     by_path = {row["path"]: row for row in rows}
     metric = by_path["scaling.metric"]  # atomic mapping: one origin, never mixed with the default cpu target
-    assert metric["value"] == {"type": "pods", "name": "vllm_num_requests_waiting", "averageValue": "5"}
+    assert metric["value"] == {"type": "queue", "averageValue": "5"}
     assert (metric["origin"], metric["line"]) == ("release", line_of(example / RELEASE, "  metric:"))
     steps = by_path["rollout.canary.steps"]  # a list from the override replaces the default steps
     assert steps["origin"] == "override" and len(steps["value"]) == 4

@@ -113,11 +113,14 @@ def test_init_pre_commit_hooks_mirror_the_shipped_hooks(scaffold: Path) -> None:
     config = yaml.safe_load((scaffold / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     [repo] = config["repos"]
     assert repo["repo"] == "local"
-    # The two hooks of the README's pre-commit example; the others are for repositories of plain manifests.
-    assert [h["id"] for h in repo["hooks"]] == ["modelops-lint", "modelops-check"]
+    # The hooks of the README's pre-commit example; the other is for repositories of plain manifests.
+    assert [h["id"] for h in repo["hooks"]] == ["modelops-lint", "modelops-check", "modelops-commit-trailers"]
+    # `pre-commit install` installs the commit-msg hook too; lint and check run before a commit only.
+    assert config["default_install_hook_types"] == ["pre-commit", "commit-msg"]
+    assert config["default_stages"] == ["pre-commit"]
     for hook in repo["hooks"]:
         assert hook["language"] == "system"
-        for key in ("entry", "files", "pass_filenames", "types"):
+        for key in ("entry", "files", "pass_filenames", "types", "stages"):
             assert hook.get(key) == shipped[hook["id"]].get(key), (hook["id"], key)
 
 

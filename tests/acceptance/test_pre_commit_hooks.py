@@ -131,3 +131,22 @@ def test_the_lint_hook_checks_specs_in_folders(consumer: Path) -> None:
     assert lint_line.endswith("Failed")  # the hook ran on the file, rather than "(no files to check)Skipped"
     assert 'releases/team-a/toxicity-classifier.yml:28:5: spec.scaling.minReplica: unknown field "minReplica"' in output
     assert git(consumer, "log", "-1", "--format=%s") == "initial"
+
+
+def test_the_commit_msg_hook_stamps_a_hand_commit_of_rendered(make_consumer: Consumer) -> None:
+    repo = make_consumer("modelops-lint", "modelops-check", "modelops-commit-trailers")
+    subprocess.run(
+        ["pre-commit", "install", "--hook-type", "commit-msg"], cwd=repo, check=True, capture_output=True, timeout=900
+    )
+    base = git(repo, "rev-parse", "HEAD")
+    edit(repo / "releases/toxicity-classifier.yaml", "maxReplicas: 6", "maxReplicas: 8")
+    assert modelops_subprocess(repo, "render").returncode == 0
+    code, output = commit(repo, "toxicity: scale to 8")
+    assert code == 0, output
+    assert hook_results(output)["modelops commit trailers (a hand commit of rendered/)"] == "Passed"
+    assert git(repo, "log", "-1", "--format=%(trailers:only,unfold)").splitlines()[1] == "Modelops-Command: manual"
+    assert modelops_subprocess(repo, "check", "--commits", f"{base}..HEAD").returncode == 0
+    # A commit of something else keeps its message.
+    write(repo / "NOTES.md", "notes\n")
+    assert commit(repo, "notes")[0] == 0
+    assert git(repo, "log", "-1", "--format=%B") == "notes"

@@ -55,13 +55,16 @@ def test_same_bytes_in_separate_processes_with_different_hash_seeds(example: Pat
     assert _entries(cache) == filled  # nothing rendered, so nothing stored: every unit came from the cache
 
 
-SWAPPED = ("          name: huggingface\n          key: token\n", "          key: token\n          name: huggingface\n")
+SWAPPED = (
+    "        store: vault-backend\n        key: ml-platform/huggingface\n",
+    "        key: ml-platform/huggingface\n        store: vault-backend\n",
+)
 
 
 def test_key_order_in_a_spec_changes_nothing_with_or_without_the_cache(
     example: Path, run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A warm cache, then `key:` before `name:` under a secretKeyRef: cached and uncached runs agree."""
+    """A warm cache, then `key:` before `store:` under a secret's external: cached and uncached runs agree."""
     monkeypatch.setenv("MODELOPS_CACHE_DIR", str(tmp_path / "cache"))
     assert run(example, "render").exit_code == 0
     before = files_under(example / "rendered")
@@ -99,8 +102,9 @@ def test_every_mapping_of_every_input_written_in_reverse_renders_the_same_bytes(
     )
     edit(
         example / "releases/llama3-70b-instruct.yaml",
-        "    env:\n",
-        "    env:\n      - name: LOG_LEVEL\n        configMapKeyRef: {name: llm-settings, key: log-level}\n",
+        "      shmSize: 16Gi\n",
+        "      shmSize: 16Gi\n    env:\n"
+        "      - name: LOG_LEVEL\n        configMapKeyRef: {name: llm-settings, key: log-level}\n",
     )
     edit(
         example / "environments/prod.yaml",

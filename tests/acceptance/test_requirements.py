@@ -14,7 +14,7 @@ def test_requirements_prints_a_table_per_environment(example: Path, run: Runner)
     lines = prod.splitlines()
     assert lines[1].split() == ["component", "needed", "by", "declared", "install"]
     rollouts = next(line for line in lines if line.startswith("  Argo Rollouts "))
-    assert "AnalysisTemplate x2, Rollout x5; 5 releases" in rollouts
+    assert "AnalysisTemplate x4, Rollout x5; 5 releases" in rollouts
     assert "1.7 trafficRouter=none" in rollouts
     assert rollouts.endswith("helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace")
     adapter = next(line for line in lines if line.startswith("  prometheus-adapter "))
@@ -39,7 +39,7 @@ def test_requirements_json_has_stable_fields(example: Path, run: Runner) -> None
         "capability": "kserve",
         "declared": True,
         "version": "0.13",
-        "settings": {"deploymentMode": "RawDeployment"},
+        "settings": {"deploymentMode": "Serverless"},
         "neededBy": [
             {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "feature": None, "count": 1}
         ],

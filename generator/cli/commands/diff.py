@@ -10,10 +10,18 @@ from generator.errors import EXIT_INVALID, EXIT_OK, InputError, TemplateError
 from generator.inputs.sources import GitTree, WorkTree
 from generator.pipeline import compose, difference, incremental
 from generator.render.objects import RenderedTree
-from generator.repo import commits, diff
+from generator.repo import commits, diff, diff_markdown
 
 
-def run(root: Path, console: Console, base: str, environments: tuple[str, ...], output: str, exit_code: bool) -> int:
+def run(
+    root: Path,
+    console: Console,
+    base: str,
+    environments: tuple[str, ...],
+    output: str,
+    exit_code: bool,
+    max_chars: int = diff_markdown.DEFAULT_MAX_CHARS,
+) -> int:
     """Render REF (read from git, the working tree untouched) and the working tree; show what differs."""
     if output != "text":
         console.machine_output()
@@ -35,9 +43,10 @@ def run(root: Path, console: Console, base: str, environments: tuple[str, ...], 
         console.say(f"warning: no objects for environment {', '.join(unknown)}")
     result = diff.compare(base_tree, head, base, environments, order=order)
     if output == "json":
-        console.emit(json.dumps(diff.to_json(result), indent=2))
+        cut = diff_markdown.render(result, max_chars)[1]
+        console.emit(json.dumps(diff.to_json(result, cut, max_chars), indent=2))
     elif output == "markdown":
-        console.emit(diff.to_markdown(result))
+        console.emit(diff_markdown.to_markdown(result, max_chars))
     else:
         console.emit(diff.to_text(result))
     return EXIT_INVALID if exit_code and not result.empty else EXIT_OK

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +24,12 @@ from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, RepositoryError, UsageError
 from generator.inputs import spec
-from generator.inputs.pins import NewModel, Pins, plan_promotion, release_path, set_pins
+from generator.inputs.pins import NewModel, Pins, canary_running, plan_promotion, release_path, set_pins
+from generator.inputs.resolve import resolve
 from generator.inputs.sources import WorkTree
+from generator.inputs.spec import Inputs, Release
 from generator.pipeline import compose
+from generator.render import kserve_cluster
 from generator.repo import commits, history, lock, rollback_target, writer
 from generator.repo import push as pushing
 
@@ -46,11 +49,15 @@ class Publish:
 
 @dataclass(frozen=True)
 class Plan:
-    """One edit of one spec file: the pins of each environment, and the subject its commit gets."""
+    """One edit of one spec file: the pins of each environment, and the subject its commit gets.
+
+    `canary` says, per environment, whether a KServe canary starts there (True) or ends (False).
+    """
 
     path: Path
     by_env: dict[str, Pins]
     subject: str
+    canary: dict[str, bool] = field(default_factory=dict)
 
 
 def _apply(root: Path, console: Console, plan: Plan) -> compose.Build | None:
@@ -58,8 +65,8 @@ def _apply(root: Path, console: Console, plan: Plan) -> compose.Build | None:
     path = plan.path
     original = path.read_bytes()  # not read_text: its newline translation would turn CRLF into LF
     text = original.decode("utf-8")
-    for env, pins in plan.by_env.items():
-        text = set_pins(text, env, pins)
+    for env in {**plan.by_env, **plan.canary}:
+        text = set_pins(text, env, plan.by_env.get(env), plan.canary.get(env))
     atomic.replace_file(path, text.encode())
     restored = True
     try:
@@ -89,7 +96,36 @@ def _plan_promote(root: Path, console: Console, release: str, source: str, targe
     console.say(f"promoting {release} from {source} to {target}:")
     for line in lines:
         console.say(f"  {line}")
-    return Plan(release_path(root, rel), {target: pins}, f"promote {release} {pins.version} to {target}")
+    canary = _canary_starts(inputs, rel, target, before is not None, console)
+    return Plan(release_path(root, rel), {target: pins}, f"promote {release} {pins.version} to {target}", canary)
+
+
+def _canary_starts(inputs: Inputs, rel: Release, env: str, running: bool, console: Console) -> dict[str, bool]:
+    """{env: True} when the new pins start a KServe canary there: a revision runs already and takes the rest."""
+    if not running:  # a first revision takes all the traffic whatever the percentage
+        return {}
+    found = resolve(rel, spec.environment(inputs, env))
+    if not kserve_cluster.splits_traffic(found):
+        return {}
+    percent = found.get("rollout", "canary", "trafficPercent")
+    console.say(
+        f"  canary: the new revision takes {percent}% of the traffic; "
+        f"`modelops promote {rel.name} --finish --env {env}` gives it all"
+    )
+    return {env: True}
+
+
+def _plan_finish(root: Path, console: Console, release: str, environment: str) -> Plan | int:
+    inputs = spec.load_inputs(WorkTree(root))
+    rel = spec.release(inputs, release)
+    if environment not in rel.environments:
+        raise UsageError(f"{release} is not deployed to {environment}")
+    if not canary_running(rel.spec, environment):
+        console.say(f"{release} runs no canary in {environment}; nothing to do")
+        return EXIT_OK
+    console.say(f"finishing the canary of {release} in {environment}: the latest revision takes all the traffic")
+    subject = f"promote {release} to 100% in {environment}"
+    return Plan(release_path(root, rel), {}, subject, {environment: False})
 
 
 @dataclass(frozen=True)
@@ -129,7 +165,9 @@ def _plan_rollback(root: Path, console: Console, release: str, environment: str,
     for line in current.describe_change(pins) if current else []:
         console.say(f"  {line}")
     subject = f"rollback {release} in {environment} to {pins.version}"
-    return Plan(release_path(root, rel), {environment: pins}, subject)
+    # All traffic goes back at once: a rollback is no new canary, and ends one that runs.
+    canary = {environment: False} if canary_running(rel.spec, environment) else {}
+    return Plan(release_path(root, rel), {environment: pins}, subject, canary)
 
 
 def _plan_set_version(root: Path, console: Console, release: str, new: NewModel) -> Plan | int:
@@ -155,7 +193,8 @@ def _plan_set_version(root: Path, console: Console, release: str, new: NewModel)
         console.say(f"  {line}")
     if stages[1:]:
         console.say(f"  {', '.join(stages[1:])} keep what they run now")
-    return Plan(release_path(root, rel), by_env, f"set-version {release} {pins.version} in {first}")
+    canary = _canary_starts(inputs, rel, first, True, console)
+    return Plan(release_path(root, rel), by_env, f"set-version {release} {pins.version} in {first}", canary)
 
 
 def _carry_out(root: Path, console: Console, command: str, plan: Callable[[], Plan | int], publish: Publish) -> int:
@@ -230,6 +269,13 @@ def _commit(
     return commits.commit_blobs(repo, gitx.blob_ids(files), message, at, inputs=spec_blob)
 
 
+def _locked(
+    root: Path, console: Console, command: str, plan: Callable[[], Plan | int], wait: float, publish: Publish
+) -> int:
+    with lock.held(root, f"modelops {command}", wait, console.say):
+        return _carry_out(root, console, command, plan, publish)
+
+
 def run_set_version(
     root: Path,
     console: Console,
@@ -239,25 +285,30 @@ def run_set_version(
     publish: Publish = Publish(),
 ) -> int:
     """Set the model of RELEASE in the first stage; later stages are pinned to what they run now."""
-    with lock.held(root, "modelops set-version", wait, console.say):
-        plan = functools.partial(_plan_set_version, root, console, release, new)
-        return _carry_out(root, console, "set-version", plan, publish)
+    plan = functools.partial(_plan_set_version, root, console, release, new)
+    return _locked(root, console, "set-version", plan, wait, publish)
 
 
 def run_promote(
     root: Path,
     console: Console,
     release: str,
-    source: str,
+    source: str | None,
     target: str,
     force: bool,
     wait: float = lock.DEFAULT_WAIT,
     publish: Publish = Publish(),
 ) -> int:
-    """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render."""
-    with lock.held(root, "modelops promote", wait, console.say):
-        plan = functools.partial(_plan_promote, root, console, release, source, target, force)
-        return _carry_out(root, console, "promote", plan, publish)
+    """Copy the version, artifact and image pins of RELEASE from one environment to the next, then render.
+
+    With no source (`promote --finish`): end the KServe canary in `target`, whose latest revision
+    then takes all the traffic.
+    """
+    if source is None:
+        plan = functools.partial(_plan_finish, root, console, release, target)
+        return _locked(root, console, "promote", plan, wait, publish)
+    plan = functools.partial(_plan_promote, root, console, release, source, target, force)
+    return _locked(root, console, "promote", plan, wait, publish)
 
 
 def run_rollback(
@@ -270,6 +321,5 @@ def run_rollback(
     to: Target = Target(),
 ) -> int:
     """Pin RELEASE in ENVIRONMENT to a state it ran (see generator.repo.rollback_target), then render."""
-    with lock.held(root, "modelops rollback", wait, console.say):
-        plan = functools.partial(_plan_rollback, root, console, release, environment, to)
-        return _carry_out(root, console, "rollback", plan, publish)
+    plan = functools.partial(_plan_rollback, root, console, release, environment, to)
+    return _locked(root, console, "rollback", plan, wait, publish)

@@ -28,7 +28,9 @@ def _flat(settings: dict[str, Any]) -> list[str]:
     """`trafficRouter=none`, `release=kube-prometheus-stack`: the leaves of a declared block."""
     out: list[str] = []
     for key, value in settings.items():
-        out.extend(_flat(value) if isinstance(value, dict) else [f"{key}={value}"])
+        # A selector repeated for rules and ServiceMonitors (the usual case) is shown once.
+        leaves = _flat(value) if isinstance(value, dict) else [f"{key}={value}"]
+        out.extend(leaf for leaf in leaves if leaf not in out)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -12,6 +13,11 @@ if TYPE_CHECKING:
 
 MODEL_DIR = "/mnt/models"
 CONFIG_DIR = "/etc/modelops"
+# The pod runs as an arbitrary uid that the image's /etc/passwd does not know: HOME and USER
+# come from the environment instead (torch's getpass.getuser() raises without either), and
+# HOME is an emptyDir because the root filesystem is read-only.
+HOME = "/home/modelops"
+USER = "modelops"
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,16 @@ class Server:
     metrics: tuple[str, str] | None = None  # (port name, path)
     config_files: dict[str, str] = field(default_factory=dict)
     env: list[dict[str, Any]] = field(default_factory=list)
-    writable_paths: tuple[str, ...] = ("/tmp",)
+    # Writable emptyDirs by mount path, each with its sizeLimit: /tmp and HOME at least.  The
+    # kubelet evicts a pod whose emptyDir outgrows its limit, which bounds a runaway cache to
+    # this pod instead of the node's disk.
+    scratch: dict[str, str] = field(default_factory=lambda: {"/tmp": "1Gi", HOME: "1Gi"})
     read_only_root: bool = True
     shm_size: str | None = None
+    # How long requests in flight may take to finish (spec.serving.drainSeconds overrides it).  The
+    # preStop hook waits this long, after the delay for the pod to leave the endpoints, before the
+    # server gets SIGTERM: not every server finishes its open requests on SIGTERM (vLLM aborts them).
+    drain_seconds: int = 20
 
 
 @dataclass(frozen=True)
@@ -53,12 +66,27 @@ class AnalysisQuery:
     query: str
 
 
+@dataclass(frozen=True)
+class ScalingSignals:
+    """What an autoscaler can read of a runtime's load, in Prometheus."""
+
+    queue: str  # a per-pod gauge of requests waiting to be served
+    # The name prometheus-adapter's rule exposes `queue` as (README, "Cluster prerequisites");
+    # the HPA's Pods metric asks for this name, so both must agree.
+    adapter_name: str
+    # (what it measures, PromQL in seconds over the series matching `selector` in `window`)
+    latency_what: str
+    latency: Callable[[str, str], str]
+
+
 class Runtime(Protocol):
     kind: str
     # "pods": a Deployment or Rollout with Services; "kserve": an InferenceService.
     workload: Literal["pods", "kserve"]
     # The runtime's own metric names that its analysis queries may read, each cited in the module.
     METRICS: frozenset[str]
+    # The queue and latency an autoscaler scales on; None where the runtime exports no queue.
+    SCALING: ScalingSignals | None
 
     def server(self, release: Resolved) -> Server: ...
 
@@ -78,14 +106,51 @@ def http_get(path: str, port: str, period: int, failures: int, timeout: int = 5)
     }
 
 
-def tcp(port: str, period: int, failures: int) -> dict[str, Any]:
-    return {"tcpSocket": {"port": port}, "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": failures}
+def tcp(port: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
+    return {
+        "tcpSocket": {"port": port},
+        "periodSeconds": period,
+        "timeoutSeconds": timeout,
+        "failureThreshold": failures,
+    }
 
 
-# Loading weights can take many minutes; the startup probe gives a server 30 minutes
-# before liveness checks begin.
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+# Loading weights can take many minutes; the startup probe gives a server at least 30
+# minutes before liveness checks begin (a runtime may ask for more: startup_failures).
 STARTUP_PERIOD = 10
-STARTUP_FAILURES = 180
+STARTUP_FLOOR_SECONDS = 1800
+STARTUP_FAILURES = STARTUP_FLOOR_SECONDS // STARTUP_PERIOD
+
+
+def startup_failures(seconds: int) -> int:
+    """The startupProbe's failureThreshold for a load that may take `seconds` (never under the floor)."""
+    return _ceil_div(max(seconds, STARTUP_FLOOR_SECONDS), STARTUP_PERIOD)
+
+
+def liveness_failures(window: int, period: int) -> int:
+    """The livenessProbe's failureThreshold that restarts a server only after `window` seconds without an answer."""
+    return _ceil_div(window, period)
+
+
+def gpu_count(release: Resolved) -> int:
+    return int(release.get("resources", "gpu", "count"))
+
+
+# Liveness of the request/response runtimes (Triton, TorchServe, TF Serving): their health
+# endpoints are answered by threads of their own (Triton's HTTP server, TorchServe's Netty
+# frontend, TF Serving's gRPC server), not by the ones running inference, so a busy server still
+# answers and a minute of silence means a hung one.  Each GPU beyond the first adds a minute:
+# the reload a restart costs grows with the model.
+LIVENESS_PERIOD = 15
+LIVENESS_TIMEOUT = 5
+
+
+def liveness_threshold(release: Resolved) -> int:
+    return liveness_failures(60 + 60 * max(gpu_count(release) - 1, 0), LIVENESS_PERIOD)
 
 
 def served_model_name(release: Resolved) -> str:

@@ -19,6 +19,8 @@ kind = "kserve"
 workload = "kserve"
 # No Rollout, hence no AnalysisTemplate: KServe splits canary traffic itself.
 METRICS: frozenset[str] = frozenset()
+# No gauge of waiting requests to scale on: CPU or memory only.
+SCALING = None
 STORAGE_SCHEMES = ("s3://", "gs://", "hf://", "https://", "pvc://", "oci://")
 
 

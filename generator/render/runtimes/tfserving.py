@@ -12,6 +12,7 @@ from generator.errors import Diagnostic
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
     CONFIG_DIR,
+    LIVENESS_PERIOD,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
@@ -19,6 +20,7 @@ from generator.render.runtimes.base import (
     Port,
     Server,
     http_get,
+    liveness_threshold,
     tcp,
 )
 
@@ -35,6 +37,8 @@ METRICS_PATH = "/monitoring/prometheus/metrics"
 REQUEST_COUNT = ":tensorflow:serving:request_count"  # counter
 REQUEST_LATENCY = ":tensorflow:serving:request_latency"  # histogram, microseconds
 METRICS = frozenset({REQUEST_COUNT, REQUEST_LATENCY})
+# No gauge of waiting requests to scale on: CPU or memory only.
+SCALING = None
 
 
 def model_name(release: Resolved) -> str:
@@ -60,7 +64,7 @@ def server(release: Resolved) -> Server:
         # ServerCore for a handle on the servable, which exists only once a version is AVAILABLE
         # (404 before), so ready means loaded.
         readiness=http_get(f"/v1/models/{name}/metadata", "http", period=10, failures=3),
-        liveness=tcp("grpc", period=15, failures=4),
+        liveness=tcp("grpc", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),
         startup=http_get(f"/v1/models/{name}/metadata", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("http", METRICS_PATH),
         config_files={"monitoring.config": f'prometheus_config {{\n  enable: true\n  path: "{METRICS_PATH}"\n}}\n'},

@@ -12,6 +12,7 @@ from generator.errors import Diagnostic
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
     CONFIG_DIR,
+    LIVENESS_PERIOD,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
@@ -19,6 +20,7 @@ from generator.render.runtimes.base import (
     Port,
     Server,
     http_get,
+    liveness_threshold,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ INFERENCE_REQUESTS = "ts_inference_requests_total"  # counter
 # latency over the window can be derived.
 INFERENCE_LATENCY = "ts_inference_latency_microseconds"  # counter, microseconds
 METRICS = frozenset({REQUESTS_2XX, REQUESTS_4XX, REQUESTS_5XX, INFERENCE_REQUESTS, INFERENCE_LATENCY})
+# No gauge of waiting requests to scale on: CPU or memory only.
+SCALING = None
 
 
 def model_name(release: Resolved) -> str:
@@ -72,9 +76,9 @@ def server(release: Resolved) -> Server:
             f"{CONFIG_DIR}/config.properties",
             *release.get("runtime", "extraArgs"),
         ],
-        ports=[Port("http", 8080, app_protocol="http"), Port("metrics", 8082, app_protocol="http")],
+        ports=[Port("http", 8080, app_protocol="http"), Port("metrics", 8082, serve=False, app_protocol="http")],
         readiness=http_get("/ping", "http", period=10, failures=3),
-        liveness=http_get("/ping", "http", period=15, failures=4),
+        liveness=http_get("/ping", "http", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),
         startup=http_get("/ping", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("metrics", "/metrics"),
         config_files={"config.properties": properties(release)},

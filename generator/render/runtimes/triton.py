@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 from generator.errors import Diagnostic
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
+    LIVENESS_PERIOD,
     MODEL_DIR,
     STARTUP_FAILURES,
     STARTUP_PERIOD,
     AnalysisQuery,
     Port,
+    ScalingSignals,
     Server,
     http_get,
+    liveness_threshold,
 )
 
 if TYPE_CHECKING:
@@ -30,7 +33,24 @@ REQUEST_FAILURE = "nv_inference_request_failure"  # counter
 # (nv_inference_request_duration_us) or, with `--metrics-config summary_latencies=true`,
 # summaries whose `quantile` series hold per-pod quantiles over a sliding window.
 REQUEST_SUMMARY = "nv_inference_request_summary_us"  # summary, microseconds
-METRICS = frozenset({REQUEST_SUCCESS, REQUEST_FAILURE, REQUEST_SUMMARY})
+# src/metrics.cc of triton-inference-server/core: a gauge of requests awaiting execution, per
+# model, and a counter of the microseconds requests spent queued.
+PENDING_REQUESTS = "nv_inference_pending_request_count"  # gauge
+QUEUE_DURATION = "nv_inference_queue_duration_us"  # counter, microseconds
+METRICS = frozenset({REQUEST_SUCCESS, REQUEST_FAILURE, REQUEST_SUMMARY, PENDING_REQUESTS, QUEUE_DURATION})
+
+
+def _mean_queue_seconds(selector: str, window: str) -> str:
+    queued = promql.rate_sum(QUEUE_DURATION, selector, window)
+    return promql.scaled(promql.ratio(queued, promql.rate_sum(REQUEST_SUCCESS, selector, window)), 1000000)
+
+
+SCALING = ScalingSignals(
+    queue=PENDING_REQUESTS,
+    adapter_name=PENDING_REQUESTS,  # no colon: the adapter's rule keeps the name
+    latency_what="mean time a request waits in the queue",
+    latency=_mean_queue_seconds,
+)
 
 
 def server(release: Resolved) -> Server:
@@ -57,10 +77,10 @@ def server(release: Resolved) -> Server:
         ports=[
             Port("http", 8000, app_protocol="http"),
             Port("grpc", 8001, app_protocol="kubernetes.io/h2c"),
-            Port("metrics", 8002, app_protocol="http"),
+            Port("metrics", 8002, serve=False, app_protocol="http"),
         ],
         readiness=http_get("/v2/health/ready", "http", period=10, failures=3),
-        liveness=http_get("/v2/health/live", "http", period=15, failures=4),
+        liveness=http_get("/v2/health/live", "http", period=LIVENESS_PERIOD, failures=liveness_threshold(release)),
         startup=http_get("/v2/health/ready", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
         metrics=("metrics", "/metrics"),
     )

@@ -9,22 +9,26 @@ from generator.render import emitter
 from generator.render.runtimes import promql
 from generator.render.runtimes.base import (
     CONFIG_DIR,
+    HOME,
     MODEL_DIR,
-    STARTUP_FAILURES,
     STARTUP_PERIOD,
     AnalysisQuery,
     Port,
+    ScalingSignals,
     Server,
+    gpu_count,
     http_get,
+    liveness_failures,
     served_model_name,
+    startup_failures,
 )
+from generator.validate import quantity
 
 if TYPE_CHECKING:
     from generator.inputs.resolve import Resolved
 
 kind = "vllm"
 workload = "pods"
-HOME = "/home/modelops"
 
 # Metric names, as vLLM's OpenAI server exposes them on /metrics.
 # vllm/v1/metrics/loggers.py (PrometheusStatLogger), see docs.vllm.ai "Production Metrics":
@@ -38,7 +42,18 @@ INTER_TOKEN_LATENCY = "vllm:inter_token_latency_seconds"  # histogram, seconds (
 # (vllm/entrypoints/openai/api_server.py, mount_metrics); status is grouped (2xx, 4xx, 5xx)
 # and /health and /metrics are excluded, so it counts API requests only.
 HTTP_REQUESTS = "http_requests_total"
-METRICS = frozenset({E2E_LATENCY, TIME_TO_FIRST_TOKEN, TIME_PER_OUTPUT_TOKEN, INTER_TOKEN_LATENCY, HTTP_REQUESTS})
+# Scheduler state, a gauge per engine (labels model_name, engine): requests not yet scheduled.
+NUM_REQUESTS_WAITING = "vllm:num_requests_waiting"
+METRICS = frozenset(
+    {E2E_LATENCY, TIME_TO_FIRST_TOKEN, TIME_PER_OUTPUT_TOKEN, INTER_TOKEN_LATENCY, HTTP_REQUESTS, NUM_REQUESTS_WAITING}
+)
+SCALING = ScalingSignals(
+    queue=NUM_REQUESTS_WAITING,
+    # Without the colon: the name reads as a plain identifier wherever the HPA shows it.
+    adapter_name="vllm_num_requests_waiting",
+    latency_what="p95 time to first token",
+    latency=lambda selector, window: promql.histogram_p95(TIME_TO_FIRST_TOKEN, selector, window),
+)
 
 # spec field -> vLLM long option, as written in its --config file
 _OPTIONS = {
@@ -70,24 +85,64 @@ def config(release: Resolved) -> dict[str, Any]:
     return out
 
 
+# Liveness.  The API process exits by itself when its engine core dies, so a crash restarts the
+# container without any probe: liveness is there for a server that hangs, and must never fire on
+# one that is merely busy.  Under a full batch the API server's event loop, which also tokenizes,
+# detokenizes and streams every response, answers /health seconds late; and a restart is costly:
+# the weights go back onto every GPU (minutes for a 70B model across four H100s) while the other
+# replicas take its load, which can push them over too.  So the probe waits 10 s for an answer
+# and restarts only after two minutes without one, plus a minute per GPU beyond the first
+# (tensor-parallel steps are longer, and so is the reload).
+LIVENESS_PERIOD = 20
+LIVENESS_TIMEOUT = 10
+
+
+def liveness_window(gpus: int) -> int:
+    return 120 + 60 * max(gpus - 1, 0)
+
+
+# Startup covers loading only (the init container fetched the weights before the server starts):
+# reading them from the local emptyDir onto the GPUs, then torch.compile and CUDA graph capture.
+# 15 minutes plus 10 s per GiB of weights, reading at 100 MiB/s at worst.
+def load_seconds(release: Resolved) -> int:
+    gib = quantity.parse(release.get("model", "artifact", "size")) / 2**30
+    return 900 + 10 * int(-(-gib // 1))
+
+
+# vLLM tears its engine down on SIGTERM before the HTTP server has finished the open requests
+# (vllm/entrypoints/openai/api_server.py, run_server_worker: the uvicorn shutdown is awaited only
+# once the engine client's context has exited), so streams in flight would be cut.  The drain
+# therefore happens in the preStop delay, while the pod is already out of the Service's
+# endpoints: a streamed generation of thousands of tokens at tens of tokens a second runs for
+# minutes.
+DRAIN_SECONDS = 300
+
+
 def server(release: Resolved) -> Server:
-    gpus = release.get("resources", "gpu", "count")
+    gpus = gpu_count(release)
     return Server(
         args=["--config", f"{CONFIG_DIR}/vllm.yaml", *release.get("runtime", "extraArgs")],
         ports=[Port("http", 8000, app_protocol="http")],
         readiness=http_get("/health", "http", period=10, failures=3),
-        liveness=http_get("/health", "http", period=15, failures=4),
-        startup=http_get("/health", "http", period=STARTUP_PERIOD, failures=STARTUP_FAILURES),
+        liveness=http_get(
+            "/health",
+            "http",
+            period=LIVENESS_PERIOD,
+            failures=liveness_failures(liveness_window(gpus), LIVENESS_PERIOD),
+            timeout=LIVENESS_TIMEOUT,
+        ),
+        startup=http_get("/health", "http", period=STARTUP_PERIOD, failures=startup_failures(load_seconds(release))),
         metrics=("http", "/metrics"),
         config_files={"vllm.yaml": emitter.dump(config(release))[0]},
         env=[
-            {"name": "HOME", "value": HOME},
             # Weights come from the pinned artifact; the server must never fetch from a hub.
             {"name": "HF_HUB_OFFLINE", "value": "1"},
             {"name": "VLLM_NO_USAGE_STATS", "value": "1"},
         ],
-        writable_paths=("/tmp", HOME),
+        # HOME holds the torch.compile, Triton-kernel and FlashInfer caches (~/.cache, ~/.triton).
+        scratch={"/tmp": "2Gi", HOME: "8Gi"},
         shm_size=release.get("runtime", "args", "shmSize", default="8Gi") if gpus > 1 else None,
+        drain_seconds=DRAIN_SECONDS,
     )
 
 
@@ -114,6 +169,22 @@ def analysis(selector: str, window: str) -> list[AnalysisQuery]:
         ),
         AnalysisQuery("time-per-output-token-p95", "maxTimePerOutputTokenSeconds", tpot),
     ]
+
+
+def sample_request(release: Resolved) -> dict[str, Any]:
+    """The smoke test's request: one generated token (or one embedding) from the OpenAI API.
+
+    vllm/entrypoints/openai/api_server.py serves /v1/chat/completions, /v1/completions and
+    /v1/embeddings; `model` must be the served model name, or vLLM answers 404.
+    """
+    model = served_model_name(release)
+    task = release.get("model", "task", default="completion")
+    if task == "chat":
+        messages = [{"role": "user", "content": "Reply with OK."}]
+        return {"path": "/v1/chat/completions", "body": {"model": model, "messages": messages, "max_tokens": 1}}
+    if task == "embedding":
+        return {"path": "/v1/embeddings", "body": {"model": model, "input": "smoke test"}}
+    return {"path": "/v1/completions", "body": {"model": model, "prompt": "Hello", "max_tokens": 1}}
 
 
 def check(release: Resolved) -> list[Diagnostic]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from generator.errors import Diagnostic
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment
+from generator.validate import hub
 from generator.validate.policy import engine
 from generator.validate.policy.coverage import Coverage
 from generator.validate.policy.model import Policies
@@ -35,7 +36,7 @@ def all_layers(
     """Both layers, waivers applied; unmatched rules are reported when `tree` holds every environment."""
     coverage = Coverage()
     found = engine.evaluate_manifests(policies, tree, environments, resolved, coverage)
-    found += engine.evaluate_specs(policies, resolved, coverage)
+    found += engine.evaluate_specs(policies, resolved, coverage) + hub.findings(resolved)
     # A waiver of an environment left out (--env) matches nothing here: it is unused only when all are in.
     out = engine.apply_waivers(policies, found, today, report_unused=tree.complete) + policies.warnings
     return out + coverage.unmatched(policies) if tree.complete else out

@@ -117,9 +117,12 @@ def _max_gpus(objects: list[dict[str, Any]], args: dict[str, Any], env: dict[str
         return []
     autoscaled = {}
     for o in objects:
-        if isinstance(o, dict) and o.get("kind") == "HorizontalPodAutoscaler":
+        field = {"HorizontalPodAutoscaler": "maxReplicas", "ScaledObject": "maxReplicaCount"}.get(
+            str(o.get("kind")) if isinstance(o, dict) else ""
+        )
+        if field:
             target = _mapping(_mapping(o, "spec"), "scaleTargetRef")
-            autoscaled[(target.get("kind"), target.get("name"))] = _mapping(o, "spec").get("maxReplicas", 1)
+            autoscaled[(target.get("kind"), target.get("name"))] = _mapping(o, "spec").get(field, 1)
     workloads = [(i, o) for i, o in enumerate(objects) if isinstance(o, dict) and o.get("kind") in WORKLOADS]
     usage = [(i, *_workload_gpus(o, autoscaled)) for i, o in workloads]
     total = sum((per_pod * replicas for _, per_pod, replicas in usage), Decimal(0))

@@ -21,7 +21,7 @@ def test_worked_example_llama3_8b_chat_in_prod() -> None:
     r = effective(PROJECT, "llama3-8b-chat", "prod")
     assert r.get("scaling", "minReplicas") == 2  # environments.prod beats release (1) and prod defaults (2)
     assert r.get("scaling", "maxReplicas") == 6
-    assert r.get("scaling", "metric") == {"type": "pods", "name": "vllm_num_requests_waiting", "averageValue": "5"}
+    assert r.get("scaling", "metric") == {"type": "queue", "averageValue": "5"}
     assert r.get("rollout", "strategy") == "canary"
     assert [s.get("setWeight") for s in r.get("rollout", "canary", "steps")] == [10, None, 50, None]
     assert r.get("rollout", "canary", "analysis") == {
@@ -42,7 +42,7 @@ def test_worked_example_llama3_8b_chat_in_prod() -> None:
 def test_positions_come_from_the_layer_that_set_the_value() -> None:
     r = effective(PROJECT, "llama3-8b-chat", "prod")
     assert r.locate(("scaling", "maxReplicas")) == Location("releases/llama3-8b-chat.yaml", 58, 9)
-    assert r.locate(("scheduling", "priorityClassName")) == Location("environments/prod.yaml", 71, 7)
+    assert r.locate(("scheduling", "priorityClassName")) == Location("environments/prod.yaml", 73, 7)
     # A template default points at the release's entry for the environment.
     assert r.locate(("monitoring", "interval")) == Location("releases/llama3-8b-chat.yaml", 49, 5)
 

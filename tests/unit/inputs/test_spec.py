@@ -101,7 +101,7 @@ def test_environment_problems(example: Path) -> None:
     found = errors(example)
     assert found == [
         "environments/dev.yaml:30:5: spec.promotion.from: promotion order has a cycle: dev -> prod -> staging -> dev",
-        "environments/prod.yaml:29:3: spec.kubernetesVersion: Kubernetes 1.99 has no bundled schemas; "
+        "environments/prod.yaml:31:3: spec.kubernetesVersion: Kubernetes 1.99 has no bundled schemas; "
         "supported: 1.25 to 1.37",
     ]
 
@@ -109,5 +109,5 @@ def test_environment_problems(example: Path) -> None:
 def test_kubernetes_version_must_be_quoted(example: Path) -> None:
     edit(example / "environments/prod.yaml", 'kubernetesVersion: "1.30"', "kubernetesVersion: 1.30")
     assert errors(example) == [
-        'environments/prod.yaml:29:3: spec.kubernetesVersion: expected a string; write it in quotes: "1.30"'
+        'environments/prod.yaml:31:3: spec.kubernetesVersion: expected a string; write it in quotes: "1.30"'
     ]

@@ -78,8 +78,8 @@ def test_the_order_keys_are_written_in_changes_neither_the_key_nor_the_output(
     again = warm(example, store)
     edit(
         example / "releases/llama3-70b-instruct.yaml",
-        "          name: huggingface\n          key: token\n",
-        "          key: token\n          name: huggingface\n",
+        "        store: vault-backend\n        key: ml-platform/huggingface\n",
+        "        key: ml-platform/huggingface\n        store: vault-backend\n",
     )
     edit(
         example / "environments/prod.yaml",

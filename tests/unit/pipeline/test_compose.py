@@ -57,7 +57,9 @@ def _top(gpus: int, env: str, doubles: bool) -> int:
 @st.composite
 def environment_block(draw: st.DrawFn, base: dict[str, Any], env: str) -> dict[str, Any]:
     runtime = _runtime(base)
-    choices = ["rolling", "canary", "blue-green"] if runtime != "kserve" else ["rolling", "canary"]
+    choices = ["rolling", "canary", "blue-green"]
+    if runtime == "kserve":  # a KServe canary needs Serverless, which only prod declares
+        choices = ["rolling", "canary"] if env == "prod" else ["rolling"]
     if env == "prod":  # prod requires a progressive strategy and two replicas (policies)
         choices = [c for c in choices if c != "rolling"]
     strategy = draw(st.sampled_from(choices))
@@ -71,7 +73,7 @@ def environment_block(draw: st.DrawFn, base: dict[str, Any], env: str) -> dict[s
     rollout: dict[str, Any] = {"strategy": strategy}
     if strategy == "canary":
         if runtime == "kserve":
-            rollout["canary"] = {"trafficPercent": draw(st.integers(1, 99))}
+            rollout["canary"] = {"trafficPercent": draw(st.integers(1, 99)), "inProgress": draw(st.booleans())}
         elif draw(st.booleans()):
             weights = sorted(draw(st.sets(st.integers(1, 99), min_size=1, max_size=3)))
             steps: list[dict[str, Any]] = []

@@ -153,7 +153,7 @@ def test_kserve_gets_no_analysis_template(analysed_objects: dict[str, dict[str, 
     # distilbert-sentiment is a kserve canary in prod, where the defaults enable the analysis.
     assert not any("/distilbert-sentiment/analysistemplate-" in p for p in analysed_objects)
     isvc = obj(analysed_objects, "prod", "distilbert-sentiment", "InferenceService")
-    assert isvc["spec"]["predictor"]["canaryTrafficPercent"] == 10
+    assert isvc["spec"]["predictor"]["minReplicas"] == 2  # KServe splits the traffic: no Rollout, no template
 
 
 def test_rendered_templates_and_rollouts_validate(analysed: Path) -> None:
@@ -212,7 +212,11 @@ def test_canary_runs_the_analysis_in_the_background_without_a_count() -> None:
 def test_blue_green_gets_a_pre_promotion_analysis_that_ends() -> None:
     blue_green = obj(bundled(), "prod", "resnet50-classifier", "Rollout")["spec"]["strategy"]["blueGreen"]
     assert blue_green["prePromotionAnalysis"] == {
-        "templates": [{"templateName": "resnet50-classifier-analysis"}],
+        # The smoke test first: it sends the preview the request the analysis then measures.
+        "templates": [
+            {"templateName": "resnet50-classifier-smoke-test"},
+            {"templateName": "resnet50-classifier-analysis"},
+        ],
         "args": [{"name": "pod-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
     }
     metrics = template(bundled(), "resnet50-classifier")["spec"]["metrics"]
@@ -221,10 +225,10 @@ def test_blue_green_gets_a_pre_promotion_analysis_that_ends() -> None:
         "latency-mean": CONDITION + "0.5",  # the release's maxLatencySeconds
     }
     assert {m["count"] for m in metrics} == {5}  # a pre-promotion analysis must finish
-    # Without analysis a blue-green rollout has no prePromotionAnalysis and no template.
+    # Without analysis a blue-green rollout's gate is its smoke test alone, and it has no metrics template.
     other = obj(bundled(), "prod", "llama3-70b-instruct", "Rollout")["spec"]["strategy"]["blueGreen"]
-    assert "prePromotionAnalysis" not in other
-    assert not any("/llama3-70b-instruct/analysistemplate-" in p for p in bundled())
+    assert other["prePromotionAnalysis"] == {"templates": [{"templateName": "llama3-70b-instruct-smoke-test"}]}
+    assert "rendered/prod/llama3-70b-instruct/analysistemplate-llama3-70b-instruct-analysis" not in bundled()
 
 
 def test_prometheus_scrapes_every_pod_with_its_pod_template_hash() -> None:

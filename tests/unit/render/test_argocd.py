@@ -43,7 +43,42 @@ def test_application_per_release_and_environment() -> None:
         "automated": {"prune": True, "selfHeal": True},
         "syncOptions": ["CreateNamespace=true", "PruneLast=true"],
         "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+        "managedNamespaceMetadata": {"labels": pod_security("baseline", "v1.31")},  # dev is relaxed
     }
+
+
+def pod_security(enforce: str, version: str) -> dict[str, str]:
+    return {
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": version,
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/enforce-version": version,
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": version,
+    }
+
+
+def test_every_application_that_creates_the_namespace_labels_it_for_pod_security() -> None:
+    """Argo CD creates the release namespace (CreateNamespace=true) and applies managedNamespaceMetadata
+    to it; the enforced level follows the environment's policy, pinned to its Kubernetes version."""
+    expected = {"dev": pod_security("baseline", "v1.31"), "staging": pod_security("restricted", "v1.31")}
+    expected["prod"] = pod_security("restricted", "v1.30")
+    apps = [(p, o) for p, o in example().items() if "/_argocd/" in p and o["kind"] == "Application"]
+    for path, app in apps:
+        env = path.split("/")[1]
+        policy = app["spec"]["syncPolicy"]
+        if app["metadata"]["name"] == f"modelops-{env}":
+            # The root Application's namespace is Argo CD's own: modelops does not label it.
+            assert "managedNamespaceMetadata" not in policy, path
+            continue
+        assert "CreateNamespace=true" in policy["syncOptions"], path
+        assert policy["managedNamespaceMetadata"] == {"labels": expected[env]}, path
+
+
+def test_pod_security_level_set_by_the_environment(example: Path) -> None:
+    edit(example / "environments/dev.yaml", "    level: relaxed\n", "    level: relaxed\n    podSecurity: restricted\n")
+    app = argocd(render(example), "dev", "Application", "llama3-8b-chat-dev")
+    assert app["spec"]["syncPolicy"]["managedNamespaceMetadata"] == {"labels": pod_security("restricted", "v1.31")}
 
 
 def test_prod_waits_for_a_manual_sync() -> None:
@@ -72,6 +107,7 @@ def test_sync_waves_are_strings_ordering_config_before_workloads() -> None:
         "ServiceAccount": "-1",
         "NetworkPolicy": "-1",
         "AnalysisTemplate": "-1",
+        "PrometheusRule": "-1",
         "Rollout": "0",
         "Service": "0",
         "PodDisruptionBudget": "0",
@@ -124,6 +160,8 @@ def test_application_set_instead_of_applications(example: Path) -> None:
     # deleting the ApplicationSet or one of its Applications leaves the workloads running.
     assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
     assert "finalizers" not in template["metadata"]
+    assert "CreateNamespace=true" in template["spec"]["syncPolicy"]["syncOptions"]
+    assert template["spec"]["syncPolicy"]["managedNamespaceMetadata"] == {"labels": pod_security("restricted", "v1.31")}
     assert "rendered/dev/_argocd/application-llama3-8b-chat-dev" in objects  # other environments unchanged
 
 

@@ -40,8 +40,15 @@ def test_surge_percentages_round_up() -> None:
     assert [s.canary for s in steps_split([10, 50], 4, "25%")] == [1, 2]
 
 
-@given(st.integers(1, 99), st.integers(2, 200), st.integers(0, 3))
-def test_both_sides_keep_a_pod_for_partial_weights(weight: int, replicas: int, max_surge: int) -> None:
+@given(st.integers(1, 99), st.integers(2, 200), st.integers(1, 3))
+def test_with_surge_both_sides_keep_a_pod_for_partial_weights(weight: int, replicas: int, max_surge: int) -> None:
     s = split(weight, replicas, max_surge)
     assert s.canary >= 1 and s.stable >= 1
-    assert replicas <= s.canary + s.stable <= replicas + (1 if max_surge else 0)
+    assert replicas <= s.canary + s.stable <= replicas + 1
+
+
+def test_a_tie_without_surge_leaves_no_canary_pod() -> None:
+    # The controller's own fallback: 75% of 2 pods ties between 1 and 2, rounding up would take
+    # every pod and there is no surge, so it keeps all pods stable. explain warns on it.
+    s = split(75, 2, 0)
+    assert (s.canary, s.stable) == (0, 2)

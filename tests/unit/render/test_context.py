@@ -67,20 +67,16 @@ def test_network_policy_admits_only_ingress_and_monitoring_namespaces() -> None:
     assert policy["spec"]["ingress"] == [
         {
             "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "inference-gateway"}}}],
-            "ports": [
-                {"port": "http", "protocol": "TCP"},
-                {"port": "grpc", "protocol": "TCP"},
-                {"port": "metrics", "protocol": "TCP"},
-            ],
+            "ports": [{"port": "http", "protocol": "TCP"}, {"port": "grpc", "protocol": "TCP"}],
         },
         {
             "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
             "ports": [{"port": "metrics", "protocol": "TCP"}],
         },
     ]
-    kserve = obj(example(), "prod", "distilbert-sentiment", "NetworkPolicy")["spec"]
+    kserve = obj(example(), "dev", "distilbert-sentiment", "NetworkPolicy")["spec"]
     assert kserve["podSelector"] == {"matchLabels": {"serving.kserve.io/inferenceservice": "distilbert-sentiment"}}
-    assert "ports" not in kserve["ingress"][0]  # KServe owns the pod's ports
+    assert "ports" not in kserve["ingress"][0]  # RawDeployment: KServe's runtime owns the pod's ports
 
 
 def test_secrets_come_from_external_secrets_or_references() -> None:
@@ -224,6 +220,8 @@ def test_blue_green_rollout_with_active_and_preview_services() -> None:
             "previewService": "llama3-70b-instruct-preview",
             "autoPromotionEnabled": False,
             "scaleDownDelaySeconds": 600,
+            # vLLM's own sample request (tests/unit/render/test_smoketest.py)
+            "prePromotionAnalysis": {"templates": [{"templateName": "llama3-70b-instruct-smoke-test"}]},
         }
     }
     active = obj(example(), "prod", "llama3-70b-instruct", "Service")
@@ -275,9 +273,10 @@ def test_canary_rollout_with_steps_services_and_analysis() -> None:
     assert not any("/toxicity-classifier/analysistemplate-" in p for p in example())
 
 
-def test_kserve_canary_is_a_traffic_percentage() -> None:
+def test_a_kserve_canary_at_rest_has_no_traffic_percentage() -> None:
+    # A percentage left in place would hold every later revision at it: only a running canary has one.
     predictor = obj(example(), "prod", "distilbert-sentiment", "InferenceService")["spec"]["predictor"]
-    assert predictor["canaryTrafficPercent"] == 10
+    assert "canaryTrafficPercent" not in predictor
 
 
 def test_every_strategy_and_runtime_is_in_the_example() -> None:

@@ -30,6 +30,11 @@ def test_an_inference_service_and_a_multi_gpu_deployment() -> None:
     assert big is not None and (big.min_replicas, big.max_replicas, big.gpus) == (1, 1, 4)
 
 
+def test_a_keda_scaled_object_is_the_autoscaler_where_it_replaces_the_hpa() -> None:
+    now = running.read(*rendered("staging", "llama3-8b-chat"))
+    assert now is not None and (now.min_replicas, now.max_replicas, now.gpus) == (1, 2, 1)
+
+
 def test_init_containers_do_not_add_gpus_and_limits_stand_for_requests() -> None:
     manifest = b"""kind: Deployment
 spec:

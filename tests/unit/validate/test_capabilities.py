@@ -34,11 +34,15 @@ def test_canary_analysis_without_service_monitor_selector_is_refused(example: Pa
     assert found and all(".analysis.enabled" in f for f in found)
 
 
-def test_a_pods_metric_needs_a_declared_metrics_adapter(example: Path) -> None:
-    for env in ("dev", "staging", "prod"):
+def test_a_queue_metric_needs_a_declared_metrics_pipeline(example: Path) -> None:
+    for env in ("dev", "prod"):
         edit(example / f"environments/{env}.yaml", "metrics: prometheus-adapter", "metrics: none")
-    found = [f for f in findings(example) if "metrics adapter" in f]
-    assert found and all("spec.scaling.metric.name" in f and "vllm_num_requests_waiting" in f for f in found)
+    edit(example / "environments/staging.yaml", "metrics: keda", "metrics: none")
+    found = [f for f in findings(example) if "only a metrics pipeline serves" in f]
+    assert found and all(
+        "spec.scaling.metric.type" in f and "vllm:num_requests_waiting" in f and "autoscaling.metrics: none" in f
+        for f in found
+    )
     assert {f.split(":")[0] for f in found} == {"releases/llama3-70b-instruct.yaml", "releases/llama3-8b-chat.yaml"}
 
 

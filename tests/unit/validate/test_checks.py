@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import edit, write
+from generator.errors import InputError
+from generator.inputs.sources import WorkTree
+from generator.pipeline import compose
+from tests.conftest import copy_example, edit, write
 from tests.render_helpers import findings
 
 CASES = [
@@ -110,7 +113,7 @@ def test_kserve_canary_needs_a_traffic_percentage(example: Path) -> None:
 
 
 def test_custom_metric_needs_its_name(example: Path) -> None:
-    edit(example / "releases/llama3-8b-chat.yaml", "      name: vllm_num_requests_waiting\n", "")
+    edit(example / "releases/llama3-8b-chat.yaml", "      type: queue ", "      type: pods  ")
     assert findings(example) == [
         "releases/llama3-8b-chat.yaml:38:5: spec.scaling.metric.name: a pods metric needs name (in dev, staging, prod)"
     ]
@@ -123,3 +126,16 @@ def test_environment_without_gpu_types(example: Path) -> None:
     assert any(
         "GPU type 'nvidia-l4' is not among the environment's gpuTypes (none) (in dev)" in f for f in findings(example)
     )
+
+
+def test_a_gpu_memory_alert_below_what_vllm_allocates_is_refused(tmp_path: Path) -> None:
+    """vLLM takes gpuMemoryUtilization of each GPU at start: a lower alert bound would always fire."""
+    repo = copy_example(tmp_path / "repo")
+    edit(
+        repo / "releases/llama3-70b-instruct.yaml", "      maxTimeToFirstTokenSeconds: 8", "      maxGpuMemoryUsed: 0.9"
+    )
+    with pytest.raises(InputError) as caught:
+        compose.build(WorkTree(repo))
+    (error,) = caught.value.diagnostics
+    assert (error.field, error.environment) == ("spec.monitoring.alerts.maxGpuMemoryUsed", "prod")  # DCGM declared
+    assert "not above the 0.92 of each GPU that vLLM allocates" in error.message

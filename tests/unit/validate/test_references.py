@@ -29,6 +29,7 @@ def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_
         ("Secret", "model-store-readonly"),
         ("Namespace", "argocd"),
         ("Namespace", "inference-gateway"),
+        ("Namespace", "knative-serving"),
         ("Namespace", "models-prod"),
         ("Namespace", "monitoring"),
     ]
@@ -42,9 +43,16 @@ def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_
 
     fetcher = prod[("Secret", "model-store-readonly")]
     assert fetcher.namespace == "models-prod"
-    assert fetcher.fields == ("Rollout spec.template.spec.initContainers.envFrom.secretRef.name",)
-    assert fetcher.create.startswith("kubectl create secret generic model-store-readonly -n models-prod ")
-    assert fetcher.note and "spec.artifacts.credentialsSecret" in fetcher.note
+    assert fetcher.fields == (
+        "Rollout spec.template.spec.initContainers.envFrom.secretRef.name",
+        "ServiceAccount secrets.name",  # KServe's storage initializer, through the predictor's ServiceAccount
+    )
+    assert fetcher.create == (
+        "kubectl create secret generic model-store-readonly -n models-prod "
+        "--from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=... "
+        "--from-literal=awsAccessKeyID=... --from-literal=awsSecretAccessKey=..."
+    )
+    assert fetcher.note and "spec.artifacts.credentialsSecret" in fetcher.note and "awsAccessKeyID" in fetcher.note
 
     store = prod[("ClusterSecretStore", "vault-backend")]
     assert (store.namespace, store.releases) == (None, ("llama3-70b-instruct",))
@@ -63,6 +71,8 @@ def test_namespaces_say_who_creates_them() -> None:
     assert prod[("Namespace", "argocd")].create.startswith("created by the Argo CD installation")
     assert prod[("Namespace", "inference-gateway")].create.startswith("kubectl create namespace inference-gateway")
     assert ("Namespace", "inference-gateway") not in found("dev")  # dev's gateway is ingress-nginx
+    assert prod[("Namespace", "knative-serving")].create.startswith("created by the Knative Serving installation")
+    assert ("Namespace", "knative-serving") not in found("dev")  # dev's KServe is RawDeployment
 
 
 def _object(obj: dict[str, Any]) -> RenderedObject:

@@ -34,8 +34,12 @@ def test_prod_needs_what_its_rendered_objects_use_in_a_fixed_order() -> None:
         "Argo CD",
         "Argo Rollouts",
         "KServe",
+        "Knative Serving",
+        "Knative Serving HPA autoscaler",  # distilbert-sentiment scales on cpu
         "cert-manager",
         "Prometheus Operator",
+        "kube-state-metrics",
+        "NVIDIA DCGM exporter",
         "External Secrets Operator",
         "NetworkPolicy-enforcing CNI",
         "Kubernetes Metrics Server",
@@ -51,19 +55,32 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
     rollouts = prod["Argo Rollouts"]
     assert (rollouts.capability, rollouts.declared, rollouts.version) == ("argoRollouts", True, "1.7")
     assert rollouts.settings == {"trafficRouter": "none"}
-    assert rollouts.needed_by == {(ROLLOUTS, "AnalysisTemplate", None): 2, (ROLLOUTS, "Rollout", None): 5}
+    assert rollouts.needed_by == {(ROLLOUTS, "AnalysisTemplate", None): 4, (ROLLOUTS, "Rollout", None): 5}
     assert "distilbert-sentiment" not in rollouts.releases and len(rollouts.releases) == 5  # an InferenceService
     assert rollouts.install == "helm install argo-rollouts argo/argo-rollouts -n argo-rollouts --create-namespace"
 
     kserve = prod["KServe"]
-    assert (kserve.version, kserve.settings) == ("0.13", {"deploymentMode": "RawDeployment"})
+    assert (kserve.version, kserve.settings) == ("0.13", {"deploymentMode": "Serverless"})
     assert kserve.needed_by == {("serving.kserve.io/v1beta1", "InferenceService", None): 1}
     assert kserve.releases == ("distilbert-sentiment",)
 
     monitors = prod["Prometheus Operator"]
     assert monitors.version == "0.75"
-    assert monitors.settings == {"serviceMonitorSelector": {"matchLabels": {"release": "kube-prometheus-stack"}}}
-    assert monitors.needed_by == {("monitoring.coreos.com/v1", "ServiceMonitor", None): 5}
+    selector = {"matchLabels": {"release": "kube-prometheus-stack"}}
+    assert monitors.settings == {"serviceMonitorSelector": selector, "ruleSelector": selector}
+    assert monitors.needed_by == {
+        ("monitoring.coreos.com/v1", "PrometheusRule", None): 5,
+        ("monitoring.coreos.com/v1", "ServiceMonitor", None): 6,  # with KServe's
+    }
+    # The alerts' series: which exporter each needs, named by the alert that reads it.
+    states = prod["kube-state-metrics"]
+    assert states.needed_by == {("monitoring.coreos.com/v1", "PrometheusRule", "alert ModelServerPodsNotReady"): 5}
+    assert (states.capability, states.declared) == (None, False)
+    dcgm = prod["NVIDIA DCGM exporter"]
+    assert dcgm.needed_by == {("monitoring.coreos.com/v1", "PrometheusRule", "alert ModelServerGPUMemoryPressure"): 2}
+    assert (dcgm.capability, dcgm.declared, dcgm.version) == ("dcgmExporter", True, "4.2.3-4.1.3")
+    assert dcgm.releases == ("llama3-70b-instruct", "llama3-8b-chat")
+    assert "NVIDIA DCGM exporter" not in rows("staging")  # not declared there: no GPU memory alert
 
     secrets = prod["External Secrets Operator"]
     assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "vault-backend"})
@@ -90,6 +107,22 @@ def test_hpa_metrics_name_their_source() -> None:
         True,
         {"metrics": "prometheus-adapter"},
     )
+    assert adapter.version is None  # the example declares none
+
+
+def test_staging_runs_keda_for_the_scaled_objects_with_its_declared_version() -> None:
+    staging = rows("staging")
+    keda = staging["KEDA"]
+    assert keda.needed_by == {("keda.sh/v1alpha1", "ScaledObject", None): 2}
+    assert keda.releases == ("llama3-70b-instruct", "llama3-8b-chat")
+    assert (keda.capability, keda.declared, keda.version, keda.settings) == (
+        "autoscaling",
+        True,
+        "2.17",
+        {"metrics": "keda"},
+    )
+    # The ScaledObjects replace the vLLM releases' HPAs: no adapter is needed there.
+    assert "prometheus-adapter" not in staging
 
 
 def test_dev_runs_no_rollout_controller() -> None:
@@ -116,7 +149,8 @@ def test_every_custom_resource_rendered_has_a_component() -> None:
 def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(example: Path) -> None:
     edit(
         example / "environments/prod.yaml",
-        '      kserve:\n        version: "0.13"\n        deploymentMode: RawDeployment\n',
+        '      kserve:\n        version: "0.13"\n        deploymentMode: Serverless'
+        "    # with Knative Serving: KServe canaries split traffic by revision\n",
         "",
     )
     kserve = rows("prod", prerequisites(example))["KServe"]
@@ -125,13 +159,13 @@ def test_an_undeclared_capability_is_not_declared_and_refused_by_validate(exampl
 
 
 def test_serverless_kserve_needs_knative_and_a_declared_adapter_is_declared(example: Path) -> None:
-    path = example / "environments/prod.yaml"
-    edit(path, "deploymentMode: RawDeployment", "deploymentMode: Serverless")
-    prod = rows("prod", prerequisites(example))
-    assert prod["Knative Serving"].needed_by == {
+    assert "Knative Serving" not in rows("dev", prerequisites(example))
+    edit(example / "environments/dev.yaml", "deploymentMode: RawDeployment", "deploymentMode: Serverless")
+    dev = rows("dev", prerequisites(example))
+    assert dev["Knative Serving"].needed_by == {
         ("serving.kserve.io/v1beta1", "InferenceService", "Serverless mode"): 1
     }
-    assert (prod["prometheus-adapter"].declared, prod["prometheus-adapter"].settings) == (
+    assert (dev["prometheus-adapter"].declared, dev["prometheus-adapter"].settings) == (
         True,
         {"metrics": "prometheus-adapter"},
     )

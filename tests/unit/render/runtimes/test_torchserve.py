@@ -21,4 +21,6 @@ def test_torchserve_keeps_the_management_api_off_the_service() -> None:
     assert "load_models=resnet50_classifier=resnet50-products.mar" in lines
     assert "default_workers_per_model=2" in lines
     ports = [p["port"] for p in obj(example(), "dev", "resnet50-classifier", "Service")["spec"]["ports"]]
-    assert ports == [8080, 8082] and 8081 not in ports
+    assert ports == [8080]  # neither the management API (8081) nor the metrics port (8082) is served
+    metrics = obj(example(), "dev", "resnet50-classifier", "Service", "resnet50-classifier-metrics")
+    assert [p["port"] for p in metrics["spec"]["ports"]] == [8082]

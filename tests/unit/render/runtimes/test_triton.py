@@ -34,8 +34,7 @@ def test_triton_ports_probes_and_explicit_models() -> None:
     assert service["spec"]["ports"] == [
         {"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"},
         {"name": "grpc", "port": 8001, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"},
-        {"name": "metrics", "port": 8002, "targetPort": "metrics", "protocol": "TCP", "appProtocol": "http"},
-    ]
+    ]  # the metrics port is only on the headless metrics Service, for Prometheus
     monitor = obj(example(), "dev", "bge-embeddings", "ServiceMonitor")
     assert monitor["spec"]["endpoints"] == [
         {"port": "metrics", "path": "/metrics", "interval": "30s", "scrapeTimeout": "10s"}

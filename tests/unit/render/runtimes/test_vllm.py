@@ -24,15 +24,18 @@ def test_single_gpu_server_container() -> None:
     assert server["args"] == ["--config", "/etc/modelops/vllm.yaml"]
     assert "command" not in server  # the image's entrypoint is the OpenAI server
     assert server["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    # ephemeral-storage: the 40Gi model, /tmp 2Gi, HOME 8Gi and 2Gi of headroom.
     assert server["resources"] == {
-        "requests": {"cpu": "4", "memory": "32Gi", "nvidia.com/gpu": 1},
-        "limits": {"cpu": "4", "memory": "32Gi", "nvidia.com/gpu": 1},
+        "requests": {"cpu": "4", "memory": "32Gi", "ephemeral-storage": "52Gi", "nvidia.com/gpu": 1},
+        "limits": {"cpu": "4", "memory": "32Gi", "ephemeral-storage": "52Gi", "nvidia.com/gpu": 1},
     }
-    for probe, period, failures in (("readinessProbe", 10, 3), ("livenessProbe", 15, 4), ("startupProbe", 10, 180)):
+    # liveness: two minutes without an answer on one GPU; startup: the 30-minute floor for 40Gi.
+    probes = (("readinessProbe", 10, 5, 3), ("livenessProbe", 20, 10, 6), ("startupProbe", 10, 5, 180))
+    for probe, period, timeout, failures in probes:
         assert server[probe] == {
             "httpGet": {"path": "/health", "port": "http"},
             "periodSeconds": period,
-            "timeoutSeconds": 5,
+            "timeoutSeconds": timeout,
             "failureThreshold": failures,
         }
     assert {"name": "HF_HUB_OFFLINE", "value": "1"} in server["env"]
@@ -68,9 +71,11 @@ def test_tensor_parallel_across_four_gpus_gets_shared_memory() -> None:
     assert container(deployment)["resources"]["limits"]["nvidia.com/gpu"] == 4
     assert {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}} in pod(deployment)["volumes"]
     assert {"name": "dshm", "mountPath": "/dev/shm"} in container(deployment)["volumeMounts"]
-    assert {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "huggingface", "key": "token"}}} in (
-        container(deployment)["env"]
-    )
+    # Four GPUs: liveness waits five minutes (2 + 1 per extra GPU); startup 15 min + 10 s per GiB of 160Gi.
+    liveness, startup = container(deployment)["livenessProbe"], container(deployment)["startupProbe"]
+    assert (liveness["periodSeconds"] * liveness["failureThreshold"], liveness["timeoutSeconds"]) == (300, 10)
+    assert startup["periodSeconds"] * startup["failureThreshold"] == 900 + 1600
+    assert not any(v["name"] == "HF_TOKEN" for v in container(deployment)["env"])
 
 
 def test_artifact_is_fetched_by_an_init_container_and_pinned_by_digest() -> None:

@@ -54,3 +54,18 @@ def test_the_gpu_budget_sums_every_workload_of_a_release() -> None:
     ]
     hpa_without_spec = {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}}
     assert budget([_workload("a", 4, None), hpa_without_spec], {}, env) == []
+
+
+def test_the_gpu_budget_reads_a_scaled_objects_max_replicas() -> None:
+    from generator.validate.policy import builtins
+
+    budget = builtins.RELEASE["max-gpus-per-release"]
+    env = {"policy": {"maxGpusPerRelease": 8}}
+    scaled = {
+        "kind": "ScaledObject",
+        "metadata": {"name": "a"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "a"}, "maxReplicaCount": 3},
+    }
+    assert budget([_workload("a", 4), scaled], {}, env) == [
+        (0, ("spec",), "12 GPUs at max replicas (4 per pod x 3); the environment allows 8 per release")
+    ]
