@@ -39,6 +39,12 @@ TEMPLATE = "template"
 # A pull request's environment runs what the stage it promotes from did not run at the base revision.
 # Named like the policy rules (a waiver's rule id has their form), as it is waived like them.
 PROMOTION_ORDER = "MO-PROM-001"
+# Environment values a team must replace or confirm; named and waived like MO-PROM-001.
+PLACEHOLDER_VALUE = "MO-ENV-001"
+REPO_URL_ORIGIN = "MO-ENV-002"
+REPO_URL_HTTP = "MO-ENV-003"
+# validate --base REV: applicationSet: true would let the root app delete Applications with their workloads.
+APPLICATIONSET_SWITCH = "MO-ENV-004"
 # validate PATH (generator.manifests)
 MISSING_SCHEMA = "missing-schema"
 MANIFEST = "manifest"
@@ -154,6 +160,39 @@ TOOL_RULES = {
             "Waivable in policies/ waivers.",
         ),
         RuleInfo(
+            PLACEHOLDER_VALUE,
+            "Environment values are not placeholders",
+            "spec.gitops.repoURL, spec.cluster.server, spec.registries and image references (the environment's "
+            "fetcherImage, the releases' runtime.image through policy MO-SUP-004) must not name a reserved example "
+            "domain (example.com, example.org, example.net, .example, .invalid) or a placeholder such as CHANGEME "
+            "or <your-org>: Argo CD and the cluster would be pointed at nothing. A warning; waivable per rule and "
+            "environment in policies/ waivers.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            REPO_URL_ORIGIN,
+            "repoURL is the repository's origin",
+            "spec.gitops.repoURL should name the git repository this directory is a clone of (its origin remote); "
+            "ssh and https forms of one repository, with or without .git, are the same. Otherwise Argo CD syncs "
+            "another repository than the one reviewed. A warning; waivable per rule and environment.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            REPO_URL_HTTP,
+            "repoURL is fetched over an encrypted transport",
+            "http:// repoURLs are accepted for Git servers inside the cluster (http://gitea.gitea.svc:3000/...), "
+            "where the traffic stays on the cluster network; anywhere else prefer https:// or ssh. A warning; "
+            "waivable per rule and environment.",
+            Severity.WARNING,
+        ),
+        RuleInfo(
+            APPLICATIONSET_SWITCH,
+            "Switching to an ApplicationSet keeps the workloads",
+            "validate --base REV: with gitops.applicationSet: true the root Application prunes the per-release "
+            "Applications; those rendered at REV with the resources finalizer would take their workloads with "
+            "them. Set gitops.preserveResourcesOnDeletion: true first, let Argo CD sync it, then switch.",
+        ),
+        RuleInfo(
             TEMPLATE,
             "Templates render valid manifests",
             "Templates must render, reference only defined values and produce Kubernetes objects.",
@@ -188,4 +227,6 @@ MANIFEST_RULES = {
 }
 
 # Tool rules a waiver may name (besides the rules of policies/).
-WAIVABLE = frozenset({PROMOTION_ORDER})
+WAIVABLE = frozenset(
+    {PROMOTION_ORDER, PLACEHOLDER_VALUE, REPO_URL_ORIGIN, REPO_URL_HTTP, APPLICATIONSET_SWITCH}
+)

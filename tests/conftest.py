@@ -100,6 +100,14 @@ def example_repo(example: Path) -> Path:
 
 
 @pytest.fixture
+def base(example_repo: Path, run: Runner) -> str:
+    """The example rendered and committed on main (a pull request's base), then a branch."""
+    assert run(example_repo, "commit", "-q").exit_code == 0
+    git(example_repo, "checkout", "-q", "-b", "change")
+    return git(example_repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
 def remote(example_repo: Path, tmp_path: Path) -> Path:
     """A bare repository on disk that example_repo tracks as origin/main."""
     bare = tmp_path / "remote.git"

@@ -18,11 +18,11 @@ Nothing here is written as Python strings: the files come from
 from __future__ import annotations
 
 import json
-import re
 
 from generator import builtin
 from generator.inputs import yamlio
 from generator.schemas import bundle
+from generator.validate.placeholders import CLONE_URL
 
 SCAFFOLD_DIR = builtin.package_file("scaffold")
 SCHEMAS_DIR = ".schemas"
@@ -72,7 +72,6 @@ def _placed(files: dict[str, bytes], at: str) -> dict[str, bytes]:
 
 
 _PLACEHOLDER_URL = b"https://git.example.com/platform/model-gitops.git"
-_CLONE_URL = re.compile(r"(https://|ssh://|git@)\S+")  # what spec.gitops.repoURL accepts
 
 
 def _pointed(files: dict[str, bytes], branch: str | None, origin: str | None) -> dict[str, bytes]:
@@ -85,7 +84,7 @@ def _pointed(files: dict[str, bytes], branch: str | None, origin: str | None) ->
                 data = data.replace(
                     b"    targetRevision: main\n", f"    targetRevision: {json.dumps(branch)}\n".encode()
                 )
-            if origin and _CLONE_URL.fullmatch(origin):
+            if origin and CLONE_URL.fullmatch(origin):
                 data = data.replace(_PLACEHOLDER_URL, json.dumps(origin).encode())
         out[path] = data
     return out

@@ -111,6 +111,7 @@ def gitops(env: Environment) -> dict[str, Any]:
         "argocdNamespace": spec.get("argocdNamespace", "argocd"),
         "bootstrapProject": spec.get("bootstrapProject", "default"),
         "applicationSet": spec.get("applicationSet", False),
+        "preserveResourcesOnDeletion": spec.get("preserveResourcesOnDeletion", False),
         "project": f"modelops-{env.name}",
     }
 

@@ -124,7 +124,24 @@ def _explain_one(error: Any, candidates: Sequence[dict[str, Any]], raw: dict[Pat
         return path, "must not be empty"
     if kind == "anyOf" and parent.get("anyOf") and _is_int_or_percent(parent["anyOf"]):
         return path, f'expected a whole number or a percentage such as "25%", got {_describe(value)}'
+    fields = _one_of_fields(parent.get("anyOf")) if kind == "anyOf" else None
+    if fields:
+        return path, f"needs {' or '.join(fields)} (at least one of them)"
     return path, error.message
+
+
+def _one_of_fields(options: Any) -> list[str] | None:
+    """The fields of an anyOf whose every option only requires one field (a waiver's release or environment)."""
+    if not isinstance(options, list) or not options:
+        return None
+    fields: list[list[Any]] = [
+        o["required"]
+        for o in options
+        if isinstance(o, dict) and set(o) == {"required"} and isinstance(o["required"], list)
+    ]
+    if len(fields) != len(options) or not all(len(f) == 1 for f in fields):
+        return None
+    return [str(f[0]) for f in fields]
 
 
 def _is_int_or_percent(options: list[dict[str, Any]]) -> bool:

@@ -16,6 +16,7 @@ from generator import atomic, distribution
 from tests.conftest import KIND_FILES, PROJECT, Runner, git, schema_errors, write
 
 SCHEMA_LINE = "# yaml-language-server: $schema="
+ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 @pytest.fixture
@@ -34,13 +35,42 @@ def test_init_renders_validates_lints_and_commits(scaffold: Path, run: Runner) -
     assert run(scaffold, "render").exit_code == 0
     validated = run(scaffold, "validate")
     assert validated.exit_code == 0, validated.out + validated.err
-    assert validated.out.strip().endswith("0 invalid; 0 errors, 0 warnings")
+    # The example.com values init writes are warnings until replaced (none is waived in a new repository).
+    assert validated.out.strip().endswith("0 invalid; 0 errors, 15 warnings")
+    assert run(scaffold, "validate", "--strict").exit_code == 1
     assert run(scaffold, "lint", str(scaffold / "releases/text-classifier.yaml")).exit_code == 0
     assert run(scaffold, "policy", "test").exit_code == 0
     committed = run(scaffold, "commit", "-m", "first render")
     assert committed.exit_code == 0 and committed.out.startswith("committed ")
     assert git(scaffold, "log", "-1", "--format=%s") == "first render"
     assert run(scaffold, "check").exit_code == 0
+
+
+def _warnings(run: Runner, repo: Path) -> list[tuple[str, int, str, str]]:
+    report = run(repo, "validate", "-o", "json")
+    assert report.exit_code == 0, report.out + report.err
+    found = report.json()["diagnostics"]
+    return sorted((d["file"], d["line"], d["field"], d["rule"]) for d in found if d["severity"] == "warning")
+
+
+def test_init_placeholders_are_warnings_on_their_lines_until_replaced(scaffold: Path, run: Runner) -> None:
+    found = _warnings(run, scaffold)
+    fields = {"spec.cluster.server", "spec.gitops.repoURL", "spec.registries[0]", "spec.artifacts.fetcherImage"}
+    for env in ("dev", "staging", "prod"):
+        path = f"environments/{env}.yaml"
+        lines = (scaffold / path).read_text(encoding="utf-8").splitlines()
+        mine = [(line, field) for file, line, field, rule in found if file == path and rule == "MO-ENV-001"]
+        assert {field for _, field in mine} == fields
+        assert all("example.com" in lines[line - 1] for line, _ in mine)
+    images = [f for f in found if f[3] == "MO-SUP-004"]
+    assert {f[0] for f in images} == {f"rendered/{env}/text-classifier/manifest.yaml" for env in ENVIRONMENTS}
+    assert {f[3] for f in found} == {"MO-ENV-001", "MO-SUP-004"}
+    for path in [*scaffold.glob("environments/*.yaml"), *scaffold.glob("releases/*.yaml")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("example.com", "corp.internal"), encoding="utf-8")
+    assert run(scaffold, "render").exit_code == 0
+    assert _warnings(run, scaffold) == []
+    assert run(scaffold, "validate", "--strict").exit_code == 0
 
 
 def test_init_files_point_editors_at_the_written_schemas(scaffold: Path, run: Runner) -> None:
@@ -137,20 +167,56 @@ def test_init_into_a_clone_of_an_empty_repository(tmp_path: Path, run: Runner) -
     assert (target / "releases/text-classifier.yaml").is_file()
 
 
-def test_init_points_the_applications_at_the_clones_branch_and_origin(tmp_path: Path, run: Runner) -> None:
+def _init_in_clone(tmp_path: Path, run: Runner, branch: str, origin: str) -> Path:
+    """`init` in a clone of an empty bare repository on `branch`, whose origin URL is then `origin`."""
     bare = tmp_path / "models.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "master", str(bare))
+    git(tmp_path, "init", "-q", "--bare", "-b", branch, str(bare))
     git(tmp_path, "clone", "-q", str(bare), "clone")
     target = tmp_path / "clone"
-    git(target, "remote", "set-url", "origin", "https://git.corp.example/platform/models.git")
+    git(target, "remote", "set-url", "origin", origin)
     assert run(None, "init", str(target)).exit_code == 0
+    return target
+
+
+def test_init_points_the_applications_at_the_clones_branch_and_origin(tmp_path: Path, run: Runner) -> None:
+    target = _init_in_clone(tmp_path, run, "master", "https://git.corp.internal/platform/models.git")
     for env in ("dev", "staging", "prod"):
         gitops = yaml.safe_load((target / f"environments/{env}.yaml").read_text(encoding="utf-8"))["spec"]["gitops"]
         assert (gitops["repoURL"], gitops["targetRevision"]) == (
-            "https://git.corp.example/platform/models.git",
+            "https://git.corp.internal/platform/models.git",
             "master",
         )
-    assert run(target, "validate").exit_code == 0
+    found = _warnings(run, target)
+    # repoURL is origin: neither a placeholder nor another repository (only the clusters and registries are left)
+    assert not [f for f in found if f[2] == "spec.gitops.repoURL"]
+    assert [f for f in found if f[2] == "spec.cluster.server"]
+
+
+def test_init_repo_url_other_than_origin_is_a_warning(tmp_path: Path, run: Runner) -> None:
+    target = _init_in_clone(tmp_path, run, "master", "git@git.corp.internal:platform/models.git")
+    dev = target / "environments/dev.yaml"
+    assert '    repoURL: "git@git.corp.internal:platform/models.git"' in dev.read_text(encoding="utf-8")
+    # the https form of the same repository, without .git: the same repository
+    same = "https://git.corp.internal/platform/models"
+    dev.write_text(dev.read_text(encoding="utf-8").replace('"git@git.corp.internal:platform/models.git"', same))
+    assert not [f for f in _warnings(run, target) if f[3] == "MO-ENV-002"]
+    other = dev.read_text(encoding="utf-8").replace(same, "https://git.corp.internal/platform/other.git")
+    dev.write_text(other, encoding="utf-8")
+    line = next(i for i, text in enumerate(other.splitlines(), 1) if "platform/other.git" in text)
+    assert [f for f in _warnings(run, target) if f[3] == "MO-ENV-002"] == [
+        ("environments/dev.yaml", line, "spec.gitops.repoURL", "MO-ENV-002")
+    ]
+
+
+def test_init_in_cluster_http_origin_is_written_with_a_warning(tmp_path: Path, run: Runner) -> None:
+    url = "http://gitea-http.gitea.svc:3000/platform/models.git"
+    target = _init_in_clone(tmp_path, run, "main", url)
+    gitops = yaml.safe_load((target / "environments/prod.yaml").read_text(encoding="utf-8"))["spec"]["gitops"]
+    assert gitops["repoURL"] == url
+    http = [f for f in _warnings(run, target) if f[3] == "MO-ENV-003"]
+    assert [(f[0], f[2]) for f in http] == [
+        (f"environments/{env}.yaml", "spec.gitops.repoURL") for env in ("dev", "prod", "staging")
+    ]
 
 
 def test_init_keeps_the_placeholder_for_an_origin_argo_cd_cannot_clone(tmp_path: Path, run: Runner) -> None:

@@ -5,22 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.acceptance.test_report_formats import sarif_errors
 from tests.conftest import Runner, edit, git
 
 TOXICITY = "releases/toxicity-classifier.yaml"
 DIGEST = "sha256:" + "ab" * 32
 RULE = "MO-PROM-001"
-
-
-@pytest.fixture
-def base(example_repo: Path, run: Runner) -> str:
-    """The example rendered and committed on main (a pull request's base), then a branch."""
-    assert run(example_repo, "commit", "-q").exit_code == 0
-    git(example_repo, "checkout", "-q", "-b", "change")
-    return git(example_repo, "rev-parse", "HEAD")
 
 
 def _findings(repo: Path, run: Runner, *args: str) -> tuple[int, list[dict]]:

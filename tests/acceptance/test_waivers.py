@@ -120,3 +120,36 @@ def test_waivers_of_environments_left_out_are_not_unused(example: Path, run: Run
     result = run(example, "validate", "--env", "dev", "--strict")
     assert "matches no finding" not in result.out
     assert result.exit_code == 0, result.out
+
+
+def test_the_examples_placeholders_are_waived_per_environment(example: Path, run: Runner) -> None:
+    result = run(example, "validate", "-o", "json")
+    assert result.exit_code == 0 and result.json()["summary"]["warnings"] == 0
+    placeholders = [f for f in result.json()["diagnostics"] if f["rule"] in ("MO-ENV-001", "MO-SUP-004")]
+    assert placeholders and {f["severity"] for f in placeholders} == {"info"}
+    assert {f["environment"] for f in placeholders} == {"dev", "staging", "prod"}
+    assert run(example, "validate", "--strict").exit_code == 0
+    # without the staging waivers, staging's placeholders are warnings again, and only those
+    text = (example / "policies/waivers.yaml").read_text(encoding="utf-8")
+    kept = "\n  - ".join(block for block in text.split("\n  - ") if "environment: staging" not in block)
+    (example / "policies/waivers.yaml").write_text(kept + "\n", encoding="utf-8")
+    result = run(example, "validate", "-o", "json")
+    warned = [f for f in result.json()["diagnostics"] if f["severity"] == "warning"]
+    assert warned and {(f["rule"], f["environment"]) for f in warned} == {
+        ("MO-ENV-001", "staging"),
+        ("MO-SUP-004", "staging"),
+    }
+    assert run(example, "validate", "--strict").exit_code == 1
+
+
+def test_a_waiver_names_a_release_or_an_environment(example: Path, run: Runner) -> None:
+    with (example / "policies/waivers.yaml").open("a", encoding="utf-8") as f:
+        f.write('  - rule: MO-ENV-001\n    reason: everything, everywhere\n')
+        f.write('    owner: a@example.com\n    expires: "2027-01-01"\n')
+    result = run(example, "validate")
+    assert result.exit_code == 1
+    line = len((example / "policies/waivers.yaml").read_text(encoding="utf-8").splitlines()) - 3
+    assert (
+        f"policies/waivers.yaml:{line}:5: waivers[8]: needs release or environment (at least one of them) [policy-file]"
+        in result.out + result.err
+    )

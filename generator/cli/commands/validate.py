@@ -8,13 +8,11 @@ from pathlib import Path
 from generator import clock
 from generator.cli.console import Console
 from generator.cli.reporters import formats, text
-from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, PolicyError, UsageError
+from generator.errors import EXIT_INVALID, EXIT_OK, UsageError
 from generator.inputs.sources import WorkTree
-from generator.inputs.spec import Environment
 from generator.manifests import checker, reader
 from generator.pipeline import incremental
 from generator.schemas import lookup
-from generator.validate.policy.model import Policies
 
 
 @dataclass(frozen=True)
@@ -73,23 +71,14 @@ def run(
 
         built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
         checked = built.inputs.environments if built is not None else {}
-    if base is not None and checked:  # input errors: the report has them, and nothing to compare yet
-        report.findings.extend(_promotion(root, base, checked))
+    if checked:  # input errors: the report has them, and nothing to compare yet
+        from generator.pipeline import honesty
+
+        report.findings.extend(honesty.findings(root, checked, base, clock.today()))
     report.strict = strict
     report.order = list(checked)
     formats.get(output)(report, console)
     return EXIT_INVALID if report.failed() else EXIT_OK
-
-
-def _promotion(root: Path, base: str, environments: dict[str, Environment]) -> list[Diagnostic]:
-    from generator.pipeline import promotion
-    from generator.validate.policy import loader
-
-    try:
-        policies = loader.load(WorkTree(root))
-    except PolicyError:
-        policies = Policies()  # the report names the policy errors; no waiver applies meanwhile
-    return promotion.findings(root, base, environments, policies, clock.today())
 
 
 def run_paths(console: Console, paths: Sequence[Path], output: str, strict: bool, options: PathOptions) -> int:

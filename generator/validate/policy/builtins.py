@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from generator.errors import Path
-from generator.validate import quantity
+from generator.validate import placeholders, quantity
 from generator.validate.plaintext import plaintext_secret
 
 # (path below the node or object, message)
@@ -55,6 +55,14 @@ def _registry_allowed(node: Any, args: dict[str, Any], env: dict[str, Any]) -> l
     allowed = [r for r in env.get("registries") or [] if isinstance(r, str)]
     if isinstance(image, str) and allowed and not image.startswith(tuple(allowed)):
         return [(("image",), f"image {image} is not from an allowed registry ({', '.join(allowed)})")]
+    return []
+
+
+def _registry_real(node: Any, args: dict[str, Any], env: dict[str, Any]) -> list[Finding]:
+    image = node.get("image") if isinstance(node, dict) else None
+    why = placeholders.placeholder(image) if isinstance(image, str) else None
+    if why:
+        return [(("image",), f"image {image} comes from a placeholder registry ({why}): replace it with the real one")]
     return []
 
 
@@ -132,6 +140,7 @@ def _max_gpus(objects: list[dict[str, Any]], args: dict[str, Any], env: dict[str
 NODE: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], list[Finding]]] = {
     "image-pinned-by-digest": _image_pinned,
     "registry-allowlist": _registry_allowed,
+    "no-placeholder-registry": _registry_real,
     "gpu-limits-equal-requests": _gpu_equal,
     "no-plaintext-secrets": _no_plaintext_secrets,
 }

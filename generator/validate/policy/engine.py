@@ -163,12 +163,18 @@ def waive(policies: Policies, findings: list[Diagnostic], today: datetime.date) 
     """The findings with waived ones as info, and the ids of the waivers that matched."""
     used: set[int] = set()
     out = []
-    live: dict[tuple[str, str | None], list[Waiver]] = {}  # by (rule, release), in file order: the first applies
+    # By (rule, release), in file order: the first that covers a finding applies. A waiver without a release
+    # (rule and environment) is a candidate for every release, so it is listed under each key it may meet.
+    live: dict[tuple[str, str | None], list[Waiver]] = {}
     for w in policies.waivers:
         if w.expires >= today:
             live.setdefault((w.rule, w.release), []).append(w)
+    everywhere = {key: waivers for key, waivers in live.items() if key[1] is None}
+    order = {id(w): i for i, w in enumerate(policies.waivers)}
     for diag in findings:
         candidates = live.get((diag.rule, diag.release), [])
+        if diag.release is not None and (diag.rule, None) in everywhere:
+            candidates = sorted([*candidates, *everywhere[(diag.rule, None)]], key=lambda w: order[id(w)])
         waiver = next((w for w in candidates if w.covers(diag.rule, diag.release, diag.environment)), None)
         if waiver is None:
             out.append(diag)
@@ -201,7 +207,8 @@ def apply_waivers(
     where they are written."""
     out, used = waive(policies, findings, today)
     for waiver in policies.waivers:
-        scope = f"{waiver.rule} on {waiver.release}" + (f" in {waiver.environment}" if waiver.environment else "")
+        scope = waiver.rule + (f" on {waiver.release}" if waiver.release else "")
+        scope += f" in {waiver.environment}" if waiver.environment else ""
         if waiver.expires < today:
             out.append(
                 Diagnostic(

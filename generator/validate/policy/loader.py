@@ -126,7 +126,7 @@ def _waiver(doc: Document, index: int, raw: dict[str, Any], errors: _Errors) -> 
         return None
     return Waiver(
         raw["rule"],
-        raw["release"],
+        raw.get("release"),
         raw.get("environment"),
         raw["reason"],
         raw["owner"],

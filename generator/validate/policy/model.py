@@ -50,7 +50,7 @@ class Rule:
 @dataclass(frozen=True)
 class Waiver:
     rule: str
-    release: str
+    release: str | None  # None: every finding of the rule in `environment` (the schema requires one of them)
     environment: str | None
     reason: str
     owner: str
@@ -60,7 +60,7 @@ class Waiver:
     def covers(self, rule: str, release: str | None, environment: str | None) -> bool:
         return (
             rule == self.rule
-            and release == self.release
+            and (self.release is None or release == self.release)
             and (self.environment is None or environment == self.environment)
         )
 

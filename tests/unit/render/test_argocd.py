@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import edit
 from tests.render_helpers import argocd, example, obj, render
@@ -127,13 +128,15 @@ def test_root_application_of_each_environment() -> None:
     assert root["spec"]["project"] == "default"
 
 
+def _staging_gitops(example: Path, field: str) -> dict[str, dict[str, Any]]:
+    """The example rendered with `field: true` in staging's gitops block."""
+    line = "    targetRevision: main\n"
+    edit(example / "environments/staging.yaml", line, f"{line}    {field}: true\n")
+    return render(example)
+
+
 def test_application_set_instead_of_applications(example: Path) -> None:
-    edit(
-        example / "environments/staging.yaml",
-        "    targetRevision: main\n",
-        "    targetRevision: main\n    applicationSet: true\n",
-    )
-    objects = render(example)
+    objects = _staging_gitops(example, "applicationSet")
     staging = [p for p in objects if p.startswith("rendered/staging/_argocd/")]
     assert sorted(p.rsplit("/", 1)[1] for p in staging) == [
         "application-modelops-staging",
@@ -155,9 +158,20 @@ def test_application_set_instead_of_applications(example: Path) -> None:
     assert template["spec"]["source"]["path"] == "{{.path.path}}"
     assert template["spec"]["project"] == "modelops-staging"
     assert appset["spec"]["goTemplateOptions"] == ["missingkey=error"]
+    # No finalizer in the template and preserveResourcesOnDeletion: the controller then adds none, so
+    # deleting the ApplicationSet or one of its Applications leaves the workloads running.
+    assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+    assert "finalizers" not in template["metadata"]
     assert "CreateNamespace=true" in template["spec"]["syncPolicy"]["syncOptions"]
     assert template["spec"]["syncPolicy"]["managedNamespaceMetadata"] == {"labels": pod_security("restricted", "v1.31")}
     assert "rendered/dev/_argocd/application-llama3-8b-chat-dev" in objects  # other environments unchanged
+
+
+def test_applications_without_the_resources_finalizer_when_asked(example: Path) -> None:
+    objects = _staging_gitops(example, "preserveResourcesOnDeletion")
+    assert "finalizers" not in argocd(objects, "staging", "Application", "llama3-8b-chat-staging")["metadata"]
+    prod = argocd(objects, "prod", "Application", "llama3-8b-chat-prod")["metadata"]
+    assert prod["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
 
 
 def test_labels_follow_the_recommended_conventions() -> None:
