@@ -22,9 +22,9 @@ RELEASE, STAGING = "releases/toxicity-classifier.yaml", "environments/staging.ya
     ("file", "old", "new", "expected"),
     [
         (RELEASE, "maxReplicas: 6", f"maxReplicas: {HUGE}", f"29:18: spec.scaling.maxReplicas: {DIGITS}"),
-        (STAGING, "capacity: 8", f"capacity: {HUGE}", f"54:17: spec.gpuTypes.nvidia-l4.capacity: {DIGITS}"),
+        (STAGING, "capacity: 8", f"capacity: {HUGE}", f"55:17: spec.gpuTypes.nvidia-l4.capacity: {DIGITS}"),
         (RELEASE, "team: trust-safety", 'team: "x\\ud800"', f"6:9: metadata.team: {SURROGATE}"),
-        (STAGING, "namespace: models-staging", 'namespace: "\\ud800"', f"28:14: spec.namespace: {SURROGATE}"),
+        (STAGING, "namespace: models-staging", 'namespace: "\\ud800"', f"29:14: spec.namespace: {SURROGATE}"),
     ],
 )
 def test_lint_reports_them_at_their_line(
