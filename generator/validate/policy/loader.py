@@ -6,7 +6,8 @@ A malformed policy is a PolicyError naming the file, line and field, like any ot
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import jsonschema_rs
@@ -135,18 +136,55 @@ def _waiver(doc: Document, index: int, raw: dict[str, Any], errors: _Errors) -> 
     )
 
 
-def load(source: Source, read_document: Callable[[bytes, str], Document] = yamlio.load) -> Policies:
+_KIND_LINE = re.compile(rb"^kind:([^\n]*)$", re.MULTILINE)
+
+
+def _waives_none_of(raw: bytes, names: re.Pattern[bytes]) -> bool:
+    """Whether `raw` is plainly a WaiverList in which no waiver can name a release matching `names`,
+    judged on the bytes alone, so that a lint of one spec does not parse 10,000 other releases' waivers.
+
+    Plainly a WaiverList: exactly one line starts with `kind:` (a top-level key; a second such line
+    would be a duplicate key or text inside a scalar) and it says WaiverList.  A release's name can be
+    a value only as its own bytes (an escape needs a backslash, and folding a line adds a space, which
+    no release name holds), standing between characters that cannot continue it.  Anything else, an
+    unreadable or oddly encoded file included, is parsed as usual, so its errors are reported."""
+    kinds = _KIND_LINE.findall(raw)
+    if len(kinds) != 1 or kinds[0].strip() != b"WaiverList" or b"\\" in raw:
+        return False
+    return names.search(raw) is None
+
+
+def _names(releases: Collection[str]) -> re.Pattern[bytes]:
+    """Any of the release names, not as part of a longer name (`bge` is not in `bge-2`)."""
+    if not releases:
+        return re.compile(rb"(?!)")  # matches nothing
+    either = b"|".join(re.escape(name.encode()) for name in sorted(releases))
+    return re.compile(rb"(?<![-a-z0-9])(?:" + either + rb")(?![-a-z0-9])")
+
+
+def load(
+    source: Source,
+    read_document: Callable[[bytes, str], Document] = yamlio.load,
+    releases: Collection[str] | None = None,
+) -> Policies:
     """Every rule and waiver in policies/; raises PolicyError listing every problem.
 
-    `read_document` parses one file (an incremental run passes one that remembers unchanged files)."""
+    `read_document` parses one file (an incremental run passes one that remembers unchanged files).
+    `releases`: only these releases' waivers are wanted (a lint of some specs): a WaiverList file that
+    plainly waives none of them is not parsed, and other releases' waivers are left out, so that what
+    is reported about waivers (an expired one) is the same whichever file holds them."""
     errors = _Errors()
     policies = Policies()
     waiver_docs: list[tuple[Document, dict[str, Any]]] = []
     listing = discovery.files(source, discovery.POLICIES)
     errors.found.extend(listing.problems)
+    names = _names(releases) if releases is not None else None
     for path in listing.files:
         try:
-            doc = read_document(source.read(path), path)
+            raw = source.read(path)
+            if names is not None and _waives_none_of(raw, names):
+                continue
+            doc = read_document(raw, path)
         except InputError as exc:  # reported as the policy stage's own error type
             errors.found.extend(exc.diagnostics)
             continue
@@ -178,7 +216,7 @@ def load(source: Source, read_document: Callable[[bytes, str], Document] = yamli
                 errors.add(doc, ("waivers", index, "rule"), f"unknown rule {raw['rule']!r}")
                 continue
             waiver = _waiver(doc, index, raw, errors)
-            if waiver is not None:
+            if waiver is not None and (releases is None or waiver.release in releases):
                 policies.waivers.append(waiver)
     if errors.found:
         raise PolicyError(sorted(errors.found, key=sort_key))
