@@ -12,9 +12,8 @@ import errno
 import os
 import posixpath
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.errors import InputError, RepositoryError
 from generator.inputs.files import NotRegular, read_regular, refusal
@@ -34,8 +33,7 @@ class Kind(enum.Enum):
     OTHER = "other"  # a FIFO, a socket, a device, a link to nothing, a submodule: never read
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # not a dataclass: a tuple is made 3x faster, and releases/ may hold 10,000
     """One entry of a directory as a reader sees it: symbolic links followed, `link` telling it was one."""
 
     path: str

@@ -31,13 +31,21 @@ WAIVER_LIST = b"apiVersion: modelops.io/v1alpha1\nkind: WaiverList\nwaivers:\n"
         (b'  - release: "b\\x67e"\n', False),  # an escape could spell it
         (b"  - release: >-\n      bge\n", False),
         (b"  - release: bge-2\nkind: PolicySet\n", False),  # two kinds: read, and reported
+        (b"  - release: bge-2\n", True),
+        (b"  - release: xbge\n  - release: bge", False),  # at the very end
     ],
 )
 def test_a_waiver_file_is_passed_over_only_when_it_cannot_name_the_release(body: bytes, passed_over: bool) -> None:
-    assert loader._waives_none_of(WAIVER_LIST + body, loader._names({"bge", "other"})) is passed_over
+    assert loader._waives_none_of(WAIVER_LIST + body, [b"bge", b"other"]) is passed_over
+
+
+def test_the_kind_line_may_come_first_or_last() -> None:
+    assert loader._waives_none_of(b"kind: WaiverList\nwaivers: []\n", [b"bge"])
+    assert loader._waives_none_of(b"waivers: []\nkind: WaiverList  ", [b"bge"])
+    assert not loader._waives_none_of(b"waivers: []\nkind: PolicySet", [b"bge"])
 
 
 def test_a_policy_set_is_never_passed_over() -> None:
     raw = (PROJECT / "policies/security.yaml").read_bytes()
-    assert not loader._waives_none_of(raw, loader._names({"bge"}))
-    assert not loader._waives_none_of(raw, loader._names(set()))
+    assert not loader._waives_none_of(raw, [b"bge"])
+    assert not loader._waives_none_of(raw, [])
