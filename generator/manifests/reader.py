@@ -13,9 +13,11 @@ recorded rather than refused, so that the checker can decide by --strict.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -138,8 +140,27 @@ def parse(raw: bytes, file: str) -> tuple[list[Manifest], list[Diagnostic]]:
     return manifests, errors
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """libyaml's nodes and the values built from them hold no reference cycles, so reference counting
+    frees what is dropped; the cycle collector walking the millions kept, again and again, was a fifth of
+    the time spent reading the rendered files of 1,000 releases. It runs again as usual afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load(paths: Iterable[FsPath | str], stdin: Callable[[int], bytes]) -> Loaded:
     """Read every file named by `paths` (`-` calls `stdin(size)` once, for at most MAX_BYTES + 1 bytes)."""
+    with _without_cycle_collection():
+        return _load(paths, stdin)
+
+
+def _load(paths: Iterable[FsPath | str], stdin: Callable[[int], bytes]) -> Loaded:
     loaded = Loaded()
     for file in expand(paths):
         name = STDIN_NAME if file == STDIN else file
