@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import FetchError
-from generator.fetch import RETRIES as RETRIES
 from generator.fetch import digest, sources
+from generator.fetch.retries import RETRIES as RETRIES
 
 BACKOFF = 1.0  # seconds before the first retry, doubled for each further one, at most MAX_BACKOFF
 MAX_BACKOFF = 30.0
