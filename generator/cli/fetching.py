@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator.cli.options import Settings, output_option, pass_settings
-from generator.fetch.transfer import RETRIES
+from generator.fetch.retries import RETRIES
 
 
 @click.command()

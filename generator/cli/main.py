@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from pathlib import Path
 
 import click
@@ -344,6 +343,8 @@ def _run(argv: list[str] | None) -> int:
         return 130
     except Exception as exc:  # a bug in modelops, not bad input
         if os.environ.get("MODELOPS_DEBUG"):
+            import traceback  # only here: a bug's report, not every run's start-up
+
             traceback.print_exc()
         console.fail(
             f"modelops: internal error: {type(exc).__name__}: {exc} "

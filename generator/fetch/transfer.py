@@ -17,8 +17,8 @@ from typing import Any
 
 from generator.errors import FetchError
 from generator.fetch import digest, sources
+from generator.fetch.retries import RETRIES as RETRIES
 
-RETRIES = 5  # consecutive attempts that add no bytes
 BACKOFF = 1.0  # seconds before the first retry, doubled for each further one, at most MAX_BACKOFF
 MAX_BACKOFF = 30.0
 

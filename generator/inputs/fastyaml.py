@@ -9,7 +9,6 @@ this module declines a text.
 from __future__ import annotations
 
 import operator
-from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -27,10 +26,30 @@ SEQUENCES: tuple[type[Any], ...] = (SequenceNode,)
 SCALARS: tuple[type[Any], ...] = (ScalarNode,)
 
 
-@lru_cache(maxsize=1 << 16)
-def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
-    # ruamel's resolver is slow, and keys and common values repeat in every file.
-    return str(_RESOLVER_12.resolve(ScalarNode, value, implicit))
+# ruamel's YAML 1.2 table of implicit resolvers is keyed by a plain scalar's first character: a plain
+# scalar starting with any other character, and every quoted one, is a string without asking it (that
+# is most keys and values of a manifest, and libyaml asks for each of them).
+_TABLE = _RESOLVER_12.versioned_resolver
+_ANY_FIRST = None in _TABLE  # resolvers that apply whatever the first character (none in ruamel 0.18-0.19)
+_RESOLVED_FIRST = frozenset(key for key in _TABLE if key is not None)
+_STR_TAG = str(_RESOLVER_12.resolve(ScalarNode, "", (False, True)))
+
+
+# ruamel's resolver is slow, and keys and common values repeat in every file: each plain scalar's tag is
+# asked once (up to a bound, so that a stream of unique values cannot grow it without end).
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 1 << 16
+
+
+def _scalar_tag(value: str) -> str:
+    """The tag of a plain scalar: ruamel's resolver answers for those that may not be strings."""
+    if not _ANY_FIRST and value[:1] not in _RESOLVED_FIRST:
+        tag = _STR_TAG
+    else:
+        tag = str(_RESOLVER_12.resolve(ScalarNode, value, (True, False)))
+    if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+        _PLAIN_TAGS[value] = tag
+    return tag
 
 
 # libyaml's nodes only: what generator.inputs.quickdata reads (ruamel's nodes carry anchors it cannot see).
@@ -62,7 +81,9 @@ if _pyyaml is not None:
 
         def resolve(self, kind: type, value: Any, implicit: Any) -> str:
             if kind is _SCALAR:
-                return _scalar_tag(value, tuple(implicit))
+                if implicit[0]:  # plain: its text decides; a quoted scalar is a string
+                    return _PLAIN_TAGS.get(value) or _scalar_tag(value)
+                return _STR_TAG
             return _SEQ_TAG if kind is _SEQUENCE else _MAP_TAG
 
 

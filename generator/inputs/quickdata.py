@@ -28,6 +28,7 @@ _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fal
 # libyaml's node classes (only its nodes come here: see yamlio.load_all).
 _MAPPING = next((c for c in fastyaml.MAPPINGS if c.__module__.startswith("yaml")), None)
 _SEQUENCE = next((c for c in fastyaml.SEQUENCES if c.__module__.startswith("yaml")), None)
+_SCALAR = next((c for c in fastyaml.SCALARS if c.__module__.startswith("yaml")), None)
 
 
 class Declined(Exception):
@@ -53,7 +54,15 @@ def _value(node: Any, budget: list[int], depth: int) -> Any:
             key = key_node.value
             if key_node.tag != _STR or type(key) is not str or key in out or not key.isascii():
                 raise Declined
-            out[key] = _value(value_node, budget, depth - 1)
+            # Most values are strings: taken here, as _value would take them, without a call for each.
+            if type(value_node) is _SCALAR and value_node.tag == _STR and depth:
+                budget[0] -= 1
+                text = value_node.value
+                if budget[0] < 0 or not text.isascii():
+                    raise Declined
+                out[key] = text
+            else:
+                out[key] = _value(value_node, budget, depth - 1)
         return out
     if kind is _SEQUENCE:
         if tag != _SEQ:

@@ -12,9 +12,8 @@ import errno
 import os
 import posixpath
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.errors import InputError, RepositoryError
 from generator.inputs.files import NotRegular, read_regular, refusal
@@ -34,8 +33,7 @@ class Kind(enum.Enum):
     OTHER = "other"  # a FIFO, a socket, a device, a link to nothing, a submodule: never read
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # not a dataclass: a tuple is made 3x faster, and releases/ may hold 10,000
     """One entry of a directory as a reader sees it: symbolic links followed, `link` telling it was one."""
 
     path: str
@@ -127,13 +125,22 @@ class WorkTree:
         if not base.is_dir():
             return []
         out = []
+        prefix = _clean(directory)
         for entry in sorted(os.scandir(base), key=lambda e: e.name):
             if entry.name.startswith("."):
                 continue
-            rel = f"{_clean(directory)}/{entry.name}"
+            rel = f"{prefix}/{entry.name}"
             link = entry.is_symlink()
             if link:
                 self._path(rel)  # raises if it leads outside
+            # The directory's own record of the type answers for all but links and special files: no stat
+            # of each of 10,000 specs (where the file system records no type, DirEntry stats by itself).
+            elif entry.is_file(follow_symlinks=False):
+                out.append(Entry(rel, Kind.FILE))
+                continue
+            elif entry.is_dir(follow_symlinks=False):
+                out.append(Entry(rel, Kind.DIRECTORY))
+                continue
             out.append(self._entry(rel, entry.path, link))
         return out
 

@@ -7,6 +7,7 @@ Schema files named as kubeconform reads them (tests/data/schemas/).
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -99,6 +100,22 @@ def test_summary_line_counts_resources_and_files(cwd: Path, run: Runner) -> None
     result = run(None, "validate", "--summary", "deploy.yaml")
     assert result.exit_code == 0
     assert result.out == "Summary: 2 resources found in 1 files - Valid: 2, Invalid: 0, Errors: 0, Skipped: 0\n"
+
+
+def test_the_cycle_collector_is_off_only_while_manifests_are_read_and_checked(cwd: Path, run: Runner) -> None:
+    """Reading in bulk turns it off (the values hold no cycles); afterwards it is as it was."""
+    write(cwd / "deploy.yaml", DEPLOYMENT.replace("replicas: 2", "replicas: two"))
+    assert gc.isenabled()
+    failed = run(None, "validate", "deploy.yaml")
+    assert failed.exit_code == 1
+    assert failed.out.startswith("deploy.yaml:7:3: spec.replicas: ")  # placed by reading the file again
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run(None, "validate", "deploy.yaml").exit_code == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_unknown_field_is_an_error_with_file_line_and_field_under_strict(cwd: Path, run: Runner) -> None:

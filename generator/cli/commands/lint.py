@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import clock
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError, PolicyError, Severity, UsageError
-from generator.inputs import discovery, resolve, spec
+from generator.inputs import discovery, resolve, spec, yamlio
 from generator.inputs.sources import WorkTree
+from generator.inputs.yamlio import Document
 from generator.validate import checks
 from generator.validate.policy import apply, loader
 from generator.validate.report import Report
@@ -49,22 +51,39 @@ def _chosen(root: Path, files: tuple[Path, ...], releases: list[str], others: li
     return sorted(set(out))
 
 
-def lint(root: Path, files: tuple[Path, ...], today: datetime.date | None = None) -> Linted:
+def _waived(root: Path, files: tuple[Path, ...], chosen: list[str], policy_files: list[str]) -> set[str] | None:
+    """The releases whose waivers the lint needs, None for all: when a policy file is named (or a
+    directory holding one), every waiver in it is checked; otherwise only the chosen specs' waivers are
+    (a pre-commit run on one spec then parses no other release's waiver file)."""
+    for file in files:
+        rel = _relative(root, file)
+        if any(not rel or p == rel or p.startswith(rel + "/") for p in policy_files):
+            return None
+    return {path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for path in chosen}
+
+
+def lint(
+    root: Path,
+    files: tuple[Path, ...],
+    today: datetime.date | None = None,
+    read_document: Callable[[bytes, str], Document] = yamlio.load,
+) -> Linted:
     """Schema, cross-field and spec-layer policy checks of the environments and the given release specs
-    (all when none given); manifest-layer rules need a render and are left to `modelops validate`."""
+    (all when none given); manifest-layer rules need a render and are left to `modelops validate`.
+
+    `read_document` parses each policy file read (a test counts them)."""
     source = WorkTree(root)
     linted = Linted()
     report = linted.report
     try:
         releases = discovery.release_files(source).checked()
-        others = [
-            *discovery.files(source, discovery.ENVIRONMENTS).checked(),
-            *discovery.files(source, discovery.POLICIES).checked(),
-        ]
+        policy_files = discovery.files(source, discovery.POLICIES).checked()
+        others = [*discovery.files(source, discovery.ENVIRONMENTS).checked(), *policy_files]
         chosen = _chosen(root, files, releases, others) if files else releases
         linted.checked = len(chosen) + len(others)
         inputs = spec.load_inputs(source, chosen)
-        policies = loader.load(source)
+        waived = _waived(root, files, chosen, policy_files) if chosen != releases else None
+        policies = loader.load(source, read_document, releases=waived)
         resolved = resolve.resolve_all(inputs)
         report.findings.extend(d for r in resolved for d in checks.check(r))
         every = chosen == releases  # only then can a spec rule be said to match nothing anywhere

@@ -85,6 +85,11 @@ def run_paths(console: Console, paths: Sequence[Path], output: str, strict: bool
     """Any Kubernetes YAML, as kubeconform checks it; exit 1 when an object is invalid or cannot be checked."""
     if sum(1 for p in paths if str(p) == reader.STDIN) > 1:
         raise UsageError("- (standard input) can be given only once")
+    with reader.without_cycle_collection():  # what is read is freed when _check_paths returns, inside it
+        return _check_paths(console, paths, output, strict, options)
+
+
+def _check_paths(console: Console, paths: Sequence[Path], output: str, strict: bool, options: PathOptions) -> int:
     version = lookup.kubernetes_version(options.kubernetes_version)
     schemas = lookup.SchemaLookup(version, strict, options.schema_locations)
     loaded = reader.load(paths, sys.stdin.buffer.read)  # called with the size limit

@@ -6,7 +6,7 @@ A malformed policy is a PolicyError naming the file, line and field, like any ot
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import jsonschema_rs
@@ -135,18 +135,63 @@ def _waiver(doc: Document, index: int, raw: dict[str, Any], errors: _Errors) -> 
     )
 
 
-def load(source: Source, read_document: Callable[[bytes, str], Document] = yamlio.load) -> Policies:
+_NAME_BYTES = frozenset(b"-abcdefghijklmnopqrstuvwxyz0123456789")  # what a release name is made of
+
+
+def _names_in(raw: bytes, names: Iterable[bytes]) -> bool:
+    """Whether one of `names` stands alone in `raw`, not as part of a longer name (`bge` is not in `bge-2`).
+    bytes.find, not a regular expression: a lookbehind would make re try every position of 2 MB of waivers."""
+    for name in names:
+        at = raw.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if (at == 0 or raw[at - 1] not in _NAME_BYTES) and (end == len(raw) or raw[end] not in _NAME_BYTES):
+                return True
+            at = raw.find(name, at + 1)
+    return False
+
+
+def _waives_none_of(raw: bytes, names: Iterable[bytes]) -> bool:
+    """Whether `raw` is plainly a WaiverList in which no waiver can name one of the releases `names`,
+    judged on the bytes alone, so that a lint of one spec does not parse 10,000 other releases' waivers.
+
+    Plainly a WaiverList: exactly one line starts with `kind:` (a top-level key; a second such line
+    would be a duplicate key or text inside a scalar) and it says WaiverList.  A release's name can be
+    a value only as its own bytes (an escape needs a backslash, and folding a line adds a space, which
+    no release name holds), standing between characters that cannot continue it.  Anything else, an
+    unreadable or oddly encoded file included, is parsed as usual, so its errors are reported."""
+    first = raw.startswith(b"kind:")
+    if raw.count(b"\nkind:") + first != 1 or b"\\" in raw:
+        return False
+    start = 0 if first else raw.index(b"\nkind:") + 1
+    stop = raw.find(b"\n", start)
+    line = raw[start:] if stop < 0 else raw[start:stop]
+    return line[len(b"kind:") :].strip() == b"WaiverList" and not _names_in(raw, names)
+
+
+def load(
+    source: Source,
+    read_document: Callable[[bytes, str], Document] = yamlio.load,
+    releases: Collection[str] | None = None,
+) -> Policies:
     """Every rule and waiver in policies/; raises PolicyError listing every problem.
 
-    `read_document` parses one file (an incremental run passes one that remembers unchanged files)."""
+    `read_document` parses one file (an incremental run passes one that remembers unchanged files).
+    `releases`: only these releases' waivers are wanted (a lint of some specs): a WaiverList file that
+    plainly waives none of them is not parsed, and other releases' waivers are left out, so that what
+    is reported about waivers (an expired one) is the same whichever file holds them."""
     errors = _Errors()
     policies = Policies()
     waiver_docs: list[tuple[Document, dict[str, Any]]] = []
     listing = discovery.files(source, discovery.POLICIES)
     errors.found.extend(listing.problems)
+    names = sorted(name.encode() for name in releases) if releases is not None else None
     for path in listing.files:
         try:
-            doc = read_document(source.read(path), path)
+            raw = source.read(path)
+            if names is not None and _waives_none_of(raw, names):
+                continue
+            doc = read_document(raw, path)
         except InputError as exc:  # reported as the policy stage's own error type
             errors.found.extend(exc.diagnostics)
             continue
@@ -178,7 +223,7 @@ def load(source: Source, read_document: Callable[[bytes, str], Document] = yamli
                 errors.add(doc, ("waivers", index, "rule"), f"unknown rule {raw['rule']!r}")
                 continue
             waiver = _waiver(doc, index, raw, errors)
-            if waiver is not None:
+            if waiver is not None and (releases is None or waiver.release in releases):
                 policies.waivers.append(waiver)
     if errors.found:
         raise PolicyError(sorted(errors.found, key=sort_key))

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ruamel.yaml.nodes import ScalarNode as RuamelScalar
+from ruamel.yaml.resolver import VersionedResolver
+from yaml import ScalarNode
 
 from generator.errors import InputError
 from generator.inputs import fastyaml, yamlio
@@ -26,3 +31,22 @@ def test_the_fast_reader_and_the_careful_one_agree(text: str, monkeypatch: pytes
     fast = outcome()
     monkeypatch.setattr(fastyaml, "compose", lambda text: None)
     assert fast == outcome()
+
+
+_SCALARS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "~", "null", "Null", "true", "False", "0o17", "0x1F", "1_000", "-.inf", ".NaN", "1e3",
+                     "2024-07-23", "=", "<<", "!x", "&a", "*a", "n", "name", "t", "yes", "+1", "-", "."]),
+)  # fmt: skip
+
+
+@given(_SCALARS, st.booleans())
+def test_scalars_resolve_to_ruamels_yaml_1_2_tags(value: str, plain: bool) -> None:
+    """The shortcut for strings (a first character no resolver is listed for) changes no tag."""
+    composer = fastyaml._FastComposer("")
+    try:
+        found = composer.resolve(ScalarNode, value, (plain, not plain))
+    finally:
+        composer.dispose()
+    expected = VersionedResolver(version=(1, 2)).resolve(RuamelScalar, value, (plain, not plain))
+    assert found == str(expected)
