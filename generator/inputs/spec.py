@@ -151,6 +151,32 @@ def _promotion_depths(docs: dict[str, Document], failed: set[str], collector: _C
     return depths
 
 
+def _shared_secrets(doc: Document) -> Iterable[InputError]:
+    """spec.secrets render ExternalSecrets: each name once, from the store the cluster declares."""
+    secrets = doc.data["spec"].get("secrets") or []
+    declared = doc.data["spec"]["cluster"].get("capabilities", {}).get("externalSecrets")
+    if secrets and declared is None:
+        yield doc.error(
+            ("spec", "secrets"),
+            "spec.secrets render External Secrets Operator ExternalSecrets, but this environment does not "
+            "declare spec.cluster.capabilities.externalSecrets",
+        )
+    seen: set[str] = set()
+    for index, secret in enumerate(secrets):
+        if secret["name"] in seen:
+            yield doc.error(("spec", "secrets", index, "name"), f"secret {secret['name']} is declared twice")
+        seen.add(secret["name"])
+        external = secret["external"]
+        store = (declared or {}).get("clusterSecretStore")
+        if store and external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore" and external["store"] != store:
+            yield doc.error(
+                ("spec", "secrets", index, "external", "store"),
+                f"ClusterSecretStore {external['store']} is not the one this environment declares "
+                f"(spec.cluster.capabilities.externalSecrets.clusterSecretStore: {store}): the ExternalSecret "
+                "would never sync",
+            )
+
+
 def load_environments(source: Source) -> dict[str, Environment]:
     collector = _Collector()
     docs: dict[str, Document] = {}
@@ -176,6 +202,8 @@ def load_environments(source: Source) -> dict[str, Environment]:
                     f"Kubernetes {version} has no bundled schemas; supported: {known[0]} to {known[-1]}",
                 )
             )
+        for problem in _shared_secrets(doc):
+            collector.add(problem)
         docs[name] = doc
     depths = _promotion_depths(docs, failed, collector)
     collector.raise_if_any()

@@ -14,11 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator import catalog
+from generator import catalog, layout
 from generator.errors import Diagnostic, Location
 
-# (environment, release or None for _argocd, manifest file, namespace, kind, name)
+# (environment, release or None for _argocd and _shared, manifest file, namespace, kind, name)
 Owned = tuple[str, str | None, str, str, str, str]
+
+
+def _environment_unit(manifest: str) -> str:
+    if f"/{layout.SHARED_DIR}/" in manifest:
+        return "the environment's shared secrets (spec.secrets)"
+    return "the environment's Argo CD objects"
 
 
 def findings(owned: Iterable[Owned]) -> list[Diagnostic]:
@@ -31,7 +37,7 @@ def findings(owned: Iterable[Owned]) -> list[Diagnostic]:
         if len(found) < 2:
             continue
         where = f" in namespace {namespace}" if namespace else ""
-        labels = [release or "the environment's Argo CD objects" for release, _ in found]
+        labels = [release or _environment_unit(manifest) for release, manifest in found]
         names = " and ".join(labels) if len(labels) < 4 else f"{', '.join(labels[:3])} and {len(labels) - 3} more"
         out.append(
             Diagnostic(
