@@ -168,7 +168,8 @@ def _shared_secrets(doc: Document) -> Iterable[InputError]:
         seen.add(secret["name"])
         external = secret["external"]
         store = (declared or {}).get("clusterSecretStore")
-        if store and external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore" and external["store"] != store:
+        cluster_store = external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore"
+        if store and cluster_store and external["store"] != store:
             yield doc.error(
                 ("spec", "secrets", index, "external", "store"),
                 f"ClusterSecretStore {external['store']} is not the one this environment declares "

@@ -23,8 +23,8 @@ from generator.pipeline import cache as render_cache
 from generator.pipeline import units
 from generator.pipeline.cache import Produced
 from generator.pipeline.progress import Progress
-from generator.render.jinja import Renderer
 from generator.render import shared
+from generator.render.jinja import Renderer
 from generator.render.objects import RenderedTree
 from generator.schemas import lookup
 from generator.schemas.messages import Finding

@@ -5,10 +5,11 @@ files and library versions, as the render cache's), the repository's templates a
 rules (not the waivers: they are applied on every run), its environment file, and its
 release spec; _shared's key hashes the environment file alone (its spec.secrets are all it
 renders: a release change never reaches it), and _argocd's the environment file and its
-releases' names, teams and rendered kinds (and _shared's kinds) instead of a spec.  Each input file's content id comes from its stamp
-(generator.pipeline.stamps), so an unchanged file is not read: a run on an unchanged
-repository stats its files and reads one index file.  An environment, template or policy
-rule change changes the key of exactly the units it reaches.
+releases' names, teams and rendered kinds (and _shared's kinds) instead of a spec.  Each
+input file's content id comes from its stamp (generator.pipeline.stamps), so an unchanged
+file is not read: a run on an unchanged repository stats its files and reads one index
+file.  An environment, template or policy rule change changes the key of exactly the units
+it reaches.
 
 The rendered files are checked the same way: each unit's directory on disk against the blob
 ids its record holds, so a hand edit, a deleted or an added file, or a branch switch makes
