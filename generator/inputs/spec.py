@@ -176,6 +176,19 @@ def _shared_secrets(doc: Document) -> Iterable[InputError]:
                 f"(spec.cluster.capabilities.externalSecrets.clusterSecretStore: {store}): the ExternalSecret "
                 "would never sync",
             )
+    # KServe reads the s3 settings from annotations on the storage initializer's Secret (without workload
+    # identity), and the rendered ExternalSecret writes a Secret without them.
+    artifacts = doc.data["spec"].get("artifacts") or {}
+    initializer = artifacts.get("storageInitializer") or {}
+    secret = initializer.get("secret") or artifacts.get("credentialsSecret")
+    identity = "awsRoleArn" in initializer or "gcpServiceAccount" in initializer
+    if initializer.get("s3") and not identity and secret in seen:
+        yield doc.error(
+            ("spec", "artifacts", "storageInitializer", "s3"),
+            f"KServe reads these settings from annotations on Secret {secret}, which spec.secrets renders "
+            "without them: create that Secret yourself (modelops requirements prints its annotations), or use "
+            "awsRoleArn",
+        )
 
 
 def load_environments(source: Source) -> dict[str, Environment]:
