@@ -18,7 +18,7 @@ from generator.pipeline import compose, incremental
 from generator.pipeline import index as unit_index
 from generator.pipeline.stamps import blob_id
 from generator.repo import writer
-from tests.conftest import TODAY, add_fleet, edit, git, write
+from tests.conftest import TODAY, add_fleet, drop_shared_secrets, edit, git, write
 
 UNITS = 18  # the example's release deployments: 6 releases, each in dev, staging and prod
 ENV_UNITS = 3  # one _argocd per environment
@@ -148,7 +148,7 @@ def test_rendered_files_out_of_step_with_the_index_are_seen_and_repaired(rendere
 
 def test_an_environment_secret_change_renders_and_writes_its_shared_unit(rendered: Path) -> None:
     manifests = {p: p.read_bytes() for p in (rendered / "rendered/dev").glob("*/manifest.yaml")}
-    edit(rendered / "environments/dev.yaml", "key: ml-platform/dev/assistants-api-key", "key: ml-platform/dev/v2")
+    edit(rendered / "environments/dev.yaml", "key: ml-platform/dev/model-store-readonly", "key: ml-platform/dev/v2")
     outcome = _run(rendered)
     assert outcome.rendered == len(manifests)  # the environment file is an input of its every unit
     changed = [p.parent.name for p, data in manifests.items() if p.read_bytes() != data]
@@ -167,7 +167,7 @@ def test_a_release_that_uses_a_shared_secret_leaves_the_shared_unit_alone(render
 def test_a_hand_edited_shared_unit_is_seen_and_repaired(rendered: Path, damage: str) -> None:
     manifest = rendered / "rendered/prod/_shared/manifest.yaml"
     if damage == "edit":
-        edit(manifest, "key: ml-platform/prod/assistants-api-key", "key: ml-platform/dev/assistants-api-key")
+        edit(manifest, "key: ml-platform/prod/model-store-readonly", "key: ml-platform/dev/model-store-readonly")
     else:
         manifest.unlink()
     looked = _run(rendered, write_files=False)
@@ -179,12 +179,7 @@ def test_a_hand_edited_shared_unit_is_seen_and_repaired(rendered: Path, damage: 
 
 
 def test_an_environment_that_stops_declaring_secrets_loses_its_shared_unit(rendered: Path) -> None:
-    for release in ("llama3-8b-chat", "llama3-70b-instruct"):
-        edit(rendered / f"releases/{release}.yaml", "    - shared: assistants-api-key", "    []")
-    _run(rendered)
-    path = rendered / "environments/staging.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text[: text.index("  secrets:\n")] + text[text.index("  registries:\n") :], encoding="utf-8")
+    drop_shared_secrets(rendered, "staging")
     outcome = _run(rendered)
     assert "rendered/staging/_shared" in outcome.tree.scopes
     assert not (rendered / "rendered/staging/_shared").exists()
