@@ -21,7 +21,7 @@ LLAMA = "releases/llama3-8b-chat.yaml"
 def test_render_one_environment(example: Path, run: Runner) -> None:
     result = run(example, "render", "--env", "staging", "-o", "json")
     assert result.exit_code == 0
-    assert result.json()["files"] == 13  # 6 release manifests, the _argocd manifest and 6 provenance files
+    assert result.json()["files"] == 14  # 6 release manifests, _argocd's, _shared's and 6 provenance files
     assert sorted(p.name for p in (example / "rendered").iterdir()) == ["staging"]
 
 
