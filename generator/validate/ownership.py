@@ -7,7 +7,8 @@ metrics Service; each passed every schema, while Argo CD would have reported a s
 the two Applications would have overwritten each other, and deleting one would have deleted
 the object under the other.  The check reads only (environment, release, manifest, namespace,
 kind, name) per object, so the whole pipeline and an incremental run (from the units' records)
-give the same findings.
+give the same findings.  The environment's own units count as owners too: _argocd, and _shared
+with the secrets its file declares for every release (generator.render.shared).
 """
 
 from __future__ import annotations
