@@ -1,7 +1,7 @@
 """Where things live in a GitOps repository: the input directories and the rendered/ layout.
 
 Every stage that names a path of the repository takes it from here, so the layout Argo CD
-syncs (rendered/<env>/<release>, rendered/<env>/_argocd) is written down once.
+syncs (rendered/<env>/<release>, rendered/<env>/_argocd, rendered/<env>/_shared) is written down once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ INPUT_DIRS = (RELEASES_DIR, ENVIRONMENTS_DIR, TEMPLATES_DIR, POLICIES_DIR)
 
 RENDERED_DIR = "rendered"
 ARGOCD_DIR = "_argocd"
+# The environment's own objects (its spec.secrets), synced by an Application of their own.
+SHARED_DIR = "_shared"
 # Provenance beside each release's manifests; not *.yaml or *.json, so Argo CD's directory source skips it.
 METADATA_FILE = "modelops.metadata"
 # Every unit's objects, one multi-document stream (see generator.render.objects for the figures).
@@ -31,6 +33,16 @@ def release_path(env: str, release: str) -> str:
 
 def argocd_path(env: str) -> str:
     return f"{RENDERED_DIR}/{env}/{ARGOCD_DIR}"
+
+
+def shared_path(env: str) -> str:
+    return f"{RENDERED_DIR}/{env}/{SHARED_DIR}"
+
+
+def is_release_dir(name: str) -> bool:
+    """A release's directory, not one of the environment's own (_argocd, _shared): release names are
+    DNS labels, which never start with an underscore."""
+    return not name.startswith("_")
 
 
 def metadata_path(env: str, release: str) -> str:

@@ -166,6 +166,26 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+# A secret of a release's own, as llama3-70b-instruct declared one before the example's secrets moved to
+# the environments (spec.secrets): for tests of what a release's `secrets` render.
+RELEASE_SECRET = (
+    "  secrets:\n    - name: huggingface\n      external:\n        store: vault-backend\n"
+    "        key: ml-platform/huggingface\n"
+)
+
+
+def add_release_secret(repo: Path, release: str = "llama3-70b-instruct") -> None:
+    edit(repo / f"releases/{release}.yaml", "\n  environments:\n", "\n" + RELEASE_SECRET + "  environments:\n")
+
+
+def drop_shared_secrets(repo: Path, *environments: str) -> None:
+    """Take out the spec.secrets block the example's environment files end with."""
+    for env in environments:
+        path = repo / f"environments/{env}.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text[: text.index("  # Secrets several releases read")], encoding="utf-8")
+
+
 def add_fleet(repo: Path, count: int, prefix: str = "fleet") -> list[str]:
     """`count` more releases, copies of toxicity-classifier (dev, staging and prod), named prefix-NNN."""
     base = (repo / "releases/toxicity-classifier.yaml").read_text(encoding="utf-8")

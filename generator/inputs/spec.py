@@ -151,6 +151,46 @@ def _promotion_depths(docs: dict[str, Document], failed: set[str], collector: _C
     return depths
 
 
+def _shared_secrets(doc: Document) -> Iterable[InputError]:
+    """spec.secrets render ExternalSecrets: each name once, from the store the cluster declares."""
+    secrets = doc.data["spec"].get("secrets") or []
+    declared = doc.data["spec"]["cluster"].get("capabilities", {}).get("externalSecrets")
+    if secrets and declared is None:
+        yield doc.error(
+            ("spec", "secrets"),
+            "spec.secrets render External Secrets Operator ExternalSecrets, but this environment does not "
+            "declare spec.cluster.capabilities.externalSecrets",
+        )
+    seen: set[str] = set()
+    for index, secret in enumerate(secrets):
+        if secret["name"] in seen:
+            yield doc.error(("spec", "secrets", index, "name"), f"secret {secret['name']} is declared twice")
+        seen.add(secret["name"])
+        external = secret["external"]
+        store = (declared or {}).get("clusterSecretStore")
+        cluster_store = external.get("storeKind", "ClusterSecretStore") == "ClusterSecretStore"
+        if store and cluster_store and external["store"] != store:
+            yield doc.error(
+                ("spec", "secrets", index, "external", "store"),
+                f"ClusterSecretStore {external['store']} is not the one this environment declares "
+                f"(spec.cluster.capabilities.externalSecrets.clusterSecretStore: {store}): the ExternalSecret "
+                "would never sync",
+            )
+    # KServe reads the s3 settings from annotations on the storage initializer's Secret (without workload
+    # identity), and the rendered ExternalSecret writes a Secret without them.
+    artifacts = doc.data["spec"].get("artifacts") or {}
+    initializer = artifacts.get("storageInitializer") or {}
+    secret = initializer.get("secret") or artifacts.get("credentialsSecret")
+    identity = "awsRoleArn" in initializer or "gcpServiceAccount" in initializer
+    if initializer.get("s3") and not identity and secret in seen:
+        yield doc.error(
+            ("spec", "artifacts", "storageInitializer", "s3"),
+            f"KServe reads these settings from annotations on Secret {secret}, which spec.secrets renders "
+            "without them: create that Secret yourself (modelops requirements prints its annotations), or use "
+            "awsRoleArn",
+        )
+
+
 def load_environments(source: Source) -> dict[str, Environment]:
     collector = _Collector()
     docs: dict[str, Document] = {}
@@ -176,6 +216,8 @@ def load_environments(source: Source) -> dict[str, Environment]:
                     f"Kubernetes {version} has no bundled schemas; supported: {known[0]} to {known[-1]}",
                 )
             )
+        for problem in _shared_secrets(doc):
+            collector.add(problem)
         docs[name] = doc
     depths = _promotion_depths(docs, failed, collector)
     collector.raise_if_any()

@@ -1,8 +1,8 @@
 """The stages composed: inputs -> resolve -> check -> render -> validate.
 
 `build` loads, resolves and checks the inputs, then renders every unit (one release in one
-environment; see units) and each environment's Argo CD objects, and computes each release's
-provenance from what it rendered.  `validate` turns a Build into a Report.  Commands call
+environment; see units), each environment's shared secrets and Argo CD objects, and computes
+each release's provenance from what it rendered.  `validate` turns a Build into a Report.  Commands call
 these two and decide what to write or commit; nothing here touches the disk except through
 the Source it is given and the render cache.
 """
@@ -23,6 +23,7 @@ from generator.pipeline import cache as render_cache
 from generator.pipeline import units
 from generator.pipeline.cache import Produced
 from generator.pipeline.progress import Progress
+from generator.render import shared
 from generator.render.jinja import Renderer
 from generator.render.objects import RenderedTree
 from generator.schemas import lookup
@@ -93,6 +94,10 @@ def build(
                 if progress:
                     progress(f"{env_name}/{item.name}", done, len(ordered))
                 each[item.name] = _add_unit(tree, findings, item, next(produced), templates, kinds)
+            if shared.declared(env):
+                found, facts = units.shared_unit(renderer, env, tree)
+                findings.update(found)
+                kinds.update(facts.kinds)  # the AppProject admits them
             origin = env.doc.locate(("metadata", "name"))
             schemas = lookup.rendered(env.kubernetes_version)
             for template, obj in renderer.render_environment(env, by_env[env_name], kinds, each):

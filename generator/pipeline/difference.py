@@ -62,7 +62,8 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
     except (InputError, TemplateError):
         return None
     names = {Path(p).stem for p in changed}
-    unchanged = [f for f in outcome.facts if f.release is not None and f.release not in names]
+    # The environment files are the same on both sides, so _shared is too; its kinds count for _argocd.
+    unchanged = [f for f in outcome.facts if (f.release is not None or f.shared) and f.release not in names]
     files = {Path(p).stem: p for p in {*then_specs, *now_specs}}
     renderers: dict[str, Renderer] = {}  # one per side, made only when an environment's Applications differ
     for env in outcome.environments.values():

@@ -12,7 +12,7 @@ from generator.inputs.spec import Environment
 from generator.pipeline.index import Record
 from generator.pipeline.stamps import Stamps
 
-Unit = tuple[str, str, str | None, str]  # (directory, environment, release or None for _argocd, key)
+Unit = tuple[str, str, str | None, str]  # (directory, environment, release or None for _argocd and _shared, key)
 
 
 class WholePipeline(Exception):
@@ -66,7 +66,7 @@ def survey(root: Path, environments: dict[str, Environment], plan: list[Unit], s
         stale = [
             n for n in present if n != layout.ARGOCD_DIR and f"{layout.environment_path(env_name)}/{n}" not in units
         ]
-        if stale and not any(u[1] == env_name for u in plan):
+        if stale and not any(u[1] == env_name and u[2] is not None for u in plan):
             raise WholePipeline  # the environment would lose its last release: the writer refuses that
         found.stale.extend(f"{layout.environment_path(env_name)}/{n}" for n in stale)
     for unit, _, _, _ in plan:

@@ -3,11 +3,13 @@
 A unit's key hashes everything its output and findings can depend on: the code (package
 files and library versions, as the render cache's), the repository's templates and policy
 rules (not the waivers: they are applied on every run), its environment file, and its
-release spec; _argocd's key hashes the environment file and its releases' names, teams and
-rendered kinds instead of a spec.  Each input file's content id comes from its stamp
-(generator.pipeline.stamps), so an unchanged file is not read: a run on an unchanged
-repository stats its files and reads one index file.  An environment, template or policy
-rule change changes the key of exactly the units it reaches.
+release spec; _shared's key hashes the environment file alone (its spec.secrets are all it
+renders: a release change never reaches it), and _argocd's the environment file and its
+releases' names, teams and rendered kinds (and _shared's kinds) instead of a spec.  Each
+input file's content id comes from its stamp (generator.pipeline.stamps), so an unchanged
+file is not read: a run on an unchanged repository stats its files and reads one index
+file.  An environment, template or policy rule change changes the key of exactly the units
+it reaches.
 
 The rendered files are checked the same way: each unit's directory on disk against the blob
 ids its record holds, so a hand edit, a deleted or an added file, or a branch switch makes
@@ -176,13 +178,21 @@ class _Run:
                     path, blob = self.spec_files[name], wanted[name][0]
                     key = _hash(common, env.file, env_blobs[env_name], path, blob)
                     plan.append((layout.release_path(env_name, name), env_name, name, key))
+        shared = [
+            (layout.shared_path(name), name, None, _hash(common, env.file, env_blobs[name], layout.SHARED_DIR))
+            for name, env in environments.items()
+            if env.get("secrets")
+        ]
         self._report(layout.RENDERED_DIR, phase="checking")
-        self.disk = disk.survey(self.root, environments, plan, self.stamps)
+        self.disk = disk.survey(self.root, environments, [*plan, *shared], self.stamps)
         todo = [u for u in plan if self._needed(u)]
         self._render_releases(environments, todo, policies)
+        todo_shared = [u for u in shared if self._needed(u)]
+        for unit, env_name, _, key in todo_shared:
+            self._render_shared(unit, key, environments[env_name], policies)
         argocd: list[Unit] = []
         members_of: dict[str, list[Facts]] = {name: [] for name in environments}
-        for u, e, _, _ in plan:
+        for u, e, _, _ in [*plan, *shared]:
             members_of[e].append(self.index.units[u].result.facts)
         for env_name, env in environments.items():
             members = members_of[env_name]
@@ -193,7 +203,10 @@ class _Run:
                 for r in policies.active(env, MANIFEST)
             )
             summary = repr(
-                [(f.release, f.team, sorted(f.kinds), sourced and wanted[str(f.release)][0]) for f in members]
+                [
+                    (f.release, f.team, sorted(f.kinds), sourced and f.release is not None and wanted[f.release][0])
+                    for f in members
+                ]
             )
             unit = layout.argocd_path(env_name)
             argocd.append((unit, env_name, None, _hash(common, env.file, env_blobs[env_name], summary)))
@@ -202,11 +215,11 @@ class _Run:
         for unit, env_name, _, key in todo_argocd:
             self._render_argocd(unit, key, environments[env_name], members_of[env_name], policies)
 
-        every = sorted([*plan, *argocd], key=lambda u: u[0] + "/")
+        every = sorted([*plan, *shared, *argocd], key=lambda u: u[0] + "/")
         live = {u[0] for u in every}
         before = len(self.index.units)
         self.index.units = {u: r for u, r in self.index.units.items() if u in live}
-        self.changed = self.changed or before != len(self.index.units) or bool(todo or todo_argocd)
+        self.changed = self.changed or before != len(self.index.units) or bool(todo or todo_shared or todo_argocd)
         records = [self.index.units[u[0]] for u in every]
         self._report(f"{len(records)} units", phase="validating")
         report = byunit.assemble([r.result for r in records], environments, policies, today)
@@ -221,7 +234,7 @@ class _Run:
             desired,
             {p: b for r in records for p, b in r.files.items()},
             [r.result.facts for r in records],
-            len(todo) + len(todo_argocd),
+            len(todo) + len(todo_shared) + len(todo_argocd),
             out_of_date,
             self.disk,
             self.index,
@@ -310,6 +323,13 @@ class _Run:
         if cache is not None:
             cache.flush()
 
+    def _render_shared(self, unit: str, key: str, env: Environment, policies: Policies) -> None:
+        from generator.pipeline import units
+
+        tree = RenderedTree(complete=False)
+        found, facts = units.shared_unit(self.renderer, env, tree)
+        self._keep(unit, key, tree, facts, found, env, policies)
+
     def _render_argocd(self, unit: str, key: str, env: Environment, members: list[Facts], policies: Policies) -> None:
         from generator.inputs import resolve
         from generator.pipeline import units
@@ -332,7 +352,7 @@ class _Run:
         policies: Policies,
         owners: list[Resolved] | None = None,
     ) -> None:
-        """Validate and record a unit rendered here (an environment's _argocd)."""
+        """Validate and record a unit rendered here (an environment's _argocd or _shared)."""
         tree.objects = dict(sorted(tree.objects.items()))
         files = tree.files()
         self._record(

@@ -1,7 +1,8 @@
 """The repository's unit index: what each unit was rendered from, what it produced, and what
 validating it found, so that a run re-renders only the units whose inputs changed.
 
-A unit is one release in one environment, or an environment's _argocd.  Its record holds
+A unit is one release in one environment, an environment's _argocd, or its _shared (the
+secrets its spec declares for every release).  Its record holds
 the unit's input key (see generator.pipeline.incremental), the blob id of every file it
 renders, its resource results and policy findings before waivers (waivers expire, so they
 are applied on every run), and the compact facts the repository-wide checks need (GPU use,
@@ -37,7 +38,7 @@ from generator.pipeline.stamps import Stamp
 from generator.repo import lock
 from generator.validate.report import ResourceResult
 
-FORMAT = "4"
+FORMAT = "5"
 FILE = "index.pickle"
 
 
@@ -46,11 +47,18 @@ class Facts:
     """What the repository-wide checks and the commit message need of a unit."""
 
     environment: str
-    release: str | None  # None for _argocd
+    release: str | None  # None for _argocd and _shared
     team: str = ""
     version: str = ""
     kinds: frozenset[tuple[str, str]] = frozenset()  # (group, kind) pairs its objects have
     gpu: tuple[str, int, int, int] | None = None  # (type, GPUs per replica, max and peak replicas), if it has GPUs
+    shared: bool = False  # the environment's _shared unit (release is None)
+
+    def unit(self) -> str:
+        """The unit's directory: rendered/<env>/<release>, _argocd or _shared."""
+        if self.release:
+            return layout.release_path(self.environment, self.release)
+        return layout.shared_path(self.environment) if self.shared else layout.argocd_path(self.environment)
 
 
 @dataclass
@@ -67,9 +75,7 @@ class UnitResult:
     selected: frozenset[str]
 
     def manifest(self) -> str:
-        f = self.facts
-        unit = layout.release_path(f.environment, f.release) if f.release else layout.argocd_path(f.environment)
-        return f"{unit}/{layout.MANIFEST_FILE}"
+        return f"{self.facts.unit()}/{layout.MANIFEST_FILE}"
 
     def resources(self) -> list[ResourceResult]:
         path, f = self.manifest(), self.facts
@@ -140,7 +146,7 @@ def _record(r: Record) -> tuple[Any, ...]:
     u, f = r.result, r.result.facts
     diagnostics = [[_diagnostic(d) for d in found] for found in (u.node, u.grouped, u.spec)]
     schema = {i: [_diagnostic(d) for d in found] for i, found in u.schema.items()}
-    facts = (f.environment, f.release, f.team, f.version, f.kinds, f.gpu)
+    facts = (f.environment, f.release, f.team, f.version, f.kinds, f.gpu, f.shared)
     return (r.key, r.files, facts, u.objects, schema, *diagnostics, u.tried, u.selected)
 
 

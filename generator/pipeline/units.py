@@ -6,7 +6,8 @@ rendered (in worker processes when there are many) and stored, so every command 
 renders (render, validate, check, diff, commit), with or without --env, reads and fills the
 cache the same way.  `produce` gives the whole pipeline each unit's objects; `build` gives an
 incremental run each unit built whole in the worker (filed, encoded, validated: bytes and
-findings), and `environment_unit` an environment's _argocd from its releases' facts alone.
+findings), `environment_unit` an environment's _argocd from its units' facts alone, and
+`shared_unit` its _shared from the environment file alone.
 """
 
 from __future__ import annotations
@@ -143,11 +144,28 @@ def build(
         done.close()
 
 
+def shared_unit(renderer: Renderer, env: Environment, tree: RenderedTree) -> tuple[dict[str, list[Finding]], Facts]:
+    """File the environment's _shared objects (its spec.secrets) in `tree`; returns their schema findings
+    by key and the unit's facts.  Call it only for an environment that declares secrets."""
+    directory = layout.shared_path(env.name)
+    origin = env.doc.locate(("spec", "secrets"))
+    schemas = lookup.rendered(env.kubernetes_version)
+    found: dict[str, list[Finding]] = {}
+    kinds: set[tuple[str, str]] = set()
+    for template, obj in renderer.render_shared(env):
+        schemas.normalise(obj)
+        added = tree.add(directory, template, obj, environment=env.name, origin=origin)
+        found[added.key] = schemas.findings(obj)
+        kinds.add((obj["apiVersion"].rpartition("/")[0], obj["kind"]))
+    return found, Facts(env.name, None, kinds=frozenset(kinds), shared=True)
+
+
 def environment_unit(
     renderer: Renderer, env: Environment, members: list[Facts], spec_files: Mapping[str, str]
 ) -> tuple[RenderedTree, dict[str, list[Finding]]]:
-    """An environment's _argocd from its releases' facts alone (name, team, rendered kinds: all that its
-    templates read of a release), with the objects' schema findings by key; `spec_files`: release -> spec path."""
+    """An environment's _argocd from its units' facts alone (a release's name, team and rendered kinds:
+    all that its templates read of a release; the kinds of _shared, which the AppProject must admit),
+    with the objects' schema findings by key; `spec_files`: release -> spec path."""
     stand_ins = [
         Resolved(
             Release(str(f.release), Document(spec_files[str(f.release)], {"metadata": {"team": f.team}})),
@@ -155,6 +173,7 @@ def environment_unit(
             Merged({}),
         )
         for f in members
+        if f.release is not None
     ]
     kinds = {kind for f in members for kind in f.kinds}
     directory = layout.argocd_path(env.name)
@@ -162,7 +181,7 @@ def environment_unit(
     origin = env.doc.locate(("metadata", "name"))
     schemas = lookup.rendered(env.kubernetes_version)
     found: dict[str, list[Finding]] = {}
-    each = {str(f.release): f.kinds for f in members}
+    each = {f.release: f.kinds for f in members if f.release is not None}
     for template, obj in renderer.render_environment(env, stand_ins, kinds, each):
         schemas.normalise(obj)
         added = tree.add(directory, template, obj, environment=env.name, origin=origin)

@@ -330,7 +330,7 @@ def release_context(r: Resolved) -> dict[str, Any]:
         "strategy": strategy,
         "traffic": traffic.context(r, [service_port(p) for p in service_ports]),
         "monitoring": r.spec["monitoring"],
-        "secrets": r.spec["secrets"],
+        "secrets": [s for s in r.spec["secrets"] if "shared" not in s],  # the environment renders shared ones
         "waves": WAVES,
         "gitops": argocd.gitops(r.env),
         "network": r.env.spec.get("network", {}),

@@ -26,11 +26,11 @@ from generator.inputs.resolve import Resolved
 from generator.inputs.sources import MissingFile, Source
 from generator.inputs.spec import Environment
 from generator.layout import TEMPLATES_DIR
-from generator.render import argocd, failures, sandbox, skeleton, view
+from generator.render import argocd, failures, sandbox, shared, skeleton, view
 from generator.render import context as ctx
 
 TEMPLATE_SUFFIX = ".yaml.j2"
-SCOPES = ("release", "environment")
+SCOPES = ("release", "environment", "shared")
 _TOP_ORDER = ("apiVersion", "kind", "metadata", "spec", "data", "stringData", "type")
 _META_ORDER = ("name", "generateName", "namespace", "labels", "annotations", "finalizers")
 
@@ -205,8 +205,15 @@ class Renderer:
         release_kinds: Mapping[str, frozenset[tuple[str, str]]] | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
         """The environment templates' objects: its Argo CD project and applications (see generator.render.argocd)."""
-        context = argocd.context(view.environment(env), releases, kinds, release_kinds)
+        seen = view.environment(env)
+        context = argocd.context(seen, releases, kinds, release_kinds)
+        context["shared"] = shared.application(seen, argocd.repository_path(seen))
         return self._scope("environment", context, f"environment {env.name}", None, env.name)
+
+    def render_shared(self, env: Environment) -> list[tuple[str, dict[str, Any]]]:
+        """The objects of the environment's _shared unit: its spec.secrets (see generator.render.shared)."""
+        context = shared.context(view.environment(env))
+        return self._scope("shared", context, f"the shared secrets of environment {env.name}", None, env.name)
 
     def _scope(
         self, scope: str, context: dict[str, Any], subject: str, release: str | None, environment: str

@@ -17,7 +17,7 @@ import git
 
 from generator import __version__, layout
 from generator.errors import Diagnostic, Location, RepositoryError
-from generator.layout import ARGOCD_DIR, RENDERED_DIR
+from generator.layout import RENDERED_DIR, is_release_dir
 from generator.repo import lock, plumbing, provenance
 from generator.repo.provenance import COMMAND_TRAILER, RENDERED_BY
 
@@ -185,9 +185,9 @@ def emptied_since_head(
     committed: dict[str, set[str]] = {}
     for path in _tree_files(plumbing_of(repo), head.hexsha, at + RENDERED_DIR):
         parts = path.removeprefix(at).split("/")
-        if len(parts) >= 4 and parts[2] != ARGOCD_DIR:
+        if len(parts) >= 4 and is_release_dir(parts[2]):
             committed.setdefault(parts[1], set()).add(parts[2])
-    kept = {p.split("/")[1] for p in files if len(p.split("/")) >= 4 and p.split("/")[2] != ARGOCD_DIR}
+    kept = {p.split("/")[1] for p in files if len(p.split("/")) >= 4 and is_release_dir(p.split("/")[2])}
     return {env: len(committed[env]) for env in environments if committed.get(env) and env not in kept}
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import git
 
 from generator.inputs import yamlio
-from generator.layout import ARGOCD_DIR, RENDERED_DIR
+from generator.layout import RENDERED_DIR, is_release_dir
 
 WORKLOAD_KINDS = ("Deployment", "Rollout", "InferenceService")
 
@@ -96,7 +96,7 @@ def collect(repo: git.Repo, rev: str, order: list[str], at: str = "") -> list[Re
     out = []
     for env_tree in sorted(root.trees, key=lambda t: (rank.get(t.name, len(rank)), t.name)):
         for release_tree in sorted(env_tree.trees, key=lambda t: t.name):
-            if release_tree.name == ARGOCD_DIR:
+            if not is_release_dir(release_tree.name):
                 continue
             obj = _workload(release_tree)
             meta = obj.get("metadata", {}) if obj else {}

@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote
 
 from generator import atomic
 from generator.errors import InputError, RepositoryError
-from generator.layout import ARGOCD_DIR, RELEASES_DIR, RENDERED_DIR
+from generator.layout import RELEASES_DIR, RENDERED_DIR, is_release_dir
 from generator.render.objects import RenderedTree
 from generator.repo import lock
 
@@ -123,13 +123,13 @@ def strays(root: Path) -> list[str]:
 def emptied_environments(root: Path, tree: RenderedTree, desired: dict[str, bytes]) -> dict[str, int]:
     """Environments of `tree` whose every release would go: environment -> releases in rendered/ now."""
     parts = [p.split("/") for p in desired]
-    kept = {part[1] for part in parts if len(part) >= 4 and part[2] != ARGOCD_DIR}
+    kept = {part[1] for part in parts if len(part) >= 4 and is_release_dir(part[2])}
     out: dict[str, int] = {}
     for scope in tree.scopes:
         directory = root / scope
         if directory.name in kept or not directory.is_dir() or directory.is_symlink():
             continue
-        present = [d for d in directory.iterdir() if d.is_dir() and d.name != ARGOCD_DIR and d.name[:1] != "."]
+        present = [d for d in directory.iterdir() if d.is_dir() and is_release_dir(d.name) and d.name[:1] != "."]
         if present:
             out[directory.name] = len(present)
     return out

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from generator import catalog
 from generator.errors import Diagnostic, InputError, format_path
 from generator.inputs.resolve import Resolved
-from generator.render import analysis, artifact, context, pod
+from generator.render import analysis, artifact, context, pod, shared
 from generator.render.runtimes import registry
 from generator.schemas.kubernetes import dns_subdomain
 from generator.validate import capabilities, gates, quantity
@@ -160,11 +160,36 @@ def _monitoring(r: Resolved) -> Iterable[Diagnostic]:
 
 
 def _secrets(r: Resolved) -> Iterable[Diagnostic]:
+    """A release's own secrets are its own: none named like one of the environment's (both would render
+    it, in two Applications); a shared one it uses must be one the environment declares."""
     seen: set[str] = set()
+    used: set[str] = set()
+    environment = shared.names(r.env)
     for index, secret in enumerate(r.get("secrets")):
+        if "shared" in secret:
+            name = secret["shared"]
+            if name in used:
+                yield r.diagnostic(("secrets", index, "shared"), f"shared secret {name} is listed twice")
+            used.add(name)
+            if name not in environment:
+                listed = ", ".join(sorted(environment)) or "none"
+                yield r.diagnostic(
+                    ("secrets", index, "shared"),
+                    f"secret {name} is not declared in environment {r.env.name}: {r.env.file} spec.secrets "
+                    f"declares {listed}",
+                )
+            continue
         if secret["name"] in seen:
             yield r.diagnostic(("secrets", index, "name"), f"secret {secret['name']} is declared twice")
         seen.add(secret["name"])
+        if secret["name"] in environment:
+            there = r.env.doc.locate(("spec", "secrets", environment[secret["name"]], "name"))
+            yield r.diagnostic(
+                ("secrets", index, "name"),
+                f"secret {secret['name']} is also declared for environment {r.env.name} at {there} "
+                f"(spec.secrets[{environment[secret['name']]}]): both would render ExternalSecret/{secret['name']}; "
+                f"use the environment's with `- shared: {secret['name']}`, or rename this one",
+            )
 
 
 def _pins(r: Resolved) -> Iterable[Diagnostic]:

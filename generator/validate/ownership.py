@@ -7,18 +7,25 @@ metrics Service; each passed every schema, while Argo CD would have reported a s
 the two Applications would have overwritten each other, and deleting one would have deleted
 the object under the other.  The check reads only (environment, release, manifest, namespace,
 kind, name) per object, so the whole pipeline and an incremental run (from the units' records)
-give the same findings.
+give the same findings.  The environment's own units count as owners too: _argocd, and _shared
+with the secrets its file declares for every release (generator.render.shared).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator import catalog
+from generator import catalog, layout
 from generator.errors import Diagnostic, Location
 
-# (environment, release or None for _argocd, manifest file, namespace, kind, name)
+# (environment, release or None for _argocd and _shared, manifest file, namespace, kind, name)
 Owned = tuple[str, str | None, str, str, str, str]
+
+
+def _environment_unit(manifest: str) -> str:
+    if f"/{layout.SHARED_DIR}/" in manifest:
+        return "the environment's shared secrets (spec.secrets)"
+    return "the environment's Argo CD objects"
 
 
 def findings(owned: Iterable[Owned]) -> list[Diagnostic]:
@@ -31,7 +38,7 @@ def findings(owned: Iterable[Owned]) -> list[Diagnostic]:
         if len(found) < 2:
             continue
         where = f" in namespace {namespace}" if namespace else ""
-        labels = [release or "the environment's Argo CD objects" for release, _ in found]
+        labels = [release or _environment_unit(manifest) for release, manifest in found]
         names = " and ".join(labels) if len(labels) < 4 else f"{', '.join(labels[:3])} and {len(labels) - 3} more"
         out.append(
             Diagnostic(

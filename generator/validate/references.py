@@ -84,6 +84,31 @@ def release_of(item: RenderedObject) -> str | None:
     return str(release) if release else None
 
 
+def served(objects: Iterable[RenderedObject], namespace: str) -> dict[str, tuple[str, ...]]:
+    """Object key -> the releases it is there for: its own release, or, for an ExternalSecret of the
+    environment's shared secrets (rendered/<env>/_shared), the releases that name the Secret it writes."""
+    items = list(objects)
+    readers: dict[Key, set[str]] = {}
+    for item in items:
+        release = release_of(item)
+        if release:
+            where = str(item.obj.get("metadata", {}).get("namespace") or namespace)
+            for key, _ in _named(item.obj, where):
+                readers.setdefault(key, set()).add(release)
+    out: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        release = release_of(item)
+        where = str(item.obj.get("metadata", {}).get("namespace") or namespace)
+        if release:
+            out[item.key] = (release,)
+        elif item.obj.get("kind") == "ExternalSecret":
+            written = [key for key in _created(item.obj, where) if key[0] == "Secret"]
+            out[item.key] = tuple(sorted({r for key in written for r in readers.get(key, ())}))
+        else:
+            out[item.key] = ()
+    return out
+
+
 def walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, Any]]:
     """(path of the parent, key, value) of every mapping entry below `node`; list items keep their list's path."""
     if isinstance(node, dict):
@@ -208,15 +233,14 @@ def collect(env: Environment, objects: Iterable[RenderedObject]) -> list[Referen
     items = list(objects)
     created: set[Key] = set()
     named: dict[Key, tuple[set[str], set[str]]] = {}
+    serving = served(items, env.namespace)
     for item in items:
         namespace = str(item.obj.get("metadata", {}).get("namespace") or env.namespace)
         created.update(_created(item.obj, namespace))
-        release = release_of(item)
         for key, field in _named(item.obj, namespace):
             fields, releases = named.setdefault(key, (set(), set()))
             fields.add(field)
-            if release:
-                releases.add(release)
+            releases.update(serving[item.key])
     out = []
     for key in sorted(named, key=lambda k: (_ORDER.index(k[0]) if k[0] in _ORDER else len(_ORDER), k[1] or "", k[2])):
         if key in created or (key[0], key[2]) in _BUILT_IN:

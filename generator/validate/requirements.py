@@ -25,7 +25,7 @@ from generator.inputs.spec import Environment
 from generator.render import kserve_cluster
 from generator.render.objects import RenderedObject
 from generator.validate import references
-from generator.validate.references import Reference, release_of, walk
+from generator.validate.references import Reference, walk
 
 _GPU = "nvidia.com/gpu"
 Need = tuple[str, str, str | None]  # apiVersion, kind, the feature of it that needs the component (None: the kind)
@@ -210,10 +210,9 @@ class _Tally:
     needed_by: dict[Need, int] = field(default_factory=dict)
     releases: set[str] = field(default_factory=set)
 
-    def add(self, what: Need, release: str | None) -> None:
+    def add(self, what: Need, releases: Iterable[str]) -> None:
         self.needed_by[what] = self.needed_by.get(what, 0) + 1
-        if release:
-            self.releases.add(release)
+        self.releases.update(releases)
 
 
 def _kserve_mode(obj: dict[str, Any], caps: Mapping[str, Any]) -> str:
@@ -307,9 +306,11 @@ def components(env: Environment, objects: Iterable[RenderedObject]) -> list[Requ
     """What `env`'s cluster must run for `objects` (its rendered objects), in a fixed order."""
     caps: dict[str, Any] = env.get("cluster", "capabilities", default={})
     tallies: dict[Component, _Tally] = {}
-    for item in objects:
+    items = list(objects)
+    serving = references.served(items, env.namespace)
+    for item in items:
         for component, what in _needs(item.obj, caps):
-            tallies.setdefault(component, _Tally()).add(what, release_of(item))
+            tallies.setdefault(component, _Tally()).add(what, serving[item.key])
     out = []
     for component in sorted(tallies, key=_ORDER.index):
         tally = tallies[component]

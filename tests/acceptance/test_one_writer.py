@@ -35,7 +35,8 @@ def test_two_commits_at_once_after_an_environment_wide_change_lose_nothing(examp
     assert git(example_repo, "rev-list", "--count", f"{before}..HEAD") == "1"
     # Nothing lost: every dev object is in HEAD, and HEAD is what the specs render to.
     committed = git(example_repo, "show", "HEAD:rendered/dev/_argocd/manifest.yaml")
-    assert len(manifest_objects(committed)) == 36 + 2  # an Application per release, the AppProject and the root app
+    # An Application per release, the shared secrets' Application, the AppProject and the root app.
+    assert len(manifest_objects(committed)) == 36 + 3
     assert run(example_repo, "check").exit_code == 0
     assert git(example_repo, "status", "--porcelain", "--", "rendered") == ""
 
@@ -116,7 +117,8 @@ def test_a_missing_releases_directory_is_an_error_and_an_emptied_environment_nee
     assert files_under(example_repo / "rendered") == before
     result = run(example_repo, "render", "--allow-empty")
     assert result.exit_code == 0, result.err
-    assert sorted(p.name for p in (example_repo / "rendered/dev").iterdir()) == ["_argocd"]
+    # The environment's own units stay: its Argo CD objects, and the secrets its file still declares.
+    assert sorted(p.name for p in (example_repo / "rendered/dev").iterdir()) == ["_argocd", "_shared"]
 
 
 def test_a_fifo_in_rendered_is_replaced_not_read(example_repo: Path, run: Runner) -> None:

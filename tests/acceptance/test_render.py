@@ -13,7 +13,7 @@ import pytest
 
 from generator.inputs import yamlio
 from generator.render import emitter
-from tests.conftest import Runner, edit, files_under, write
+from tests.conftest import Runner, add_release_secret, edit, files_under, write
 
 LLAMA = "releases/llama3-8b-chat.yaml"
 
@@ -21,7 +21,7 @@ LLAMA = "releases/llama3-8b-chat.yaml"
 def test_render_one_environment(example: Path, run: Runner) -> None:
     result = run(example, "render", "--env", "staging", "-o", "json")
     assert result.exit_code == 0
-    assert result.json()["files"] == 13  # 6 release manifests, the _argocd manifest and 6 provenance files
+    assert result.json()["files"] == 14  # 6 release manifests, _argocd's, _shared's and 6 provenance files
     assert sorted(p.name for p in (example / "rendered").iterdir()) == ["staging"]
 
 
@@ -66,6 +66,7 @@ def test_key_order_in_a_spec_changes_nothing_with_or_without_the_cache(
 ) -> None:
     """A warm cache, then `key:` before `store:` under a secret's external: cached and uncached runs agree."""
     monkeypatch.setenv("MODELOPS_CACHE_DIR", str(tmp_path / "cache"))
+    add_release_secret(example)
     assert run(example, "render").exit_code == 0
     before = files_under(example / "rendered")
     edit(example / "releases/llama3-70b-instruct.yaml", *SWAPPED)

@@ -51,9 +51,10 @@ def test_requirements_json_has_stable_fields(example: Path, run: Runner) -> None
         "install": "helm install kserve-crd oci://ghcr.io/kserve/charts/kserve-crd && "
         "helm install kserve oci://ghcr.io/kserve/charts/kserve -n kserve --create-namespace",
     }
-    secret = next(r for r in prod["references"] if r["name"] == "model-store-readonly")
-    assert set(secret) == {"kind", "name", "namespace", "fields", "releases", "create", "note"}
-    assert (secret["kind"], secret["namespace"]) == ("Secret", "models-prod")
+    store = next(r for r in prod["references"] if r["name"] == "vault-backend")
+    assert set(store) == {"kind", "name", "namespace", "fields", "releases", "create", "note"}
+    assert (store["kind"], store["namespace"]) == ("ClusterSecretStore", None)
+    assert len(store["releases"]) == 6  # every release reads the Secret of the environment's ExternalSecret
 
 
 def test_an_undeclared_capability_is_a_row_not_a_stop(example: Path, run: Runner) -> None:

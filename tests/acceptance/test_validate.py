@@ -15,8 +15,8 @@ def test_validate_json_lists_every_resource(example: Path, run: Runner) -> None:
     assert result.exit_code == 0
     report = result.json()
     assert report["summary"] == {
-        "resources": 207,  # KServe metrics, PrometheusRules, blue-green smoke tests
-        "valid": 207,
+        "resources": 210,  # KServe metrics, PrometheusRules, blue-green smoke tests, shared secrets
+        "valid": 210,
         "invalid": 0,
         "errors": 0,
         "warnings": 0,
@@ -38,7 +38,7 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
     result = run(example, "validate", "-o", "json")
     assert result.exit_code == 1
     summary = result.json()["summary"]
-    assert summary["invalid"] == 18 and summary["resources"] == 207
+    assert summary["invalid"] == 18 and summary["resources"] == 210
     bad = [d for d in result.json()["diagnostics"] if d["rule"] == "kubernetes-schema"]
     assert bad[0]["file"] == "rendered/dev/bge-embeddings/manifest.yaml"
     line = bad[0]["line"]  # in the unit's manifest, where the template's 8th line landed
@@ -50,7 +50,7 @@ def test_invalid_manifest_names_file_line_and_path(example: Path, run: Runner) -
         f"rendered/dev/bge-embeddings/manifest.yaml:{line}:3: spec.minReadySeconds: "
         'unknown field "minReadySeconds"'
     ) in text.out
-    assert text.out.strip().endswith("207 resources, 189 valid, 18 invalid; 18 errors, 0 warnings")
+    assert text.out.strip().endswith("210 resources, 192 valid, 18 invalid; 18 errors, 0 warnings")
     assert run(example, "render").exit_code == 1
     assert not (example / "rendered").exists()
 

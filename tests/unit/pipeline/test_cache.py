@@ -77,9 +77,9 @@ def test_the_order_keys_are_written_in_changes_neither_the_key_nor_the_output(
     expected = files_and_findings(build(example, None))
     again = warm(example, store)
     edit(
-        example / "releases/llama3-70b-instruct.yaml",
-        "        store: vault-backend\n        key: ml-platform/huggingface\n",
-        "        key: ml-platform/huggingface\n        store: vault-backend\n",
+        example / "environments/prod.yaml",
+        "        store: vault-backend\n        key: ml-platform/prod/model-store-readonly\n",
+        "        key: ml-platform/prod/model-store-readonly\n        store: vault-backend\n",
     )
     edit(
         example / "environments/prod.yaml",

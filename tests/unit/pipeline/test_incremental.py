@@ -18,10 +18,12 @@ from generator.pipeline import compose, incremental
 from generator.pipeline import index as unit_index
 from generator.pipeline.stamps import blob_id
 from generator.repo import writer
-from tests.conftest import TODAY, add_fleet, edit, git, write
+from tests.conftest import TODAY, add_fleet, drop_shared_secrets, edit, git, write
 
 UNITS = 18  # the example's release deployments: 6 releases, each in dev, staging and prod
 ENV_UNITS = 3  # one _argocd per environment
+SHARED_UNITS = 3  # one _shared per environment: every one declares spec.secrets
+ALL = UNITS + ENV_UNITS + SHARED_UNITS
 
 
 def _full(repo: Path, today: datetime.date = TODAY) -> tuple[dict[str, object], dict[str, str]]:
@@ -50,7 +52,7 @@ def _run(repo: Path, write_files: bool = True, today: datetime.date = TODAY) -> 
 @pytest.fixture
 def rendered(example_repo: Path) -> Path:
     first = _run(example_repo)
-    assert first.rendered == UNITS + ENV_UNITS  # no index yet: everything
+    assert first.rendered == ALL  # no index yet: everything
     return example_repo
 
 
@@ -87,19 +89,19 @@ def test_an_environment_change_reaches_that_environment_only(rendered: Path) -> 
     edit(rendered / "environments/staging.yaml", "namespace: models-staging", "namespace: models-staging-2")
     outcome = _run(rendered)
     staging = len([d for d in (rendered / "rendered/staging").iterdir()])
-    assert outcome.rendered == staging  # its releases and its _argocd
+    assert outcome.rendered == staging  # its releases, its _shared and its _argocd
     assert all(s.startswith("rendered/staging/") for s in outcome.tree.scopes)
 
 
 def test_a_template_change_reaches_every_unit_it_is_used_by(rendered: Path) -> None:
     write(rendered / "templates/release/extra.yaml.j2", "")
     outcome = _run(rendered)
-    assert outcome.rendered == UNITS + ENV_UNITS
+    assert outcome.rendered == ALL
 
 
 def test_a_policy_rule_change_reaches_every_unit_and_a_waiver_change_none(rendered: Path) -> None:
     edit(rendered / "policies/reliability.yaml", "title: Production waits for a manual sync", "title: Manual prod sync")
-    assert _run(rendered).rendered == UNITS + ENV_UNITS
+    assert _run(rendered).rendered == ALL
     waivers = rendered / "policies/waivers.yaml"
     text = waivers.read_text(encoding="utf-8")
     first = text.index("  - rule:")
@@ -144,6 +146,47 @@ def test_rendered_files_out_of_step_with_the_index_are_seen_and_repaired(rendere
     assert _run(rendered).out_of_date == []
 
 
+def test_an_environment_secret_change_renders_and_writes_its_shared_unit(rendered: Path) -> None:
+    manifests = {p: p.read_bytes() for p in (rendered / "rendered/dev").glob("*/manifest.yaml")}
+    edit(rendered / "environments/dev.yaml", "key: ml-platform/dev/model-store-readonly", "key: ml-platform/dev/v2")
+    outcome = _run(rendered)
+    assert outcome.rendered == len(manifests)  # the environment file is an input of its every unit
+    changed = [p.parent.name for p, data in manifests.items() if p.read_bytes() != data]
+    assert changed == ["_shared"]  # the Applications and the releases' objects are as they were
+    assert "key: ml-platform/dev/v2" in (rendered / "rendered/dev/_shared/manifest.yaml").read_text(encoding="utf-8")
+
+
+def test_a_release_that_uses_a_shared_secret_leaves_the_shared_unit_alone(rendered: Path) -> None:
+    edit(rendered / "releases/llama3-8b-chat.yaml", "maxReplicas: 3", "maxReplicas: 2")
+    outcome = _run(rendered)
+    assert outcome.rendered == 3  # its unit in each environment; no _shared, no _argocd
+    assert {s.split("/")[2] for s in outcome.tree.scopes} == {"llama3-8b-chat"}
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete"])
+def test_a_hand_edited_shared_unit_is_seen_and_repaired(rendered: Path, damage: str) -> None:
+    manifest = rendered / "rendered/prod/_shared/manifest.yaml"
+    if damage == "edit":
+        edit(manifest, "key: ml-platform/prod/model-store-readonly", "key: ml-platform/dev/model-store-readonly")
+    else:
+        manifest.unlink()
+    looked = _run(rendered, write_files=False)
+    assert looked.out_of_date == ["rendered/prod/_shared"]
+    assert looked.rendered == 0
+    repaired = _run(rendered)
+    assert (repaired.rendered, repaired.tree.scopes) == (1, ["rendered/prod/_shared"])
+    assert _run(rendered).out_of_date == []
+
+
+def test_an_environment_that_stops_declaring_secrets_loses_its_shared_unit(rendered: Path) -> None:
+    drop_shared_secrets(rendered, "staging")
+    outcome = _run(rendered)
+    assert "rendered/staging/_shared" in outcome.tree.scopes
+    assert not (rendered / "rendered/staging/_shared").exists()
+    argocd = (rendered / "rendered/staging/_argocd/manifest.yaml").read_text(encoding="utf-8")
+    assert "modelops-staging-secrets" not in argocd
+
+
 def test_a_branch_switch_is_seen_from_the_files(rendered: Path) -> None:
     git(rendered, "add", "-A")
     git(rendered, "commit", "-q", "-m", "rendered")
@@ -162,7 +205,7 @@ def test_an_unreadable_index_counts_as_empty(rendered: Path, content: bytes) -> 
     where = unit_index.path(rendered)
     assert where is not None
     where.write_bytes(content)
-    assert _run(rendered).rendered == UNITS + ENV_UNITS
+    assert _run(rendered).rendered == ALL
 
 
 def test_an_index_of_another_work_tree_is_not_used(rendered: Path, tmp_path: Path) -> None:
@@ -175,7 +218,7 @@ def test_an_index_of_another_work_tree_is_not_used(rendered: Path, tmp_path: Pat
     copied.parent.mkdir(parents=True, exist_ok=True)
     copied.write_bytes(where.read_bytes())
     # A fresh clone has no index of its own: its first run renders everything, the next nothing.
-    assert _run(other).rendered == UNITS + ENV_UNITS
+    assert _run(other).rendered == ALL
     assert _run(other).rendered == 0
 
 

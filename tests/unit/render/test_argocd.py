@@ -140,6 +140,7 @@ def test_application_set_instead_of_applications(example: Path) -> None:
     staging = [p for p in objects if p.startswith("rendered/staging/_argocd/")]
     assert sorted(p.rsplit("/", 1)[1] for p in staging) == [
         "application-modelops-staging",
+        "application-modelops-staging-secrets",  # _shared is no release: the ApplicationSet leaves it out
         "applicationset-modelops-staging",
         "appproject-modelops-staging",
     ]
@@ -149,7 +150,11 @@ def test_application_set_instead_of_applications(example: Path) -> None:
             "git": {
                 "repoURL": REPO,
                 "revision": "main",
-                "directories": [{"path": "rendered/staging/*"}, {"path": "rendered/staging/_argocd", "exclude": True}],
+                "directories": [
+                    {"path": "rendered/staging/*"},
+                    {"path": "rendered/staging/_argocd", "exclude": True},
+                    {"path": "rendered/staging/_shared", "exclude": True},
+                ],
             }
         }
     ]

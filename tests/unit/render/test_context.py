@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import edit
+from tests.conftest import add_release_secret, edit
 from tests.render_helpers import container, example, obj, pod, render
 
 # ------------------------------------------------------------------ pod security, network policy, secrets,
@@ -79,8 +79,9 @@ def test_network_policy_admits_only_ingress_and_monitoring_namespaces() -> None:
     assert "ports" not in kserve["ingress"][0]  # RawDeployment: KServe's runtime owns the pod's ports
 
 
-def test_secrets_come_from_external_secrets_or_references() -> None:
-    secret = obj(example(), "prod", "llama3-70b-instruct", "ExternalSecret", "huggingface")
+def test_secrets_come_from_external_secrets_or_references(example: Path) -> None:
+    add_release_secret(example)
+    secret = obj(render(example), "prod", "llama3-70b-instruct", "ExternalSecret", "huggingface")
     assert secret["apiVersion"] == "external-secrets.io/v1"
     assert secret["spec"] == {
         "refreshInterval": "1h",
@@ -89,7 +90,7 @@ def test_secrets_come_from_external_secrets_or_references() -> None:
         "dataFrom": [{"extract": {"key": "ml-platform/huggingface"}}],
     }
     assert secret["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-1"  # before the pods need it
-    assert not any(o["kind"] == "Secret" for o in example().values())
+    assert not any(o["kind"] == "Secret" for o in render(example).values())
 
 
 def test_service_account_has_no_token() -> None:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import edit
+from tests.conftest import add_release_secret, drop_shared_secrets, edit
 from tests.render_helpers import findings
 
 
 def test_undeclared_external_secrets_refuses_the_release_that_renders_one(example: Path) -> None:
+    add_release_secret(example)
+    drop_shared_secrets(example, "prod")  # else the environment file's own secrets are refused first
     edit(
         example / "environments/prod.yaml",
         "      externalSecrets:\n        apiVersion: external-secrets.io/v1\n"
@@ -47,6 +49,8 @@ def test_a_queue_metric_needs_a_declared_metrics_pipeline(example: Path) -> None
 
 
 def test_a_secret_names_the_store_the_environment_declares(example: Path) -> None:
+    add_release_secret(example)
+    drop_shared_secrets(example, "prod")
     edit(example / "environments/prod.yaml", "clusterSecretStore: vault-backend", "clusterSecretStore: platform-vault")
     found = [f for f in findings(example) if "ClusterSecretStore" in f]
     assert len(found) == 1

@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, edit, git, write
+from tests.conftest import Runner, add_release_secret, edit, git, write
 
 
 def _second_release_with_the_same_secret(repo: Path) -> None:
-    base = (repo / "releases/llama3-8b-chat.yaml").read_text(encoding="utf-8")
-    assert "  secrets:" not in base
-    text = base.replace(
-        "  environments:\n",
-        "  secrets:\n    - name: huggingface\n      external:\n        store: vault-backend\n"
-        "        key: ml-platform/huggingface\n  environments:\n",
-        1,
-    )
-    write(repo / "releases/llama3-8b-chat.yaml", text)
+    assert "  secrets:" not in (repo / "releases/llama3-8b-chat.yaml").read_text(encoding="utf-8")
+    add_release_secret(repo, "llama3-8b-chat")
 
 
 def _errors(run: Runner, repo: Path) -> list[dict[str, object]]:
@@ -29,9 +22,8 @@ def _errors(run: Runner, repo: Path) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("in_git", [False, True], ids=["whole-pipeline", "incremental"])
-def test_a_secret_declared_by_two_releases_is_an_error_naming_both(
-    example: Path, run: Runner, in_git: bool
-) -> None:
+def test_a_secret_declared_by_two_releases_is_an_error_naming_both(example: Path, run: Runner, in_git: bool) -> None:
+    add_release_secret(example)
     if in_git:
         git(example, "init", "-q", "-b", "main")
         assert run(example, "render").exit_code == 0  # the index knows every unit before the change
@@ -57,3 +49,26 @@ def test_a_release_named_like_another_releases_metrics_service(example_repo: Pat
     (example_repo / "releases/toxicity-classifier-metrics.yaml").rename(example_repo / "releases/toxicity-ok.yaml")
     after = run(example_repo, "validate", "-o", "json").json()["diagnostics"]
     assert not [d for d in after if d["rule"] == "shared-object"]  # (the copy lacks bge-embeddings' waivers)
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["whole-pipeline", "incremental"])
+def test_a_release_object_named_like_a_shared_secret_is_an_error_naming_the_environment(
+    example: Path, run: Runner, in_git: bool
+) -> None:
+    if in_git:
+        git(example, "init", "-q", "-b", "main")
+        assert run(example, "render").exit_code == 0
+    # A repository template of its own that renders, for one release, what the environment renders for all.
+    write(
+        example / "templates/release/store.yaml.j2",
+        "{% if release.name == 'bge-embeddings' %}\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"
+        "metadata:\n  name: model-store-readonly\n  namespace: {{ env.namespace }}\n"
+        "spec:\n  secretStoreRef: {name: vault-backend, kind: ClusterSecretStore}\n"
+        "  target: {name: model-store-readonly}\n  dataFrom:\n    - extract: {key: other}\n{% endif %}\n",
+    )
+    found = _errors(run, example)
+    assert {d["environment"] for d in found} == {"dev", "staging", "prod"}
+    message = str(found[0]["message"])
+    assert message.startswith("ExternalSecret/model-store-readonly in namespace models-")
+    assert "rendered by the environment's shared secrets (spec.secrets) and bge-embeddings in " in message
+    assert found[0]["release"] == "bge-embeddings"  # placed on the release's object, not the environment's

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from generator.inputs.sources import WorkTree
@@ -8,7 +9,7 @@ from generator.pipeline import compose
 from generator.render.objects import RenderedObject
 from generator.validate import references
 from generator.validate.references import Reference
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, drop_shared_secrets
 
 
 @cache
@@ -16,17 +17,27 @@ def built() -> compose.Build:
     return compose.build(WorkTree(PROJECT))
 
 
-def found(env: str) -> dict[tuple[str, str], Reference]:
-    objects = [o for o in built().tree.objects.values() if o.environment == env]
-    return {(r.kind, r.name): r for r in references.collect(built().inputs.environments[env], objects)}
+def found(env: str, build: compose.Build | None = None) -> dict[tuple[str, str], Reference]:
+    build = build or built()
+    objects = [o for o in build.tree.objects.values() if o.environment == env]
+    return {(r.kind, r.name): r for r in references.collect(build.inputs.environments[env], objects)}
 
 
-def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_render() -> None:
+ALL = (
+    "bge-embeddings",
+    "distilbert-sentiment",
+    "llama3-70b-instruct",
+    "llama3-8b-chat",
+    "resnet50-classifier",
+    "toxicity-classifier",
+)
+
+
+def test_prod_names_a_priority_class_and_the_store_of_its_shared_secret() -> None:
     prod = found("prod")
     assert list(prod) == [
         ("PriorityClass", "model-serving-critical"),
         ("ClusterSecretStore", "vault-backend"),
-        ("Secret", "model-store-readonly"),
         ("Gateway", "inference-gateway"),
         ("Namespace", "argocd"),
         ("Namespace", "inference-gateway"),
@@ -46,6 +57,16 @@ def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_
     )
     assert priority.create == "kubectl create priorityclass model-serving-critical --value=1000000"
 
+    # The store of the environment's model-store-readonly, which serves every release that reads that Secret.
+    store = prod[("ClusterSecretStore", "vault-backend")]
+    assert (store.namespace, store.fields, store.releases) == (None, ("ExternalSecret spec.secretStoreRef",), ALL)
+    assert store.note is None  # the store the environment declares (validate refuses any other)
+
+
+def test_the_fetcher_secret_is_a_prerequisite_where_the_environment_does_not_render_it(example: Path) -> None:
+    drop_shared_secrets(example, "prod")
+    prod = found("prod", compose.build(WorkTree(example)))
+    assert ("ClusterSecretStore", "vault-backend") not in prod  # nothing in prod renders an ExternalSecret now
     fetcher = prod[("Secret", "model-store-readonly")]
     assert fetcher.namespace == "models-prod"
     assert fetcher.fields == (
@@ -59,14 +80,10 @@ def test_prod_names_a_priority_class_a_store_and_the_fetcher_secret_it_does_not_
     )
     assert fetcher.note and "spec.artifacts.credentialsSecret" in fetcher.note and "awsAccessKeyID" in fetcher.note
 
-    store = prod[("ClusterSecretStore", "vault-backend")]
-    assert (store.namespace, store.releases) == (None, ("llama3-70b-instruct",))
-    assert store.note is None  # the store the environment declares (validate refuses any other)
-
 
 def test_what_the_repository_renders_is_not_a_prerequisite() -> None:
     prod = found("prod")
-    assert ("Secret", "huggingface") not in prod  # the ExternalSecret writes it
+    assert ("Secret", "model-store-readonly") not in prod  # the environment's ExternalSecret writes it
     assert not [key for key in prod if key[0] in ("ServiceAccount", "ConfigMap")]  # all rendered
 
 

@@ -101,7 +101,8 @@ def test_each_row_has_the_declared_version_and_what_needs_it() -> None:
     secrets = prod["External Secrets Operator"]
     assert (secrets.version, secrets.settings) == ("external-secrets.io/v1", {"clusterSecretStore": "vault-backend"})
     assert secrets.needed_by == {("external-secrets.io/v1", "ExternalSecret", None): 1}
-    assert secrets.releases == ("llama3-70b-instruct",)
+    # The environment's one ExternalSecret (model-store-readonly), for every release that reads its Secret.
+    assert len(secrets.releases) == 6
 
     gpus = prod["NVIDIA device plugin"]
     assert gpus.needed_by == {(ROLLOUTS, "Rollout", "nvidia.com/gpu resources"): 2}
@@ -144,7 +145,8 @@ def test_staging_runs_keda_for_the_scaled_objects_with_its_declared_version() ->
 def test_dev_runs_no_rollout_controller() -> None:
     dev = rows("dev")
     assert "Argo Rollouts" not in dev
-    assert dev["Argo CD"].needed_by == {(ROLLOUTS, "AppProject", None): 1, (ROLLOUTS, "Application", None): 7}
+    # The root Application, one per release, and the one of the shared secrets.
+    assert dev["Argo CD"].needed_by == {(ROLLOUTS, "AppProject", None): 1, (ROLLOUTS, "Application", None): 8}
 
 
 def test_every_custom_resource_rendered_has_a_component() -> None:
