@@ -9,6 +9,7 @@ this module declines a text.
 from __future__ import annotations
 
 import operator
+import re
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -87,6 +88,20 @@ if _pyyaml is not None:
             return _SEQ_TAG if kind is _SEQUENCE else _MAP_TAG
 
 
+# Where an anchor can stand: a node's properties follow the start of a line, white space or a
+# flow indicator.  An `&` anywhere else (a URL's query, as in the alerts' runbook URLs) is text,
+# and a quoted or plain scalar that merely looks like this sends the text the careful way, which
+# is never wrong, only slower.  Rejecting every `&` sent all of prod's manifests (runbook URLs)
+# the pure-Python way: 719 objects/s instead of about 5,000 for `validate rendered/`.
+_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:])&", re.MULTILINE)
+
+
+def _flow_collections(text: str) -> int:
+    """Flow collections that can nest: empty ones (`[]`, `{}`, also inside quoted jq paths such as
+    `.spec.rules[].backendRefs[]`) cannot, and do not count towards libyaml's recursion."""
+    return text.count("[") + text.count("{") - text.count("[]") - text.count("{}")
+
+
 def compose(text: str) -> list[Any] | None:
     """Documents composed by libyaml, or None when only the careful path may read `text`.
 
@@ -97,11 +112,11 @@ def compose(text: str) -> list[Any] | None:
     """
     if (
         _pyyaml is None
-        or "&" in text
+        or _ANCHOR.search(text) is not None
         or "\t" in text
         or text.startswith("%")
         or "\n%" in text
-        or text.count("[") + text.count("{") > 256
+        or _flow_collections(text) > 256
     ):
         return None
     composer = _FastComposer(text)

@@ -11,6 +11,7 @@ from yaml import ScalarNode
 
 from generator.errors import InputError
 from generator.inputs import fastyaml, yamlio
+from tests.conftest import PROJECT
 
 
 @pytest.mark.parametrize(
@@ -19,6 +20,13 @@ from generator.inputs import fastyaml, yamlio
         "team:\tsearch\n",  # a tab libyaml lets through
         "team:\tsearch\n# owned by R&D\n",
         "%YAML 1.1\n---\nflag: yes\nmode: 0o17\n",
+        "runbook: https://runbooks.example.com/x?alert=a&release=b\n",  # text: the fast way
+        "a: &x 1\nb: *x\n",  # anchors: the careful way
+        "a: &x 1\n",  # an anchor no alias uses (libyaml forgets it)
+        "- &x 1\n- *x\n",
+        "{a: [&x 1, *x]}\n",
+        '{"a":&x 1, b: *x}\n',
+        "paths: ['.spec.rules[].backendRefs[].weight', '.a[]']\n",
     ],
 )
 def test_the_fast_reader_and_the_careful_one_agree(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,3 +58,29 @@ def test_scalars_resolve_to_ruamels_yaml_1_2_tags(value: str, plain: bool) -> No
         composer.dispose()
     expected = VersionedResolver(version=(1, 2)).resolve(RuamelScalar, value, (plain, not plain))
     assert found == str(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "fast"),
+    [
+        ("url: https://x.example.com/?a=1&b=2\n", True),
+        ("note: 'R&D'\n", True),
+        ("a: &x 1\n", False),
+        ("- &x 1\n", False),
+        ("[&x 1]\n", False),
+        ("&x a: 1\n", False),
+        ("note: fish &chips\n", False),  # plain text that looks like an anchor: declined, never misread
+        ("paths: [" + ", ".join(["'.a[]'"] * 300) + "]\n", True),  # empty brackets do not nest
+        ("deep: " + "[" * 300 + "]" * 300 + "\n", False),
+    ],
+)
+def test_which_texts_libyaml_reads(text: str, fast: bool) -> None:
+    assert (fastyaml.compose(text) is not None) is fast
+
+
+def test_every_rendered_manifest_of_the_example_takes_the_fast_way() -> None:
+    """The kubeconform mode's speed rests on it (runbook URLs hold `&`, jq paths `[]`)."""
+    manifests = sorted((PROJECT / "rendered").glob("*/*/manifest.yaml"))
+    assert len(manifests) >= 21
+    slow = [str(m) for m in manifests if fastyaml.compose(m.read_text("utf-8")) is None]
+    assert slow == []
