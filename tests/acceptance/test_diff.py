@@ -55,14 +55,24 @@ def test_markdown_for_a_pull_request_comment(example_repo: Path, run: Runner) ->
     assert "#### staging" not in md
 
 
-def test_base_that_does_not_render_compares_with_nothing(example_repo: Path, run: Runner) -> None:
+def test_base_that_does_not_render_compares_with_what_it_committed(example_repo: Path, run: Runner) -> None:
+    """A broken base (or one a newer modelops refuses): the comparison is with its committed rendered/."""
+    assert run(example_repo, "commit", "-m", "initial render").exit_code == 0
     edit(example_repo / "releases/bge-embeddings.yaml", "kind: triton", "kind: tritonn")
-    git(example_repo, "commit", "-qam", "broken")
+    git(example_repo, "commit", "-qam", "broken, rendered/ left as it was")
     edit(example_repo / "releases/bge-embeddings.yaml", "kind: tritonn", "kind: triton")
+    edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
     result = run(example_repo, "diff", "--base", "HEAD", "-o", "json")
     assert result.exit_code == 0
-    assert "does not render" in result.err
-    assert result.json()["environments"]["dev"]["summary"]["added"] > 40
+    assert "does not render" in result.err and "comparing with its committed rendered/" in result.err
+    environments = result.json()["environments"]
+    assert environments["dev"]["summary"] == {"added": 0, "changed": 1, "removed": 0}
+    (change,) = environments["dev"]["objects"]
+    assert (change["kind"], change["name"], change["status"]) == (
+        "HorizontalPodAutoscaler",
+        "bge-embeddings",
+        "changed",
+    )
 
 
 def test_unknown_base_is_a_repository_error(example_repo: Path, run: Runner) -> None:

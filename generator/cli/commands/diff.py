@@ -10,7 +10,7 @@ from generator.errors import EXIT_INVALID, EXIT_OK, InputError, TemplateError
 from generator.inputs.sources import GitTree, WorkTree
 from generator.pipeline import compose, difference, incremental
 from generator.render.objects import RenderedTree
-from generator.repo import commits, diff, diff_markdown
+from generator.repo import commits, committed, diff, diff_markdown
 
 
 def run(
@@ -59,10 +59,12 @@ def _whole(repo: git.Repo, root: Path, base: str, console: Console) -> tuple[Ren
     try:
         base_tree = compose.build(base_source).tree
     except (InputError, TemplateError) as exc:
-        # A pull request may fix a broken base: compare with nothing rather than refuse.
+        # A pull request may fix a broken base, or a newer modelops may refuse what an older one
+        # rendered: compare with what the base committed, which is what Argo CD runs, rather than
+        # refuse or call every object "added".
+        base_tree = committed.tree(repo, base, commits.prefix(repo, root))
         console.say(
             f"warning: {base_source.label} does not render ({len(exc.diagnostics)} errors); "
-            "comparing with an empty tree"
+            f"comparing with its committed rendered/ ({len(base_tree.objects)} objects)"
         )
-        base_tree = RenderedTree()
     return base_tree, head_build.tree, list(head_build.inputs.environments)
