@@ -153,3 +153,12 @@ def compose_errors(repo: Path) -> list[Any]:
     with pytest.raises(InputError) as caught:
         compose.build(WorkTree(repo))
     return list(caught.value.diagnostics)
+
+
+def test_a_body_without_its_path_is_refused_not_dropped(tmp_path: Path) -> None:
+    """Without `path` the runtime's own sample request would be sent, and the body silently lost."""
+    repo = copy_example(tmp_path / "repo")
+    edit(repo / "releases/resnet50-classifier.yaml", "            path: /predictions/resnet50_classifier", "")
+    (error,) = compose_errors(repo)
+    assert error.format().startswith("releases/resnet50-classifier.yaml:43:11: ")
+    assert error.field.endswith("rollout.blueGreen.smokeTest.path") and "missing required field" in error.message
