@@ -231,7 +231,7 @@ def scheduling(r: Resolved, selector: dict[str, str]) -> dict[str, Any]:
 
 
 def _from_namespaces(namespaces: list[str]) -> list[dict[str, Any]]:
-    return [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}} for ns in namespaces]
+    return [kserve_cluster.namespace_peer(ns) for ns in namespaces]
 
 
 def ingress_rules(r: Resolved, server: Server) -> list[dict[str, Any]]:

@@ -92,12 +92,13 @@ def canary_percent(r: Resolved) -> int | None:
     return int(percent) if percent is not None else None
 
 
-def _namespace(name: str) -> dict[str, Any]:
+def namespace_peer(name: str) -> dict[str, Any]:
+    """A NetworkPolicy peer: every pod of namespace `name` (by the label Kubernetes sets on each)."""
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
 def _knative(r: Resolved, app: str) -> dict[str, Any]:
-    return {**_namespace(knative_namespace(r)), "podSelector": {"matchLabels": {"app": app}}}
+    return {**namespace_peer(knative_namespace(r)), "podSelector": {"matchLabels": {"app": app}}}
 
 
 def _ports(*numbers: int) -> list[dict[str, Any]]:
@@ -106,21 +107,21 @@ def _ports(*numbers: int) -> list[dict[str, Any]]:
 
 def ingress_rules(r: Resolved) -> list[dict[str, Any]]:
     network = r.env.spec.get("network", {})
-    gateways = [_namespace(ns) for ns in network.get("ingressNamespaces", [])]
+    gateways = [namespace_peer(ns) for ns in network.get("ingressNamespaces", [])]
     monitoring = network.get("monitoringNamespace")
     port = scrape(r)["port"]
     if mode(r) != SERVERLESS:
         # KServe's runtime picks the pod's ports; the metrics share the serving port (see above).
         rules: list[dict[str, Any]] = [{"from": gateways}] if gateways else []
         if monitoring:
-            rules.append({"from": [_namespace(monitoring)], "ports": _ports(port["port"])})
+            rules.append({"from": [namespace_peer(monitoring)], "ports": _ports(port["port"])})
         return rules
     rules = [
         {"from": [*gateways, _knative(r, "activator")], "ports": _ports(*QUEUE_PROXY_PORTS)},
         {"from": [_knative(r, "autoscaler")], "ports": _ports(AUTOSCALER_METRICS_PORT)},
     ]
     if monitoring:
-        rules.append({"from": [_namespace(monitoring)], "ports": _ports(port["port"])})
+        rules.append({"from": [namespace_peer(monitoring)], "ports": _ports(port["port"])})
     return rules
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import git
-import yaml
 
 from generator import layout
 from generator.errors import RepositoryError, TemplateError
+from generator.inputs import yamlio
 from generator.render.objects import RenderedTree
 from generator.repo import plumbing
 from generator.repo.history import read_blobs
@@ -43,11 +43,9 @@ def tree(repo: git.Repo, revision: str, prefix: str = "") -> RenderedTree:
             continue
         env, unit = parts[1], parts[2]
         release = None if unit.startswith("_") else unit
-        try:
-            documents = [d for d in yaml.safe_load_all(found[1]) if isinstance(d, dict)]
-        except yaml.YAMLError:
-            continue  # a hand-broken manifest: its objects count as absent
-        for obj in documents:
+        # The reader every manifest goes through; a document it refuses (a hand edit) counts as absent.
+        documents = yamlio.load_all(found[1], f"{path}@{revision}", positions=False)
+        for obj in (d.data for d in documents if isinstance(d, yamlio.Document) and isinstance(d.data, dict)):
             try:
                 out.add(directory, _TEMPLATE, obj, environment=env, release=release)
             except (TemplateError, TypeError, ValueError, KeyError):
