@@ -212,10 +212,16 @@ def bench(releases: int, repeat: int, kapitan: str | None) -> dict[str, Any]:
         change, change_rss = command_median(commit, env, repo, repeat, before=lambda: toggle_one_release(repo))
         diff = command_median(["modelops", "diff", "--base", "HEAD~1"], env, repo, repeat)[0]
         lint = command_median(["modelops", "lint", "releases/bge-embeddings.yaml"], env, repo, max(5, repeat))[0]
-        clone = Path(tmp) / "clone"
-        subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
         clone_env = {**env, "MODELOPS_CACHE_DIR": str(Path(tmp) / "clone-cache")}
-        clone_first = command(render, clone_env, clone)[0]
+        fresh: dict[str, float] = {}
+        for name, args in (("check", ["modelops", "check"]), ("validate", ["modelops", "validate", "-q"]),
+                           ("render", render)):  # fmt: skip
+            clone = Path(tmp) / f"clone-{name}"  # each command the first in its own clone: no index, no cache
+            subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+            fresh[name] = command(args, clone_env, clone)[0]
+        clone_first = fresh["render"]
+        clone = Path(tmp) / "clone-commit"
+        subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
         toggle_one_release(clone)
         clone_change = command(commit, clone_env, clone)[0]
         paths = _validate_paths(repo, env)
@@ -239,6 +245,7 @@ def bench(releases: int, repeat: int, kapitan: str | None) -> dict[str, Any]:
         "diff_base_after_one_change_cli_seconds": diff,
         "lint_one_spec_cli_seconds": lint,
         "fresh_clone_first_render_cli_seconds": clone_first,
+        "fresh_clone_first_cli_seconds": fresh,
         "fresh_clone_one_change_commit_cli_seconds": clone_change,
         "validate_paths": paths,
         "peer": peer,
@@ -259,6 +266,8 @@ ROWS = [
     ("`diff --base HEAD~1` after it", lambda r: f"{r['diff_base_after_one_change_cli_seconds']:.2f} s"),
     ("pre-commit `lint ONE_SPEC`", lambda r: f"{r['lint_one_spec_cli_seconds']:.2f} s"),
     ("fresh clone: first `render` (no index)", lambda r: f"{r['fresh_clone_first_render_cli_seconds']:.2f} s"),
+    ("fresh clone: first `check`", lambda r: f"{r['fresh_clone_first_cli_seconds']['check']:.2f} s"),
+    ("fresh clone: first `validate`", lambda r: f"{r['fresh_clone_first_cli_seconds']['validate']:.2f} s"),
     ("fresh clone: one-release change `commit`", lambda r: f"{r['fresh_clone_one_change_commit_cli_seconds']:.2f} s"),
     ("`validate rendered/` (kubeconform mode), 1 process", lambda r: _paths(r["validate_paths"])),
     ("schemas vs kubernetes-validate, API (x faster)", lambda r: _ratio(r["peer"], "api_seconds")),

@@ -19,6 +19,9 @@ ARGOCD_DIR = "_argocd"
 SHARED_DIR = "_shared"
 # Provenance beside each release's manifests; not *.yaml or *.json, so Argo CD's directory source skips it.
 METADATA_FILE = "modelops.metadata"
+# What each unit was rendered from and found (generator.pipeline.records): committed, so a fresh clone
+# renders only what changed; not *.yaml or *.json either.
+RECORD_FILE = "modelops.record"
 # Every unit's objects, one multi-document stream (see generator.render.objects for the figures).
 MANIFEST_FILE = "manifest.yaml"
 

@@ -45,19 +45,38 @@ _LIBRARIES = ("jinja2", "ruamel.yaml", "pyyaml", "jsonschema-rs", "kubernetes-va
 
 
 @cache
-def code_fingerprint() -> str:
-    """Hash of this package's own files and its libraries' versions: an upgrade or a local edit gets fresh entries."""
-    package = builtin.PACKAGE
-    digest = hashlib.sha256(FORMAT.encode())
+def library_versions() -> str:
+    """The versions of the libraries whose behaviour reaches the output or the findings, as one string."""
+    out = []
     for library in _LIBRARIES:
         try:
-            digest.update(f"{library}=={metadata.version(library)}\0".encode())
+            out.append(f"{library}=={metadata.version(library)}")
         except metadata.PackageNotFoundError:
-            digest.update(f"{library} missing\0".encode())
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".json", ".yaml", ".j2") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            out.append(f"{library} missing")
+    return " ".join(out)
+
+
+@cache
+def package_fingerprint() -> str:
+    """Hash of this package's own files and its built-in templates and policies: the same on every machine
+    that runs the same modelops, from a wheel (which carries them in generator/_builtin/) or a checkout."""
+    digest = hashlib.sha256(FORMAT.encode())
+    places = [("", builtin.PACKAGE)]
+    for name in ("templates", "policies"):
+        with contextlib.suppress(RuntimeError):  # not installed: then nothing renders from it either
+            places.append((f"{name}/", builtin.shipped(name)))
+    for label, top in places:
+        for path in sorted(top.rglob("*")):
+            rel = path.relative_to(top)
+            if path.suffix in (".py", ".json", ".yaml", ".j2") and not {"__pycache__", "_builtin"} & set(rel.parts):
+                digest.update(f"{label}{rel.as_posix()}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash of this package's own files and its libraries' versions: an upgrade or a local edit gets fresh entries."""
+    return hashlib.sha256(f"{package_fingerprint()}\0{library_versions()}".encode()).hexdigest()
 
 
 def default_directory() -> Path:

@@ -1,9 +1,11 @@
 """Incremental runs: find the units whose inputs changed, and load, render and validate only those.
 
 A unit's key hashes everything its output and findings can depend on: the code (package
-files and library versions, as the render cache's), the repository's templates and policy
-rules (not the waivers: they are applied on every run), its environment file, and its
-release spec; _shared's key hashes the environment file alone (its spec.secrets are all it
+files and built-in data; the library versions are the index's own check), the repository's
+templates and policy rules (not the waivers: they are applied on every run), its environment
+file, and its release spec; the same less the policy rules is the key its committed record
+holds (generator.pipeline.records), which a run with no index starts from
+(generator.pipeline.seeding); _shared's key hashes the environment file alone (its spec.secrets are all it
 renders: a release change never reaches it), and _argocd's the environment file and its
 releases' names, teams and rendered kinds (and _shared's kinds) instead of a spec.  Each
 input file's content id comes from its stamp (generator.pipeline.stamps), so an unchanged
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Environment, Release
 from generator.inputs.yamlio import Document
 from generator.pipeline import cache as render_cache
-from generator.pipeline import disk
+from generator.pipeline import disk, records, seeding
 from generator.pipeline import index as unit_index
 from generator.pipeline.index import Facts, Index, Record, UnitResult
 from generator.pipeline.progress import Progress
@@ -94,16 +95,6 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _sha256_repository(root: Path) -> bool:
-    where = unit_index.path(root)
-    try:
-        config = (where.parent.parent / "config").read_text() if where is not None else ""
-    except OSError:
-        return False
-    # `extensions.objectFormat = sha256`, read from the file: spawning git costs more than this whole check.
-    return re.search(r"^\s*objectformat\s*=\s*sha256\s*$", config, re.I | re.M) is not None
-
-
 def evaluate(
     root: Path, write: bool, progress: Progress | None = None, today: datetime.date | None = None
 ) -> Outcome | None:
@@ -126,7 +117,10 @@ class _Run:
         self.root, self.write, self.progress = root, write, progress
         self.source = WorkTree(root)
         self.index = unit_index.load(root)
-        self.stamps = Stamps(root, self.index.stamps, self.index.taken_ns, sha256=_sha256_repository(root))
+        self.stamps = Stamps(root, self.index.stamps, self.index.taken_ns, sha256=seeding.sha256_repository(root))
+        self.git = seeding.git_at(root) if not self.index.units else None
+        if self.git is not None and not self.index.stamps:
+            seeding.seed_stamps(self.git, self.stamps)
         self.disk = disk.Disk()
         self.tree = RenderedTree(complete=False)
         self.files: dict[str, bytes] = {}  # of the units built by this run
@@ -136,6 +130,9 @@ class _Run:
         self.environments: dict[str, Environment] = {}
         self.changed = False
         self._same: dict[frozenset[tuple[str, str]], frozenset[tuple[str, str]]] = {}
+        self.wanted: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.render_keys: dict[str, str] = {}  # unit -> the key its record holds
+        self.policies_key = ""
 
     def _blobs(self, directory: str) -> str:
         """(path, blob id) of every file below `directory`, as the template loader walks it."""
@@ -157,6 +154,10 @@ class _Run:
         if self.write:  # the caller holds the lock: a dead run's backups go back before the units are looked at
             writer.clean_leftovers(self.root)
         environments = self.environments = spec.load_environments(self.source)
+        trusted = seeding.trusted_revision(self.git) if self.git is not None else None
+        if self.git is not None and trusted is not None:  # no index yet: start from the committed records
+            found = seeding.committed_records(self.git, trusted, self.stamps)
+            seeding.adopt(self.index, found, list(environments), render_cache.library_versions())
         policies = loader.load(self.source, self._remembered)
         kept = set(self.source.list(layout.POLICIES_DIR))
         documents = self.index.extra.get("documents", {})
@@ -164,22 +165,26 @@ class _Run:
         waivers = {w.location.file for w in policies.waivers if w.location is not None}
         stamped = [(p, self.stamps.blob(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
         rules = {p for p, _ in stamped if p not in waivers}
-        common = _hash(
-            render_cache.code_fingerprint(),
-            self._blobs(layout.TEMPLATES_DIR),
-            repr([(p, b) for p, b in stamped if p in rules]),
-        )
+        # What the output depends on (the records' key, the same on every machine), and the policy
+        # rules, which decide the findings only: the index's key for a unit joins both.
+        common = _hash(render_cache.package_fingerprint(), self._blobs(layout.TEMPLATES_DIR))
+        self.policies_key = _hash(repr([(p, b) for p, b in stamped if p in rules]))
         env_blobs = {name: self.stamps.blob(env.file) or "" for name, env in environments.items()}
-        wanted = self._specs(environments)
+        wanted = self.wanted = self._specs(environments)
         plan: list[Unit] = []
         for env_name, env in environments.items():
             for name in sorted(wanted):
                 if env_name in wanted[name][1]:
-                    path, blob = self.spec_files[name], wanted[name][0]
-                    key = _hash(common, env.file, env_blobs[env_name], path, blob)
-                    plan.append((layout.release_path(env_name, name), env_name, name, key))
+                    path, blob, unit = self.spec_files[name], wanted[name][0], layout.release_path(env_name, name)
+                    key = self._key(unit, common, env.file, env_blobs[env_name], path, blob)
+                    plan.append((unit, env_name, name, key))
         shared = [
-            (layout.shared_path(name), name, None, _hash(common, env.file, env_blobs[name], layout.SHARED_DIR))
+            (
+                layout.shared_path(name),
+                name,
+                None,
+                self._key(layout.shared_path(name), common, env.file, env_blobs[name], layout.SHARED_DIR),
+            )
             for name, env in environments.items()
             if env.get("secrets")
         ]
@@ -209,7 +214,7 @@ class _Run:
                 ]
             )
             unit = layout.argocd_path(env_name)
-            argocd.append((unit, env_name, None, _hash(common, env.file, env_blobs[env_name], summary)))
+            argocd.append((unit, env_name, None, self._key(unit, common, env.file, env_blobs[env_name], summary)))
             self.disk.look(self.root, unit, self.stamps)
         todo_argocd = [u for u in argocd if self._needed(u)]
         for unit, env_name, _, key in todo_argocd:
@@ -241,6 +246,11 @@ class _Run:
             self.stamps,
             self.changed,
         )
+
+    def _key(self, unit: str, *inputs: str) -> str:
+        """The unit's key in the index; its key in its record (the same less the policy rules) is kept aside."""
+        self.render_keys[unit] = _hash(*inputs)
+        return records.local_key(self.render_keys[unit], self.policies_key)
 
     def _remembered(self, data: bytes, path: str) -> Document:
         """A policy file as parsed, from the index while its bytes are the same (a waiver list grows with the
@@ -312,12 +322,12 @@ class _Run:
         cache = render_cache.default()
         built = units.build(self.renderer, items, cache, templates, policies)
         try:
-            for done, ((unit, _, _, key), item) in enumerate(zip(todo, items, strict=True), 1):
+            for done, ((unit, _, name, key), item) in enumerate(zip(todo, items, strict=True), 1):
                 self._report(f"{item.env.name}/{item.name}", done, len(items), "rendering")
                 files, result = next(built)
                 facts = result.facts
                 facts.kinds = self._same.setdefault(facts.kinds, facts.kinds)  # one object: the index stores it once
-                self._record(unit, key, files, result)
+                self._record(unit, key, files, result, name)
         finally:
             built.close()
         if cache is not None:
@@ -362,7 +372,21 @@ class _Run:
             byunit.unit_result(facts, list(tree.objects.values()), found, env, None, policies, owners or []),
         )
 
-    def _record(self, unit: str, key: str, files: dict[str, bytes], result: UnitResult) -> None:
-        """Keep a freshly built unit: its record in the index, its files for the write."""
-        self.index.units[unit] = Record(key, {p: blob_id(d, self.stamps.sha256) for p, d in files.items()}, result)
+    def _record(
+        self, unit: str, key: str, files: dict[str, bytes], result: UnitResult, release: str | None = None
+    ) -> None:
+        """Keep a freshly built unit: its record in the index and beside its files, its files for the write."""
+        sha256 = self.stamps.sha256
+        record = Record(key, {p: blob_id(d, sha256) for p, d in files.items()}, result)
+        of = None
+        if release is not None:
+            blob, deploys = self.wanted[release]
+            of = records.SpecOf(self.spec_files[release], blob, deploys, tuple(self.environments))
+        where = records.path(unit)
+        previous = self.index.units.get(unit)
+        vouched = previous.files.get(where) if previous is not None else None
+        data = records.written(self.root, unit, record, self.render_keys[unit], self.policies_key, of, vouched)
+        record.files[where] = blob_id(data, sha256)
+        self.index.units[unit] = record
         self.files.update(files)
+        self.files[where] = data

@@ -15,7 +15,9 @@ the truth: a rendered file that is not what its record says (a hand edit, a dele
 branch switch) is seen from its stamp, the unit is written again, and an index that cannot
 be read, was written by other code, or belongs to another work tree counts as empty.  It
 lives in the git directory (`.git/modelops/index.pickle`): it is local state like git's own
-index, never committed, so nothing a pull request adds can plant a record that hides a
+index, never committed.  What a fresh clone starts from instead is each unit's committed
+record (generator.pipeline.records), read only as the trusted revision holds it
+(generator.pipeline.seeding), so nothing a pull request adds can plant a record that hides a
 finding; outside a git work tree there is no index and every run renders everything.  It
 holds builtin data only (tuples, not objects: 1,000 releases load in ~30 ms rather than
 ~90) and is read by an unpickler that refuses to load any class, so a tampered index can
@@ -38,7 +40,7 @@ from generator.pipeline.stamps import Stamp
 from generator.repo import lock
 from generator.validate.report import ResourceResult
 
-FORMAT = "5"
+FORMAT = "6"
 FILE = "index.pickle"
 
 
@@ -131,21 +133,21 @@ def _location(found: Location | None) -> tuple[str, int | None, int | None] | No
     return None if found is None else (found.file, found.line, found.column)
 
 
-def _diagnostic(d: Diagnostic) -> tuple[Any, ...]:
+def diagnostic(d: Diagnostic) -> tuple[Any, ...]:
     data = d.data or None
     return (d.message, _location(d.location), d.field, d.severity.value, d.rule, d.environment, d.release,
             d.resource, _location(d.origin), data)  # fmt: skip
 
 
-def _read_diagnostic(t: tuple[Any, ...]) -> Diagnostic:
+def read_diagnostic(t: tuple[Any, ...]) -> Diagnostic:
     where, origin = (Location(*t[1]) if t[1] else None), (Location(*t[8]) if t[8] else None)
     return Diagnostic(t[0], where, t[2], Severity(t[3]), t[4], t[5], t[6], t[7], origin, dict(t[9] or {}))
 
 
 def _record(r: Record) -> tuple[Any, ...]:
     u, f = r.result, r.result.facts
-    diagnostics = [[_diagnostic(d) for d in found] for found in (u.node, u.grouped, u.spec)]
-    schema = {i: [_diagnostic(d) for d in found] for i, found in u.schema.items()}
+    diagnostics = [[diagnostic(d) for d in found] for found in (u.node, u.grouped, u.spec)]
+    schema = {i: [diagnostic(d) for d in found] for i, found in u.schema.items()}
     facts = (f.environment, f.release, f.team, f.version, f.kinds, f.gpu, f.shared)
     return (r.key, r.files, facts, u.objects, schema, *diagnostics, u.tried, u.selected)
 
@@ -155,10 +157,10 @@ def _read_record(t: tuple[Any, ...]) -> Record:
     result = UnitResult(
         Facts(*facts),
         objects,
-        {i: [_read_diagnostic(d) for d in found] for i, found in schema.items()},
-        [_read_diagnostic(d) for d in node],
-        [_read_diagnostic(d) for d in grouped],
-        [_read_diagnostic(d) for d in spec],
+        {i: [read_diagnostic(d) for d in found] for i, found in schema.items()},
+        [read_diagnostic(d) for d in node],
+        [read_diagnostic(d) for d in grouped],
+        [read_diagnostic(d) for d in spec],
         tried,
         selected,
     )

@@ -40,6 +40,9 @@ class Stamps:
     sha256: bool = False
     read: int = 0
     fresh: dict[str, Stamp] = field(default_factory=dict)
+    # Stamps git has just vouched for (a fresh clone's index, see generator.pipeline.seeding): taken
+    # now, so the two-second rule, which guards against writes after a stamp was taken, has nothing to add.
+    verified: dict[str, Stamp] = field(default_factory=dict)
 
     def _full(self, rel: str) -> str:
         return f"{self.root}/{rel}"  # strings, not Paths: a run stats every file of the repository
@@ -52,14 +55,15 @@ class Stamps:
             return None
         if not stat.S_ISREG(info.st_mode):
             return None
+        now = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         old = self.known.get(rel)
-        if (
-            old is not None
-            and old[:4] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-            and info.st_mtime_ns < self.taken_ns - _RACY_NS
-        ):
+        if old is not None and old[:4] == now and info.st_mtime_ns < self.taken_ns - _RACY_NS:
             self.fresh[rel] = old
             return old[4]
+        vouched = self.verified.get(rel)
+        if vouched is not None and vouched[:4] == now:
+            self.fresh[rel] = vouched
+            return vouched[4]
         try:
             with open(self._full(rel), "rb") as handle:
                 data = handle.read()

@@ -314,7 +314,7 @@ def commit_message(
         env, release = parts[1], parts[2]
         if release.startswith("_"):
             continue
-        if parts[-1] == layout.METADATA_FILE and (env, release) in versions:
+        if parts[-1] in (layout.METADATA_FILE, layout.RECORD_FILE) and (env, release) in versions:
             provenance_only.append((env, release))
             continue
         (touched if (env, release) in versions else removed).append((env, release))

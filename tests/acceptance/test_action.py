@@ -2,10 +2,10 @@
 
 Each `run:` step is written to a file and run with `bash --noprofile --norc -eo pipefail` (GitHub's
 `shell: bash`) in its working directory, with the GITHUB_* and RUNNER_* variables a runner sets
-(GITHUB_OUTPUT read back after each step, as `steps.<id>.outputs`), and `${{ ... }}` filled in from
-the inputs, the event and earlier steps' outputs. Steps that `uses:` another action (setup-python,
-the SARIF upload, the sticky comment) cannot run here: they are listed, and their `with:` is checked
-to name files the shell steps wrote.
+(GITHUB_OUTPUT read back after each step, as `steps.<id>.outputs`; GITHUB_ENV into the later steps'
+environment), and `${{ ... }}` filled in from the inputs, the event and earlier steps' outputs.
+Steps that `uses:` another action (setup-python, the SARIF upload, the sticky comment) cannot run
+here: they are listed, and their `with:` is checked to name files the shell steps wrote.
 
 The install step runs too, into a fresh venv: pip installs modelops from the action's path (a
 tagged clone of this project). The venv sees this environment's packages through a .pth file, so
@@ -59,6 +59,7 @@ class ActionRun:
     logs: dict[str, str] = field(default_factory=dict)
     failed: str | None = None
     summary: str = ""
+    exported: dict[str, str] = field(default_factory=dict)  # what steps wrote to GITHUB_ENV
 
     def output(self, step: str, name: str) -> str:
         return self.outputs.get(step, {}).get(name, "")
@@ -137,7 +138,9 @@ def run_action(
         assert "${{" not in step["run"], f"{name}: inputs reach the script through env, never pasted into it"
         outputs = tmp / f"output-{number}"
         outputs.touch()
-        env = {**base_env, "GITHUB_OUTPUT": str(outputs)}
+        exported = tmp / f"env-{number}"
+        exported.touch()
+        env = {**base_env, "GITHUB_OUTPUT": str(outputs), "GITHUB_ENV": str(exported)}
         env.update({k: _fill(str(v), context) for k, v in step.get("env", {}).items()})
         env.update((step_env or {}).get(name, {}))
         script = tmp / f"step-{number}.sh"
@@ -151,6 +154,9 @@ def run_action(
             text=True,
         )
         done.logs[name] = ran.stdout + ran.stderr
+        for line in exported.read_text(encoding="utf-8").splitlines():  # GITHUB_ENV: for the steps after this one
+            key, _, value = line.partition("=")
+            base_env[key] = done.exported[key] = value
         if "id" in step:
             done.outputs[step["id"]] = _read_outputs(outputs)
             context["steps"][step["id"]] = {"outputs": done.outputs[step["id"]]}
@@ -214,6 +220,7 @@ def test_the_action_validates_checks_and_comments_the_diff(
     git(repo, "merge", "-q", "--no-ff", "--no-edit", "bump")
     done = run_action(repo, tool, action_path, tmp_path, {}, base=base)
     assert done.failed is None, done.logs
+    assert done.exported == {"MODELOPS_RECORDS_FROM": base}  # the base's records, not the pull request's own
     assert [s["uses"] for s in done.skipped] == USED
     assert done.output("commits", "status") == "0"
     assert done.logs[COMMITS].strip() == f"{base}..HEAD: 1 commit changes rendered/, with the modelops trailers"
@@ -353,6 +360,7 @@ def test_without_a_base_there_is_no_diff_and_no_comment(
     repo, _ = pull_request
     done = run_action(repo, tool, action_path, tmp_path, {})
     assert done.failed is None, done.logs
+    assert done.exported == {}  # no base to take records from: the clone's own origin/HEAD, if any
     assert done.output("diff", "comment") == "" and done.summary == ""
     assert "no diff" in done.logs["Manifest diff"]
     assert "no commits to check" in done.logs[COMMITS] and done.output("commits", "status") == "0"

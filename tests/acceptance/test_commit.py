@@ -10,7 +10,7 @@ from tests.conftest import Runner, add_fleet, edit, git
 def test_render_validate_commit_on_the_example(example_repo: Path, run: Runner) -> None:
     rendered = run(example_repo, "render")
     assert rendered.exit_code == 0, rendered.err
-    assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 42 files")
+    assert rendered.out.startswith("rendered 18 release deployments in 3 environments: 66 files")
     validated = run(example_repo, "validate")
     assert validated.exit_code == 0
     assert validated.out.strip().endswith("210 resources, 210 valid, 0 invalid; 0 errors, 0 warnings")

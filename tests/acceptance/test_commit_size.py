@@ -35,8 +35,9 @@ def test_a_first_commit_of_166_releases_and_an_environment_wide_change(large: Pa
     result = run(large, "commit", "-m", "move staging")
     assert result.exit_code == 0, result.err
     changed = git(large, "diff", "--name-only", "HEAD~1", "HEAD").splitlines()
-    # Every staging unit: 166 manifests and their provenance, and the _argocd and _shared manifests.
-    assert len(changed) == 2 * 166 + 2 and all(p.startswith("rendered/staging/") for p in changed)
+    # Every staging unit: 166 manifests, their provenance and records, and the _argocd and _shared manifests
+    # and records.
+    assert len(changed) == 3 * 166 + 4 and all(p.startswith("rendered/staging/") for p in changed)
     assert run(large, "check").exit_code == 0
     assert git(large, "status", "--porcelain") == ""
 

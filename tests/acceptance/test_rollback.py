@@ -105,8 +105,9 @@ def test_rollback_to_a_version_with_commit_is_one_commit_history_calls_rollback(
     assert git(example_repo, "log", "-1", "--format=%(trailers:key=Modelops-Command,valueonly)").strip() == "rollback"
     files = git(example_repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD").splitlines()
     assert SPEC in files and f"rendered/dev/{LLAMA}/manifest.yaml" in files
-    # Other environments get new provenance (the spec's hash) and nothing else.
-    assert all(f == SPEC or f.startswith("rendered/dev/") or f.endswith("/modelops.metadata") for f in files)
+    # Other environments get new provenance (the spec's hash) and records (which name it), nothing else.
+    others = {f.rpartition("/")[2] for f in files if f != SPEC and not f.startswith("rendered/dev/")}
+    assert others == {"modelops.metadata", "modelops.record"}
     assert git(example_repo, "status", "--porcelain") == ""
     assert dev_runs(example_repo)[0] == "3.1.1" and dev_runs(example_repo)[2] == IMAGE
     [entry] = run(example_repo, "history", LLAMA, "--env", "dev", "-o", "json").json()[:1]

@@ -7,7 +7,7 @@ from generator import __version__
 from generator.cli.console import Console
 from generator.errors import EXIT_INVALID, EXIT_OK, UsageError, printable
 from generator.inputs.sources import WorkTree
-from generator.pipeline import incremental
+from generator.pipeline import incremental, records
 from generator.render import argocd
 from generator.repo import lock, writer
 
@@ -45,7 +45,8 @@ def run(root: Path, console: Console, output: str) -> int:
         from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
 
         built = compose.build(WorkTree(root))
-        changes, environments = writer.plan(root, built.tree), built.inputs.environments
+        changes = writer.plan(root, built.tree, records.carry(root, built.tree.files()))
+        environments = built.inputs.environments
     at = lock.place(root)
     wrong = argocd.misplaced(environments, at) if at is not None else []
     current = changes.empty and not changes.strays and not wrong

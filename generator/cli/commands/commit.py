@@ -11,7 +11,7 @@ from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, Diagnostic, InputError, Location, RepositoryError
 from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Environment
-from generator.pipeline import incremental
+from generator.pipeline import incremental, records
 from generator.render import argocd
 from generator.repo import commits, lock, writer
 from generator.repo import push as pushing
@@ -45,12 +45,16 @@ def _render_and_commit(
         return None
     at = commits.prefix(repo, root)
     _check_argocd_paths(built.inputs.environments, at)
-    files = built.tree.files()  # encoded once, for the guard, the write and the commit
+    files = records.carry(root, built.tree.files())  # encoded once, for the guard, the write and the commit
     if not allow_empty:
         emptied = commits.emptied_since_head(repo, files, list(built.inputs.environments), at)
         writer.refuse_emptying(emptied, "committing would remove all {count} releases that HEAD has in")
     console.progress("rendered/", phase="writing")
     writer.write(root, built.tree, allow_empty, files)
+    # The whole pipeline computes no records: an incremental run, possible now, brings them up to date.
+    after = incremental.evaluate(root, write=True, progress=console.progress)
+    if after is not None:
+        return _commit_units(root, repo, console, message, True, after)
     console.progress(f"{len(files)} files", phase="committing")
     versions, order = compose.versions(built), list(built.inputs.environments)
     source = commits.source_commit(repo, at)

@@ -28,10 +28,12 @@ from generator.inputs.pins import NewModel, Pins, canary_running, plan_promotion
 from generator.inputs.resolve import resolve
 from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Inputs, Release
-from generator.pipeline import compose
+from generator.pipeline import compose, incremental, records, seeding
+from generator.pipeline.stamps import blob_id
 from generator.render import kserve_cluster
 from generator.repo import commits, history, lock, rollback_target, writer
 from generator.repo import push as pushing
+from generator.validate.report import Report
 
 if TYPE_CHECKING:
     import git
@@ -60,7 +62,46 @@ class Plan:
     canary: dict[str, bool] = field(default_factory=dict)
 
 
-def _apply(root: Path, console: Console, plan: Plan) -> compose.Build | None:
+@dataclass
+class Rendered:
+    """What a render wrote: every rendered file's blob id, and the versions and order for the commit."""
+
+    files: dict[str, str]
+    versions: dict[tuple[str, str], str]
+    order: list[str]
+
+
+def _render(root: Path, console: Console) -> tuple[Rendered | None, Report]:
+    """Render, validate and write rendered/: the changed units only where the incremental run can."""
+    outcome = incremental.evaluate(root, write=True, progress=console.progress)
+    if outcome is not None:
+        if outcome.report.failed():
+            outcome.save()
+            return None, outcome.report
+        changes = writer.write(root, outcome.tree, True, outcome.desired)
+        outcome.save(outcome.desired)
+        done = Rendered(outcome.files, outcome.versions(), list(outcome.environments))
+    else:
+        built, report = compose.evaluate(WorkTree(root))
+        if built is None or report.failed():
+            return None, report
+        files = records.carry(root, built.tree.files())
+        changes = writer.write(root, built.tree, desired=files)
+        gitx = seeding.git_at(root)
+        ids = gitx.blob_ids(files) if gitx is not None else {p: blob_id(d) for p, d in files.items()}
+        done = Rendered(ids, compose.versions(built), list(built.inputs.environments))
+        outcome = incremental.evaluate(root, write=True)  # the records the whole pipeline does not compute
+        if outcome is not None and not outcome.report.failed():
+            more = writer.write(root, outcome.tree, True, outcome.desired)
+            outcome.save(outcome.desired)
+            changes.changed = sorted({*changes.changed, *more.changed} - set(changes.added))
+            changes.added = sorted({*changes.added, *more.added})
+            done.files = outcome.files
+    console.say(f"rendered: {len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed")
+    return done, Report()
+
+
+def _apply(root: Path, console: Console, plan: Plan) -> Rendered | None:
     """Write the pins of each environment, then validate and render; on failure the spec is put back."""
     path = plan.path
     original = path.read_bytes()  # not read_text: its newline translation would turn CRLF into LF
@@ -70,17 +111,13 @@ def _apply(root: Path, console: Console, plan: Plan) -> compose.Build | None:
     atomic.replace_file(path, text.encode())
     restored = True
     try:
-        built, report = compose.evaluate(WorkTree(root))
-        if built is None or report.failed():
+        done, report = _render(root, console)
+        if done is None:
             formats.get("text")(report, Console(quiet=console.quiet, color=console.err_color, out=console.err))
             console.fail(f"the result does not validate; {path.name} is unchanged and nothing was rendered")
             return None
-        changes = writer.write(root, built.tree)
         restored = False
-        console.say(
-            f"rendered: {len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed"
-        )
-        return built
+        return done
     finally:
         if restored:
             atomic.replace_file(path, original)
@@ -253,20 +290,16 @@ def _carry_out(root: Path, console: Console, command: str, plan: Callable[[], Pl
     return EXIT_OK  # not reached: the last attempt returns or raises
 
 
-def _commit(
-    repo: git.Repo, root: Path, at: str, command: str, plan: Plan, built: compose.Build
-) -> commits.CommitResult:
+def _commit(repo: git.Repo, root: Path, at: str, command: str, plan: Plan, built: Rendered) -> commits.CommitResult:
     """One commit of the edited spec and the rendered tree, with the trailers `modelops commit` writes."""
-    files = built.tree.files()
     spec_path = plan.path.relative_to(root).as_posix()
     gitx = commits.plumbing_of(repo)
     spec_blob = gitx.blob_ids({spec_path: plan.path.read_bytes()})
-    versions, order = compose.versions(built), list(built.inputs.environments)
 
     def message(changes: list[commits.FileChange]) -> str:
-        return commits.commit_message(changes, versions, plan.subject, order, None, command)
+        return commits.commit_message(changes, built.versions, plan.subject, built.order, None, command)
 
-    return commits.commit_blobs(repo, gitx.blob_ids(files), message, at, inputs=spec_blob)
+    return commits.commit_blobs(repo, built.files, message, at, inputs=spec_blob)
 
 
 def _locked(

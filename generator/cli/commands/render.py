@@ -8,7 +8,7 @@ from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, InputError
 from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Environment
-from generator.pipeline import incremental
+from generator.pipeline import incremental, records
 from generator.render import argocd
 from generator.render.objects import RenderedTree
 from generator.repo import lock, writer
@@ -33,7 +33,25 @@ def run(
         built, report = compose.evaluate(WorkTree(root), environments, progress=console.progress)
         if built is None:
             return _refuse(console, report)
-        return _write(root, console, output, built.inputs.environments, report, built.tree, None, allow_empty)
+        return _write(
+            root, console, output, built.inputs.environments, report, built.tree, None, allow_empty, environments
+        )
+
+
+def _records_after_whole(root: Path, selected: tuple[str, ...], changes: writer.Changes) -> None:
+    """Bring the units' records up to date after the whole pipeline wrote their files (it computes none):
+    an incremental run now renders again only the units whose records are stale, and writes the records,
+    in the `selected` environments only (all without)."""
+    outcome = incremental.evaluate(root, write=True)
+    if outcome is None:
+        return
+    kept = [s for s in outcome.tree.scopes if not selected or s.split("/")[1] in selected]
+    outcome.tree.scopes = kept
+    desired = {p: d for p, d in outcome.desired.items() if p.rpartition("/")[0] in kept}
+    more = writer.write(root, outcome.tree, True, desired)
+    outcome.save(desired)
+    changes.added = sorted({*changes.added, *more.added})
+    changes.changed = sorted({*changes.changed, *more.changed} - set(changes.added))
 
 
 def _refuse(console: Console, report: Report) -> int:
@@ -51,6 +69,7 @@ def _write(
     tree: RenderedTree,
     outcome: incremental.Outcome | None,
     allow_empty: bool = False,
+    selected: tuple[str, ...] = (),
 ) -> int:
     """Write `tree` (the whole rendered tree, or an incremental run's changed units) once it validates."""
     if report.failed():
@@ -62,17 +81,19 @@ def _write(
     if wrong:
         raise InputError(wrong)
     console.progress(f"{len(tree.scopes)} units" if outcome else "rendered/", phase="writing")
-    desired = outcome.desired if outcome is not None else tree.files()
+    desired = outcome.desired if outcome is not None else records.carry(root, tree.files())
     # An incremental run writes only its changed units; it has already left an environment that
     # would lose its last release to the whole pipeline, whose guard refuses that.
     changes = writer.write(root, tree, allow_empty or outcome is not None, desired)
+    if outcome is None:
+        _records_after_whole(root, selected, changes)
     if outcome is not None:
         outcome.save(desired)
         files = len(outcome.files)
         releases = sum(1 for f in outcome.facts if f.release is not None)
         changes.unchanged = files - len(changes.added) - len(changes.changed)
     else:
-        files = len(tree.by_file()) + len(tree.metadata)
+        files = len(desired) + len([p for p in changes.added if p not in desired])
         releases = len({(o.environment, o.release) for o in tree.objects.values() if o.release})
     for stray in changes.strays:
         console.fail(f"warning: {stray} is not rendered by modelops; `modelops check` fails until it is removed")

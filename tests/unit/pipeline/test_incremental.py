@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from generator.inputs.sources import WorkTree
-from generator.pipeline import compose, incremental
+from generator.pipeline import compose, incremental, records
 from generator.pipeline import index as unit_index
 from generator.pipeline.stamps import blob_id
 from generator.repo import writer
-from tests.conftest import TODAY, add_fleet, drop_shared_secrets, edit, git, write
+from tests.conftest import TODAY, add_fleet, drop_shared_secrets, edit, files_under, git, write
 
 UNITS = 18  # the example's release deployments: 6 releases, each in dev, staging and prod
 ENV_UNITS = 3  # one _argocd per environment
@@ -38,12 +38,17 @@ def _run(repo: Path, write_files: bool = True, today: datetime.date = TODAY) -> 
     assert outcome is not None
     report, files = _full(repo, today)
     assert outcome.report.to_json() == report
-    assert outcome.files == files
+    # The same files, and a record beside each unit's (which the whole pipeline does not compute).
+    assert {p: b for p, b in outcome.files.items() if not p.endswith("/modelops.record")} == files
+    assert {p.rpartition("/")[0] for p in outcome.files if p.endswith("/modelops.record")} == {
+        p.rpartition("/")[0] for p in files
+    }
     if write_files:
         desired = outcome.desired
         writer.write(repo, outcome.tree, True, desired)
         outcome.save(desired)
-        assert writer.plan(repo, compose.build(WorkTree(repo), cache=None).tree).empty
+        tree = compose.build(WorkTree(repo), cache=None).tree
+        assert writer.plan(repo, tree, records.carry(repo, tree.files())).empty
     else:
         outcome.save()
     return outcome
@@ -77,12 +82,17 @@ def test_one_release_change_renders_its_units_only(rendered: Path) -> None:
     assert {s.split("/")[2] for s in outcome.tree.scopes} == {"bge-embeddings"}
 
 
-def test_a_comment_renders_the_release_again_but_writes_nothing(rendered: Path) -> None:
+def test_a_comment_renders_the_release_again_and_writes_only_its_records(rendered: Path) -> None:
     path = rendered / "releases/bge-embeddings.yaml"
     path.write_text("# owned by search\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    before = files_under(rendered / "rendered")
     outcome = _run(rendered)
     assert outcome.rendered == 3
-    assert outcome.tree.scopes == []
+    after = files_under(rendered / "rendered")
+    # The same objects and provenance: only the records change, which name the spec's new blob.
+    assert sorted(p for p in after if after[p] != before.get(p)) == [
+        f"{env}/bge-embeddings/modelops.record" for env in ("dev", "prod", "staging")
+    ]
 
 
 def test_an_environment_change_reaches_that_environment_only(rendered: Path) -> None:
@@ -101,7 +111,9 @@ def test_a_template_change_reaches_every_unit_it_is_used_by(rendered: Path) -> N
 
 def test_a_policy_rule_change_reaches_every_unit_and_a_waiver_change_none(rendered: Path) -> None:
     edit(rendered / "policies/reliability.yaml", "title: Production waits for a manual sync", "title: Manual prod sync")
+    before = files_under(rendered / "rendered")
     assert _run(rendered).rendered == ALL
+    assert files_under(rendered / "rendered") == before  # the findings' rules changed, not the output: no record
     waivers = rendered / "policies/waivers.yaml"
     text = waivers.read_text(encoding="utf-8")
     first = text.index("  - rule:")
@@ -217,6 +229,7 @@ def test_an_index_of_another_work_tree_is_not_used(rendered: Path, tmp_path: Pat
     assert where is not None and copied is not None
     copied.parent.mkdir(parents=True, exist_ok=True)
     copied.write_bytes(where.read_bytes())
+    git(other, "remote", "set-head", "origin", "--delete")  # no trusted revision: no committed record is used
     # A fresh clone has no index of its own: its first run renders everything, the next nothing.
     assert _run(other).rendered == ALL
     assert _run(other).rendered == 0
