@@ -55,15 +55,25 @@ def cli(ctx: click.Context, repo: Path, quiet: bool, color: bool | None) -> None
 @output_option("text", "json")
 @wait_option
 @allow_empty_option
+@click.option(
+    "--refresh-records",
+    is_flag=True,
+    help="Render every unit and write every record afresh (after a policy-rule change, so fresh clones reuse them).",
+)
 @pass_settings
-def render(settings: Settings, environments: tuple[str, ...], output: str, wait: float, allow_empty: bool) -> int:
+def render(
+    settings: Settings, environments: tuple[str, ...], output: str, wait: float, allow_empty: bool, **more: bool
+) -> int:
     """Render every release for every environment into rendered/.
 
     Schema errors stop the run before anything is written.
     """
     from generator.cli.commands import render as command
 
-    return command.run(settings.root, settings.console, environments, output, wait, allow_empty)
+    refresh = more["refresh_records"]
+    if refresh and environments:
+        raise UsageError("--refresh-records renders every environment: it cannot be combined with --env")
+    return command.run(settings.root, settings.console, environments, output, wait, allow_empty, refresh)
 
 
 @cli.command()

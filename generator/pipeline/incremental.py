@@ -96,27 +96,30 @@ def _hash(*parts: str) -> str:
 
 
 def evaluate(
-    root: Path, write: bool, progress: Progress | None = None, today: datetime.date | None = None
+    root: Path, write: bool, progress: Progress | None = None, today: datetime.date | None = None, refresh: bool = False
 ) -> Outcome | None:
     """The whole repository's report, rendering only what changed; None when the whole pipeline must run.
 
     `write`: the caller will write rendered/, so units whose files on disk are not what they
     render to are rendered again too (their bytes are needed); otherwise they are only listed.
+    `refresh`: render every unit and write every record as this run makes it (see records.written).
     """
     root = root.resolve()
     if unit_index.path(root) is None:
         return None
     try:
-        return _Run(root, write, progress).run(today or clock.today())
+        return _Run(root, write, progress, refresh).run(today or clock.today())
     except (disk.WholePipeline, InputError, PolicyError, TemplateError):
         return None
 
 
 class _Run:
-    def __init__(self, root: Path, write: bool, progress: Progress | None):
-        self.root, self.write, self.progress = root, write, progress
+    def __init__(self, root: Path, write: bool, progress: Progress | None, refresh: bool = False):
+        self.root, self.write, self.progress, self.refresh = root, write, progress, refresh
         self.source = WorkTree(root)
         self.index = unit_index.load(root)
+        if refresh:  # no record is reused: every unit renders, every record is written as it comes out
+            self.index.units, self.index.specs = {}, {}
         self.stamps = Stamps(root, self.index.stamps, self.index.taken_ns, sha256=seeding.sha256_repository(root))
         self.git = seeding.git_at(root) if not self.index.units else None
         if self.git is not None and not self.index.stamps:
@@ -138,7 +141,7 @@ class _Run:
         """(path, blob id) of every file below `directory`, as the template loader walks it."""
         if not self.source.is_dir(directory):
             return "[]"
-        return repr([(rel, self.stamps.blob(rel)) for rel in self.source.walk(directory)])
+        return repr([(rel, self._input(rel)) for rel in self.source.walk(directory)])
 
     @property
     def renderer(self) -> Renderer:
@@ -154,7 +157,7 @@ class _Run:
         if self.write:  # the caller holds the lock: a dead run's backups go back before the units are looked at
             writer.clean_leftovers(self.root)
         environments = self.environments = spec.load_environments(self.source)
-        trusted = seeding.trusted_revision(self.git) if self.git is not None else None
+        trusted = seeding.trusted_revision(self.git) if self.git is not None and not self.refresh else None
         if self.git is not None and trusted is not None:  # no index yet: start from the committed records
             found = seeding.committed_records(self.git, trusted, self.stamps)
             seeding.adopt(self.index, found, list(environments), render_cache.library_versions())
@@ -163,13 +166,13 @@ class _Run:
         documents = self.index.extra.get("documents", {})
         self.index.extra["documents"] = {p: d for p, d in documents.items() if p in kept}
         waivers = {w.location.file for w in policies.waivers if w.location is not None}
-        stamped = [(p, self.stamps.blob(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
+        stamped = [(p, self._input(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
         rules = {p for p, _ in stamped if p not in waivers}
         # What the output depends on (the records' key, the same on every machine), and the policy
         # rules, which decide the findings only: the index's key for a unit joins both.
         common = _hash(render_cache.package_fingerprint(), self._blobs(layout.TEMPLATES_DIR))
         self.policies_key = _hash(repr([(p, b) for p, b in stamped if p in rules]))
-        env_blobs = {name: self.stamps.blob(env.file) or "" for name, env in environments.items()}
+        env_blobs = {name: self._input(env.file) for name, env in environments.items()}
         wanted = self.wanted = self._specs(environments)
         plan: list[Unit] = []
         for env_name, env in environments.items():
@@ -247,6 +250,12 @@ class _Run:
             self.changed,
         )
 
+    def _input(self, rel: str) -> str:  # an input that is no regular file (a link) needs the whole pipeline
+        found = self.stamps.blob(rel)
+        if found is None:
+            raise disk.WholePipeline
+        return found
+
     def _key(self, unit: str, *inputs: str) -> str:
         """The unit's key in the index; its key in its record (the same less the policy rules) is kept aside."""
         self.render_keys[unit] = _hash(*inputs)
@@ -284,7 +293,7 @@ class _Run:
         paths = discovery.release_files(self.source).checked()
         for done, path in enumerate(paths, 1):
             self._report(path, done, len(paths), "reading")
-            blob = self.stamps.blob(path) or ""
+            blob = self._input(path)
             known = self.index.specs.get(path)
             if known is None or known.blob != blob or not same_environments:
                 release = spec.load_release(self.source, path, environments)
@@ -382,9 +391,8 @@ class _Run:
         if release is not None:
             blob, deploys = self.wanted[release]
             of = records.SpecOf(self.spec_files[release], blob, deploys, tuple(self.environments))
-        where = records.path(unit)
-        previous = self.index.units.get(unit)
-        vouched = previous.files.get(where) if previous is not None else None
+        where, previous = records.path(unit), self.index.units.get(unit)
+        vouched = previous.files.get(where) if previous is not None and not self.refresh else None
         data = records.written(self.root, unit, record, self.render_keys[unit], self.policies_key, of, vouched)
         record.files[where] = blob_id(data, sha256)
         self.index.units[unit] = record

@@ -164,39 +164,67 @@ def decode(unit: str, data: bytes) -> Committed | None:
             spec = SpecOf(s["spec"], s["blob"], tuple(s["environments"]), tuple(s["among"]))
         key = local_key(str(raw["key"]), str(raw["policies"]))
         return Committed(Record(key, files, result), str(raw["libraries"]), spec)
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
         return None
+
+
+def _loaded(data: bytes) -> dict[str, Any] | None:
+    try:
+        found = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def same_output(unit: str, old: bytes, new: bytes) -> bool:
     """Whether two records of `unit` describe the same output from the same inputs, whatever their findings
-    or library versions: the old bytes then stay, so a policy rule change, or a machine with other library
-    versions, does not rewrite every record (nor make every pull request conflict with it).  The findings
-    of a record kept so hold for the policy rules it names; a run with other rules evaluates them again."""
-    try:
-        a, b = json.loads(old), json.loads(new)
-        return bool(a["unit"] == b["unit"] == unit and a["key"] == b["key"] and a["files"] == b["files"])
-    except (ValueError, KeyError, TypeError):
+    or library versions: the old bytes then stay (when the index vouches for them), so a policy rule change
+    does not rewrite every record (nor make every pull request conflict with it).  The findings of a record
+    kept so hold for the policy rules it names; a run with other rules evaluates them again."""
+    a, b = _loaded(old), _loaded(new)
+    if a is None or b is None:
         return False
+    return a.get("unit") == b.get("unit") == unit and all(a.get(k) == b.get(k) for k in ("key", "files"))
+
+
+def only_libraries_differ(old: bytes, new: bytes) -> bool:
+    """Whether two records differ in the library versions alone: everything else, the findings included,
+    is what this run found, so the old bytes may stay whoever wrote them, and a machine with other library
+    versions neither rewrites records nor fails `check` on them."""
+    a, b = _loaded(old), _loaded(new)
+    if a is None or b is None:
+        return False
+    a.pop("libraries", None)
+    b.pop("libraries", None)
+    return a == b
 
 
 def written(
-    root: Path, unit: str, record: Record, key: str, policies: str, spec: SpecOf | None, vouched: str | None
+    root: Path,
+    unit: str,
+    record: Record,
+    key: str,
+    policies: str,
+    spec: SpecOf | None,
+    vouched: str | None,
 ) -> bytes:
-    """The bytes to write for the record of `unit`: the record on disk when it describes the same output
-    and is the one this index holds (`vouched`: its blob id), written here or taken from the trusted
-    revision; one a pull request edited is written anew, so `check` fails on it."""
+    """The bytes to write for the record of `unit`: the record on disk when it differs in library versions
+    alone, or describes the same output and is the one this index holds (`vouched`: its blob id, written
+    here or taken from the trusted revision); any other, such as one a pull request edited, is written
+    anew, so `check` fails on it."""
     data = encode(unit, record, key, policies, library_versions(), spec)
-    if vouched is None:
-        return data
     try:
         with open(f"{root}/{path(unit)}", "rb") as handle:
             old = handle.read()
     except OSError:
         return data
-    if old == data or not same_output(unit, old, data) or blob_id(old, len(vouched) == 64) != vouched:
+    if old == data:
         return data
-    return old
+    if only_libraries_differ(old, data):
+        return old
+    if vouched is not None and blob_id(old, len(vouched) == 64) == vouched and same_output(unit, old, data):
+        return old
+    return data
 
 
 def carry(root: Path, files: dict[str, bytes]) -> dict[str, bytes]:

@@ -37,7 +37,10 @@ _FILE_MODES = ("100644", "100755")
 def sha256_repository(root: Path) -> bool:
     where = unit_index.path(root)
     try:
-        config = (where.parent.parent / "config").read_text() if where is not None else ""
+        git_dir = where.parent.parent if where is not None else None
+        if git_dir is not None and (git_dir / "commondir").is_file():  # a linked worktree: the config is shared
+            git_dir = git_dir / (git_dir / "commondir").read_text().strip()
+        config = (git_dir / "config").read_text() if git_dir is not None else ""
     except OSError:
         return False
     # `extensions.objectFormat = sha256`, read from the file: spawning git costs more than this whole check.

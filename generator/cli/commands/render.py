@@ -22,10 +22,13 @@ def run(
     output: str,
     wait: float = lock.DEFAULT_WAIT,
     allow_empty: bool = False,
+    refresh: bool = False,
 ) -> int:
     """Render every release for every environment into rendered/, after validating in memory."""
     with lock.held(root, "modelops render", wait, console.say):
-        outcome = None if environments else incremental.evaluate(root, write=True, progress=console.progress)
+        outcome = (
+            None if environments else incremental.evaluate(root, write=True, progress=console.progress, refresh=refresh)
+        )
         if outcome is not None:
             return _write(root, console, output, outcome.environments, outcome.report, outcome.tree, outcome)
         from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do

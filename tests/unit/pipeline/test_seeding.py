@@ -15,7 +15,7 @@ import pytest
 from generator.inputs.sources import WorkTree
 from generator.pipeline import compose, incremental
 from generator.repo import writer
-from tests.conftest import TODAY, Runner, edit, git
+from tests.conftest import TODAY, Runner, copy_example, edit, git
 
 ALL = 24  # the example's units: 18 release deployments, 3 _argocd, 3 _shared
 
@@ -147,6 +147,14 @@ def test_a_policy_rule_change_needs_no_render_and_re_evaluates_every_unit(
     outcome = _first(clone)
     assert outcome.rendered == ALL  # the records' findings are of the old rules
     assert outcome.out_of_date == []
+    # Refreshed once, in one commit, the records serve fresh clones again.
+    assert run(example_repo, "render", "-q", "--refresh-records").exit_code == 0
+    changed = git(example_repo, "status", "--porcelain").splitlines()
+    assert len(changed) == ALL and all(line.endswith("/modelops.record") for line in changed)
+    assert run(example_repo, "commit", "-q").exit_code == 0
+    git(example_repo, "push", "-q", "origin", "main")
+    assert _first(_clone(published, tmp_path / "ci2")).rendered == 0
+    assert run(example_repo, "render", "--env", "dev", "--refresh-records").exit_code == 2
 
 
 def test_a_hand_edit_in_a_fresh_clone_is_seen(published: Path, tmp_path: Path, run: Runner) -> None:
@@ -157,3 +165,64 @@ def test_a_hand_edit_in_a_fresh_clone_is_seen(published: Path, tmp_path: Path, r
     assert outcome.out_of_date == ["rendered/dev/bge-embeddings"]
     assert outcome.stamps.read == 1  # git said that one file differs from its index
     assert run(clone, "check").exit_code == 1
+
+
+def test_a_symlinked_spec_is_left_to_the_whole_pipeline(
+    example_repo: Path, remote: Path, tmp_path: Path, run: Runner
+) -> None:
+    """A link's stamp would not see its target change: trusted records would then hide the edit."""
+    (example_repo / "specs").mkdir()
+    spec = example_repo / "releases/llama3-8b-chat.yaml"
+    (example_repo / "specs/llama3-8b-chat.yaml").write_bytes(spec.read_bytes())
+    spec.unlink()
+    spec.symlink_to("../specs/llama3-8b-chat.yaml")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "the spec lives elsewhere")
+    assert run(example_repo, "commit", "-q").exit_code == 0
+    git(example_repo, "push", "-q", "origin", "main")
+    git(example_repo, "checkout", "-q", "-b", "zero")
+    edit(example_repo / "specs/llama3-8b-chat.yaml", "minReplicas: 1", "minReplicas: 0")
+    git(example_repo, "commit", "-q", "-am", "scale to zero")
+    git(example_repo, "push", "-q", "origin", "zero")
+    clone = _clone(remote, tmp_path / "ci", "zero")
+    assert incremental.evaluate(clone, write=False) is None
+    validated = run(clone, "validate")
+    assert validated.exit_code == 1
+    assert "releases/llama3-8b-chat.yaml:" in validated.out + validated.err
+    assert "minReplicas must be at least 1" in validated.out + validated.err
+
+
+def test_a_pull_request_rendered_with_other_library_versions_passes_check(
+    example_repo: Path, published: Path, tmp_path: Path, run: Runner
+) -> None:
+    _pull_request(example_repo, run)
+    for record in (example_repo / "rendered").glob("*/bge-embeddings/modelops.record"):  # as its author wrote them
+        libraries = json.loads(record.read_text())["libraries"]
+        record.write_text(record.read_text().replace(json.dumps(libraries), '"jinja2==0.0"'))
+    git(example_repo, "commit", "-q", "-am", "rendered on another machine")
+    git(example_repo, "push", "-q", "origin", "change")
+    clone = _clone(published, tmp_path / "ci", "change")
+    assert run(clone, "check").exit_code == 0
+    assert run(clone, "render", "-q").exit_code == 0
+    assert git(clone, "status", "--porcelain") == ""  # nothing rewritten
+
+
+def test_a_record_nested_too_deep_to_parse_is_written_anew(published: Path, tmp_path: Path, run: Runner) -> None:
+    clone = _clone(published, tmp_path / "ci")
+    record = clone / "rendered/dev/bge-embeddings/modelops.record"
+    record.write_text("[" * 200_000 + "]" * 200_000)
+    rendered = run(clone, "render", "-q")
+    assert rendered.exit_code == 0, rendered.err
+    assert git(clone, "status", "--porcelain") == ""
+
+
+def test_a_linked_worktree_of_a_sha256_repository(tmp_path: Path, run: Runner) -> None:
+    repo = copy_example(tmp_path / "gitops")
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    assert run(repo, "render", "-q").exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "rendered")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), "-b", "wt")
+    for _ in range(2):  # the first run seeds from git's sha256 ids, the second uses the index it wrote
+        checked = run(tmp_path / "wt", "check")
+        assert checked.exit_code == 0, checked.err
