@@ -8,7 +8,7 @@ from pathlib import Path
 from generator.pipeline import incremental, records
 from generator.pipeline import index as unit_index
 from generator.repo import writer
-from tests.conftest import Runner, edit, files_under
+from tests.conftest import Runner, edit, files_under, git, write
 
 
 def _rendered(repo: Path) -> incremental.Outcome:
@@ -86,4 +86,18 @@ def test_rendering_one_environment_brings_its_records_up_to_date(example_repo: P
     changed = {p for p in final if final[p] != after.get(p)}
     assert {"prod/bge-embeddings/modelops.record", "staging/bge-embeddings/modelops.record"} <= changed
     assert all(p.split("/")[0] in ("prod", "staging") and p.split("/")[1] == "bge-embeddings" for p in changed)
+    assert run(example_repo, "check").exit_code == 0
+
+
+def test_a_whole_pipeline_commit_keeps_every_record(example_repo: Path, run: Runner) -> None:
+    """A stale environment directory sends `commit` to the whole pipeline: the records stay committed."""
+    assert run(example_repo, "commit", "-q").exit_code == 0
+    write(example_repo / "rendered/qa/x/manifest.yaml", "a: 1\n")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "a stale environment")
+    assert incremental.evaluate(example_repo, write=False) is None
+    assert run(example_repo, "commit", "-q").exit_code == 0
+    assert git(example_repo, "diff", "--name-status", "HEAD~1", "HEAD") == "D\trendered/qa/x/manifest.yaml"
+    listed = git(example_repo, "ls-tree", "-r", "--name-only", "HEAD", "rendered").splitlines()
+    assert len([p for p in listed if p.endswith("/modelops.record")]) == 24
     assert run(example_repo, "check").exit_code == 0
