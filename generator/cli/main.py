@@ -62,7 +62,12 @@ def cli(ctx: click.Context, repo: Path, quiet: bool, color: bool | None) -> None
 )
 @pass_settings
 def render(
-    settings: Settings, environments: tuple[str, ...], output: str, wait: float, allow_empty: bool, **more: bool
+    settings: Settings,
+    environments: tuple[str, ...],
+    output: str,
+    wait: float,
+    allow_empty: bool,
+    refresh_records: bool,
 ) -> int:
     """Render every release for every environment into rendered/.
 
@@ -70,10 +75,9 @@ def render(
     """
     from generator.cli.commands import render as command
 
-    refresh = more["refresh_records"]
-    if refresh and environments:
+    if refresh_records and environments:
         raise UsageError("--refresh-records renders every environment: it cannot be combined with --env")
-    return command.run(settings.root, settings.console, environments, output, wait, allow_empty, refresh)
+    return command.run(settings.root, settings.console, environments, output, wait, allow_empty, refresh_records)
 
 
 @cli.command()

@@ -393,7 +393,7 @@ class _Run:
             of = records.SpecOf(self.spec_files[release], blob, deploys, tuple(self.environments))
         where, previous = records.path(unit), self.index.units.get(unit)
         vouched = previous.files.get(where) if previous is not None and not self.refresh else None
-        data = records.written(self.root, unit, record, self.render_keys[unit], self.policies_key, of, vouched)
+        data = records.written(self.root, unit, record, self.render_keys[unit], self.policies_key, of, vouched, sha256)
         record.files[where] = blob_id(data, sha256)
         self.index.units[unit] = record
         self.files.update(files)

@@ -176,27 +176,17 @@ def _loaded(data: bytes) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+def _same_output(unit: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.get("unit") == b.get("unit") == unit and all(a.get(k) == b.get(k) for k in ("key", "files"))
+
+
 def same_output(unit: str, old: bytes, new: bytes) -> bool:
     """Whether two records of `unit` describe the same output from the same inputs, whatever their findings
     or library versions: the old bytes then stay (when the index vouches for them), so a policy rule change
     does not rewrite every record (nor make every pull request conflict with it).  The findings of a record
     kept so hold for the policy rules it names; a run with other rules evaluates them again."""
     a, b = _loaded(old), _loaded(new)
-    if a is None or b is None:
-        return False
-    return a.get("unit") == b.get("unit") == unit and all(a.get(k) == b.get(k) for k in ("key", "files"))
-
-
-def only_libraries_differ(old: bytes, new: bytes) -> bool:
-    """Whether two records differ in the library versions alone: everything else, the findings included,
-    is what this run found, so the old bytes may stay whoever wrote them, and a machine with other library
-    versions neither rewrites records nor fails `check` on them."""
-    a, b = _loaded(old), _loaded(new)
-    if a is None or b is None:
-        return False
-    a.pop("libraries", None)
-    b.pop("libraries", None)
-    return a == b
+    return a is not None and b is not None and _same_output(unit, a, b)
 
 
 def written(
@@ -207,22 +197,26 @@ def written(
     policies: str,
     spec: SpecOf | None,
     vouched: str | None,
+    sha256: bool = False,
 ) -> bytes:
     """The bytes to write for the record of `unit`: the record on disk when it differs in library versions
-    alone, or describes the same output and is the one this index holds (`vouched`: its blob id, written
-    here or taken from the trusted revision); any other, such as one a pull request edited, is written
-    anew, so `check` fails on it."""
+    alone (everything else, the findings included, is what this run found, so it may stay whoever wrote it:
+    a machine with other library versions neither rewrites records nor fails `check` on them), or when it
+    describes the same output and is the one this index holds (`vouched`: its blob id, written here or taken
+    from the trusted revision); any other, such as one a pull request edited, is written anew, so `check`
+    fails on it."""
     data = encode(unit, record, key, policies, library_versions(), spec)
     try:
         with open(f"{root}/{path(unit)}", "rb") as handle:
             old = handle.read()
     except OSError:
         return data
-    if old == data:
+    a, b = (_loaded(old), _loaded(data)) if old != data else (None, None)
+    if a is None or b is None:
         return data
-    if only_libraries_differ(old, data):
+    if {**a, "libraries": None} == {**b, "libraries": None}:
         return old
-    if vouched is not None and blob_id(old, len(vouched) == 64) == vouched and same_output(unit, old, data):
+    if vouched is not None and _same_output(unit, a, b) and blob_id(old, sha256) == vouched:
         return old
     return data
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import atomic
+from generator.cli.commands import render as render_command
 from generator.cli.console import Console
 from generator.cli.reporters import formats
 from generator.errors import EXIT_INVALID, EXIT_OK, RepositoryError, UsageError
@@ -87,16 +88,10 @@ def _render(root: Path, console: Console) -> tuple[Rendered | None, Report]:
             return None, report
         files = records.carry(root, built.tree.files())
         changes = writer.write(root, built.tree, desired=files)
-        gitx = seeding.git_at(root)
-        ids = gitx.blob_ids(files) if gitx is not None else {p: blob_id(d) for p, d in files.items()}
+        after = render_command.records_after_whole(root, changes)
+        sha256 = seeding.sha256_repository(root)
+        ids = after.files if after is not None else {p: blob_id(d, sha256) for p, d in files.items()}
         done = Rendered(ids, compose.versions(built), list(built.inputs.environments))
-        outcome = incremental.evaluate(root, write=True)  # the records the whole pipeline does not compute
-        if outcome is not None and not outcome.report.failed():
-            more = writer.write(root, outcome.tree, True, outcome.desired)
-            outcome.save(outcome.desired)
-            changes.changed = sorted({*changes.changed, *more.changed} - set(changes.added))
-            changes.added = sorted({*changes.added, *more.added})
-            done.files = outcome.files
     console.say(f"rendered: {len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed")
     return done, Report()
 

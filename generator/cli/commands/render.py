@@ -41,13 +41,15 @@ def run(
         )
 
 
-def _records_after_whole(root: Path, selected: tuple[str, ...], changes: writer.Changes) -> None:
+def records_after_whole(
+    root: Path, changes: writer.Changes, selected: tuple[str, ...] = ()
+) -> incremental.Outcome | None:
     """Bring the units' records up to date after the whole pipeline wrote their files (it computes none):
-    an incremental run now renders again only the units whose records are stale, and writes the records,
-    in the `selected` environments only (all without)."""
+    an incremental run now renders again only the units whose records are stale, and writes them, in the
+    `selected` environments only (all without); `changes` gains what it wrote.  None if it cannot run."""
     outcome = incremental.evaluate(root, write=True)
-    if outcome is None:
-        return
+    if outcome is None or outcome.report.failed():
+        return None
     kept = [s for s in outcome.tree.scopes if not selected or s.split("/")[1] in selected]
     outcome.tree.scopes = kept
     desired = {p: d for p, d in outcome.desired.items() if p.rpartition("/")[0] in kept}
@@ -55,6 +57,7 @@ def _records_after_whole(root: Path, selected: tuple[str, ...], changes: writer.
     outcome.save(desired)
     changes.added = sorted({*changes.added, *more.added})
     changes.changed = sorted({*changes.changed, *more.changed} - set(changes.added))
+    return outcome
 
 
 def _refuse(console: Console, report: Report) -> int:
@@ -89,7 +92,7 @@ def _write(
     # would lose its last release to the whole pipeline, whose guard refuses that.
     changes = writer.write(root, tree, allow_empty or outcome is not None, desired)
     if outcome is None:
-        _records_after_whole(root, selected, changes)
+        records_after_whole(root, changes, selected)
     if outcome is not None:
         outcome.save(desired)
         files = len(outcome.files)
