@@ -133,22 +133,27 @@ class RenderCache:
         self._pending[key] = objects
 
     def flush(self) -> None:
-        """Write every pending entry: to a temporary name, then renamed, so a reader never sees half an entry.
+        """Write every pending entry."""
+        for key, entry in self._pending.items():
+            self.write(key, entry)
+        self._pending.clear()
+
+    def write(self, key: str, objects: list[Produced]) -> None:
+        """Write one entry now: to a temporary name, then renamed, so a reader never sees half an entry
+        (and render workers can write their units' entries side by side).
 
         Not synced: an entry lost in a crash is a miss, and syncing 3,000 of them cost 4.7 s of a cold render."""
-        for key, entry in self._pending.items():
-            path = self._path(key)
-            temporary = path.with_name(f".{path.name}.{os.getpid()}")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(pickle.dumps(entry, protocol=5))
-                os.replace(temporary, path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-        self._pending.clear()
+        path = self._path(key)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pickle.dumps(objects, protocol=5))
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def _well_formed(entry: Any) -> bool:

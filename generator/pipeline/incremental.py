@@ -339,8 +339,6 @@ class _Run:
                 self._record(unit, key, files, result, name)
         finally:
             built.close()
-        if cache is not None:
-            cache.flush()
 
     def _render_shared(self, unit: str, key: str, env: Environment, policies: Policies) -> None:
         from generator.pipeline import units

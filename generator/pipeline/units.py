@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Generator, Mapping
-from typing import Any
 
 from generator import layout
 from generator.inputs.merge import Merged
@@ -40,7 +39,7 @@ def render_unit(renderer: Renderer, item: Resolved) -> list[Produced]:
     for template, obj in renderer.render_release(item):
         schemas.normalise(obj)
         try:
-            text = emitter.dump(obj, track=False)[0]
+            text = emitter.dump(obj)
         except (TypeError, ValueError):
             text = ""  # RenderedTree.add writes it again and reports the error with the file's path
         out.append((template, obj, text, schemas.findings(obj)))
@@ -105,13 +104,19 @@ def file_unit(
 Built = tuple[dict[str, bytes], UnitResult]  # a unit's files, and what validating it found
 
 
-def _build(renderer: Renderer, templates: str, policies: Policies, job: tuple[Resolved, list[Produced] | None]) -> Any:
-    """Everything one unit needs, in a worker: rendered (unless the cache had it), filed, encoded and
-    validated; returns what it rendered (for the cache: None when it came from there) and its Built."""
-    item, produced = job
-    fresh = produced is None
+def _build(
+    renderer: Renderer, templates: str, policies: Policies, cache: RenderCache | None, job: tuple[Resolved, str]
+) -> tuple[bool, Built]:
+    """Everything one unit needs, in a worker: rendered (unless the cache has it, else stored there),
+    filed, encoded and validated; returns whether the cache had it, and its Built.  Only bytes and
+    findings go back to the parent: the objects stay here."""
+    item, unit_key = job
+    produced = cache.lookup(unit_key) if cache is not None else None
+    hit = produced is not None
     if produced is None:
         produced = render_unit(renderer, item)
+        if cache is not None:
+            cache.write(unit_key, produced)
     tree = RenderedTree(complete=False)
     found, kinds = file_unit(tree, item, produced, templates)
     tree.objects = dict(sorted(tree.objects.items()))
@@ -125,20 +130,20 @@ def _build(renderer: Renderer, templates: str, policies: Policies, job: tuple[Re
         capacity.gpu_use(item),
     )
     result = byunit.unit_result(facts, list(tree.objects.values()), found, item.env, item, policies)
-    return (produced if fresh else None), (files, result)
+    return hit, (files, result)
 
 
 def build(
     renderer: Renderer, items: list[Resolved], cache: RenderCache | None, templates: str, policies: Policies
 ) -> Generator[Built, None, None]:
     """Each item's unit, built whole (in worker processes when there are many), in the order of `items`."""
-    keys = [key(cache, templates, item) if cache is not None else "" for item in items]
-    jobs = [(item, cache.lookup(k) if cache is not None else None) for item, k in zip(items, keys, strict=True)]
-    done = workers.produce(functools.partial(_build, renderer, templates, policies), jobs)
+    jobs = [(item, key(cache, templates, item) if cache is not None else "") for item in items]
+    done = workers.produce(functools.partial(_build, renderer, templates, policies, cache), jobs)
     try:
-        for index, (produced, built) in enumerate(done):
-            if cache is not None and produced is not None:
-                cache.store(keys[index], produced)
+        for hit, built in done:
+            if cache is not None:
+                cache.hits += hit
+                cache.misses += not hit
             yield built
     finally:
         done.close()

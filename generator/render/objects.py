@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from generator import layout
-from generator.errors import Location, Path, TemplateError, nearest
+from generator.errors import Location, Path, TemplateError
 from generator.render import emitter
 
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
@@ -42,14 +41,9 @@ class RenderedObject:
     def resource(self) -> str:
         return f"{self.obj['kind']}/{self.obj['metadata']['name']}"
 
-    @cached_property
-    def lines(self) -> dict[Path, tuple[int, int]]:
-        """(line, column) of every field in `text`; emitted again only when a finding needs a line."""
-        return emitter.dump(self.obj)[1]
-
     def locate(self, path: Path) -> Location:
-        found = nearest(self.lines, path)
-        line, column = self.lines[found] if found is not None else (1, 1)
+        """Where `path` (or the nearest field above it, for a missing one) is in the file the object is written in."""
+        line, column = emitter.locate(self.text, path)[1]
         return Location(self.path, line + self.offset, column)
 
 
@@ -106,7 +100,7 @@ class RenderedTree:
             )
         if text is None:
             try:
-                text = emitter.dump(obj, track=False)[0]
+                text = emitter.dump(obj)
             except (TypeError, ValueError) as exc:
                 raise TemplateError.at(f"cannot write {path}: {exc}", where) from None
         rendered = RenderedObject(key, path, obj, text, template=template, **provenance)

@@ -240,11 +240,14 @@ def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Pa
     Linking keeps a changed release from rewriting (and syncing) its unchanged files.
     """
     written: list[Path] = []
+    made: set[Path] = set()  # a unit's files share a directory: one mkdir each, not one per file
     for path, data in files.items():
         if not path.startswith(RENDERED_DIR + "/") or ".." in Path(path).parts:
             raise AssertionError(f"refusing to write outside {RENDERED_DIR}/: {path}")
         target = staging / Path(path).relative_to(RENDERED_DIR)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         if path in unchanged:
             try:
                 os.link(root / path, target)

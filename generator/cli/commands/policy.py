@@ -76,7 +76,7 @@ def run_list(root: Path, console: Console, environments: tuple[str, ...], output
 
 
 def _block(data: object) -> str:
-    return "\n".join("    " + line for line in emitter.dump(data)[0].splitlines())
+    return "\n".join("    " + line for line in emitter.dump(data).splitlines())
 
 
 def run_explain(root: Path, console: Console, rule_id: str) -> int:

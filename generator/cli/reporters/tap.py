@@ -21,7 +21,7 @@ def _block(rep: Report, found: list[Diagnostic]) -> list[str]:
         "severity": "fail" if failing else "comment",
         "diagnostics": [{k: v for k, v in d.to_json().items() if v is not None and k in _FIELDS} for d in found],
     }
-    text, _ = emitter.dump(data)
+    text = emitter.dump(data)
     return ["  ---", *(f"  {line}" if line else "" for line in text.splitlines()), "  ..."]
 
 

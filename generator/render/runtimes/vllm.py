@@ -120,7 +120,7 @@ DRAIN_SECONDS = 300
 def _emitted(data: dict[str, Any]) -> str:
     from generator.render import emitter  # rendering only: the pre-commit lint checks specs without it
 
-    return emitter.dump(data)[0]
+    return emitter.dump(data)
 
 
 def server(release: Resolved) -> Server:

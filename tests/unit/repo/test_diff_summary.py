@@ -27,7 +27,7 @@ def tree(units: dict[tuple[str, str], list[dict[str, Any]]]) -> RenderedTree:
         for obj in objects:
             key = f"rendered/{env}/{release}/{obj['kind'].lower()}-{obj['metadata']['name']}"
             path = f"rendered/{env}/{release}/manifest.yaml"
-            out.objects[key] = RenderedObject(key, path, obj, emitter.dump(obj, False)[0], env, "t", release)
+            out.objects[key] = RenderedObject(key, path, obj, emitter.dump(obj), env, "t", release)
     out.objects = dict(sorted(out.objects.items()))
     return out
 
