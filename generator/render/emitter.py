@@ -152,17 +152,12 @@ def dump(data: Any) -> str:
     return "\n".join(out) + "\n"
 
 
-def _lead(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _key_rest(line: str, column: int, key: str | int) -> str | None:
-    """What follows `key:` written at `column` of `line`, or None if `line` has no such key there."""
-    head = f"{_string(key)}:" if isinstance(key, str) else None
-    if head is None or not line.startswith(head, column):
+def _after(line: str, column: int, head: str) -> str | None:
+    """What follows `head` (a key and its colon) written at `column` of `line`, or None if it is not there."""
+    if not line.startswith(head, column):
         return None
     rest = line[column + len(head) :]
-    return rest if rest == "" or rest.startswith(" ") else None
+    return rest if rest == "" or rest[0] == " " else None
 
 
 def locate(text: str, path: Path) -> tuple[Path, tuple[int, int]]:
@@ -181,25 +176,21 @@ def locate(text: str, path: Path) -> tuple[Path, tuple[int, int]]:
         sequence = lines[row].startswith("- ", column)
         if isinstance(part, int) != sequence:
             break
+        head = "" if isinstance(part, int) else f"{_string(part)}:"
+        pad, deeper = " " * column, " " * (column + 1)
         scan, count = row, 0
-        rest: str | None = None
-        while True:
-            if scan > row and _lead(lines[scan]) == column:
-                count += 1
-            if scan == row or _lead(lines[scan]) == column:
-                if sequence and count == part:
-                    rest = lines[scan][column + 2 :]
-                    break
-                rest = None if sequence else _key_rest(lines[scan], column, part)
-                if rest is not None:
-                    break
+        while count != part if sequence else _after(lines[scan], column, head) is None:
+            # on to the next line at this column: deeper ones (nested blocks, literal bodies) and empty ones
+            # belong to the entry above; a shallower one ends this block
             scan += 1
-            while scan < len(lines) and lines[scan] == "":
+            while scan < len(lines) and (lines[scan].startswith(deeper) or lines[scan] == ""):
                 scan += 1
-            if scan >= len(lines) or _lead(lines[scan]) < column:
+            if scan >= len(lines) or not lines[scan].startswith(pad):
                 return found, position
+            count += 1
         found, position = (*found, part), (scan + 1, column + 1)
-        if sequence and not rest.startswith("|"):
+        rest = lines[scan][column + 2 :] if sequence else _after(lines[scan], column, head)
+        if sequence and not str(rest).startswith("|"):
             row, column = scan, column + 2  # the item's own block starts after its dash
         elif not sequence and rest == "":
             row, column = scan + 1, column + 2  # a key's block starts on the next line

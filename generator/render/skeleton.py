@@ -46,6 +46,8 @@ class Values:
         kind = type(value)
         if kind is str and value.isascii():  # most values: the common case, kept off the general path
             plain, size = value, len(value)
+        elif kind is int:
+            plain, size = value, 1
         else:
             if isinstance(value, jinja2.Undefined):
                 str(value)  # StrictUndefined raises, naming the variable
@@ -87,12 +89,25 @@ def _plain(value: Any) -> tuple[Any, int]:
         out: dict[str, Any] = {}
         total = 1
         for key, item in value.items():
-            out[str(key)], size = _plain(item)
-            total += size + len(str(key))
+            key = key if type(key) is str else str(key)
+            if type(item) is str and item.isascii():  # most leaves: no call for them
+                out[key], size = item, len(item)
+            else:
+                out[key], size = _plain(item)
+            total += size + len(key)
         return out, total
     if isinstance(value, list | tuple):
-        items = [_plain(v) for v in value]
-        return [v for v, _ in items], 1 + sum(size for _, size in items)
+        listed: list[Any] = []
+        total = 1
+        for item in value:
+            if type(item) is str and item.isascii():
+                listed.append(item)
+                total += len(item)
+            else:
+                plain, size = _plain(item)
+                listed.append(plain)
+                total += size
+        return listed, total
     raise Refused(f"a {type(value).__name__} cannot be written to a manifest")
 
 
