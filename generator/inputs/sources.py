@@ -302,7 +302,17 @@ class GitTree:
 
 
 def history_unavailable(repo: git.Repo, rev: str) -> RepositoryError:
-    """`rev` cannot be read: a typo, or history a shallow clone does not have (say which, and how to get it)."""
+    """`rev` cannot be read: a typo, history a shallow clone does not have, or a repository whose object
+    names GitPython cannot read (say which, and how to get on)."""
+    try:
+        sha256 = repo.git.rev_parse("--show-object-format").strip() == "sha256"
+    except Exception:  # an old git without the flag: it knows SHA-1 only
+        sha256 = False
+    if sha256:
+        return RepositoryError(
+            "this repository names its objects with SHA-256, and GitPython, through which modelops reads "
+            f"earlier commits ({rev}), reads SHA-1 repositories only; render, check, validate and commit work"
+        )
     try:
         shallow = repo.git.rev_parse("--is-shallow-repository").strip() == "true"
     except Exception:  # an old git without the flag: no hint rather than a wrong one

@@ -83,10 +83,12 @@ def check_can_commit(repo: git.Repo) -> str:
     return repo.head.reference.name
 
 
-def head_commit(repo: git.Repo) -> git.Commit | None:
+def head_id(repo: git.Repo) -> str | None:
+    """HEAD's commit id; None on an unborn branch (no commit yet).  Asked of git itself: GitPython reads
+    refs as SHA-1 ids, and would take every HEAD of a sha256 repository for an unborn branch."""
     try:
-        return repo.head.commit
-    except ValueError:  # unborn branch: no commit yet
+        return str(repo.git.rev_parse("--verify", "--quiet", "HEAD^{commit}")).strip() or None
+    except git.GitCommandError:
         return None
 
 
@@ -142,32 +144,32 @@ def commit_blobs(
     `inputs` (path -> blob id, relative to `at` as well) are input files committed in the same commit
     as their render (a spec `promote --commit` edited): only those, never the rest of the work tree."""
     branch = check_can_commit(repo)
-    head = head_commit(repo)
+    head = head_id(repo)
     gitx = plumbing_of(repo)
-    before = _tree_files(gitx, head.hexsha, at + RENDERED_DIR) if head is not None else {}
+    before = _tree_files(gitx, head, at + RENDERED_DIR) if head is not None else {}
     ids = {at + path: blob for path, blob in blobs.items()}
     updates = {path: blob for path, blob in ids.items() if before.get(path) != (plumbing.REGULAR, blob)}
     removals = sorted(path for path in before if path not in ids)
     extra = {at + path: blob for path, blob in (inputs or {}).items()}
     for path, blob in extra.items():
-        known = gitx.tree_files(head.hexsha, path) if head is not None else {}
+        known = gitx.tree_files(head, path) if head is not None else {}
         if known.get(path) != (plumbing.REGULAR, blob):
             before.update(known)  # for the change's status: M when HEAD had it
             updates[path] = blob
             ids[path] = blob
     synced = [at + RENDERED_DIR, *extra]
     if not updates and not removals:
-        return CommitResult(None, warning=_sync_index(gitx, head.hexsha, synced) if head is not None else "")
+        return CommitResult(None, warning=_sync_index(gitx, head, synced) if head is not None else "")
     changes = sorted(
         [FileChange("M" if path in before else "A", path.removeprefix(at)) for path in updates]
         + [FileChange("D", path.removeprefix(at)) for path in removals],
         key=lambda c: c.path,
     )
     gitx.write_blobs(sorted(updates), ids)
-    tree = gitx.tree_with(head.hexsha if head is not None else None, updates, removals)
+    tree = gitx.tree_with(head, updates, removals)
     message = message_for(changes)
-    sha = gitx.commit_tree(tree, head.hexsha if head is not None else None, message)
-    gitx.update_ref(f"refs/heads/{branch}", sha, head.hexsha if head is not None else None, _REFLOG)
+    sha = gitx.commit_tree(tree, head, message)
+    gitx.update_ref(f"refs/heads/{branch}", sha, head, _REFLOG)
     return CommitResult(sha, changes, message, _sync_index(gitx, sha, synced))
 
 
@@ -179,11 +181,11 @@ def emptied_since_head(
     The writer's own guard looks at rendered/ on disk; a commit must look at HEAD, which is what
     Argo CD prunes from (rendered/ may have been deleted by hand to force a clean render).
     """
-    head = head_commit(repo)
+    head = head_id(repo)
     if head is None:
         return {}
     committed: dict[str, set[str]] = {}
-    for path in _tree_files(plumbing_of(repo), head.hexsha, at + RENDERED_DIR):
+    for path in _tree_files(plumbing_of(repo), head, at + RENDERED_DIR):
         parts = path.removeprefix(at).split("/")
         if len(parts) >= 4 and is_release_dir(parts[2]):
             committed.setdefault(parts[1], set()).add(parts[2])
@@ -280,13 +282,13 @@ def refuse_uncommitted_inputs(repo: git.Repo, at: str = "", override: str = "") 
 
 def source_commit(repo: git.Repo, at: str = "") -> str | None:
     """HEAD, the commit whose specs are being rendered; `<sha>-dirty` when the inputs have uncommitted changes."""
-    head = head_commit(repo)
+    head = head_id(repo)
     if head is None:
         return None
     # --ignored too: a git-ignored template renders like any other, but no commit holds it.
     inputs = [f":(top,literal){at}{directory}" for directory in layout.INPUT_DIRS]
     dirty = repo.git.status("--porcelain", "--untracked-files=all", "--ignored", "--", *inputs)
-    return f"{head.hexsha}-dirty" if dirty.strip() else head.hexsha
+    return f"{head}-dirty" if dirty.strip() else head
 
 
 def commit_message(

@@ -86,7 +86,7 @@ def rebuild_on_remote(repo: git.Repo, dest: Target, at: str = "", drop: Collecti
         tip = repo.git.rev_parse("FETCH_HEAD")
     except git.GitCommandError as exc:
         raise RepositoryError(f"git fetch from {dest} failed: {_detail(exc)}") from None
-    original = repo.head.commit.hexsha
+    original = repo.git.rev_parse("HEAD").strip()  # git's answer: GitPython reads SHA-1 ids only
     local = repo.git.rev_list("--reverse", f"{tip}..{original}").split()
     replay = [sha for sha in local if sha not in drop and not _is_rendered_commit(repo, sha, at)]
     # Recorded first: a run killed (SIGKILL) between moving the branch and replaying the last commit

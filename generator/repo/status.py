@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import git
 
 from generator.inputs import yamlio
+from generator.inputs.sources import history_unavailable
 from generator.layout import RENDERED_DIR, is_release_dir
 
 WORKLOAD_KINDS = ("Deployment", "Rollout", "InferenceService")
@@ -88,8 +89,12 @@ def collect(repo: git.Repo, rev: str, order: list[str], at: str = "") -> list[Re
     """Every release directory in rendered/ at `rev`, environments in `order` first (`at`: where the
     GitOps repository sits in the git work tree)."""
     try:
-        root = repo.commit(rev).tree / (at + RENDERED_DIR)
-    except (KeyError, ValueError):
+        commit = repo.commit(rev)
+    except (git.BadName, ValueError):
+        raise history_unavailable(repo, rev) from None
+    try:
+        root = commit.tree / (at + RENDERED_DIR)
+    except KeyError:
         return []
     rank = {env: i for i, env in enumerate(order)}
     changes = _last_changes(repo, rev, at + RENDERED_DIR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import Runner, add_fleet, edit, git
+from tests.conftest import Runner, add_fleet, copy_example, edit, git
 
 
 def test_render_validate_commit_on_the_example(example_repo: Path, run: Runner) -> None:
@@ -54,3 +54,25 @@ def test_commit_lists_twenty_uncommitted_inputs_then_how_many_more(example_repo:
     assert lines[0].startswith("modelops: 25 files in releases/") and ", 5 more not listed;" in lines[0]
     assert lines[1:] == [f"releases/{name}.yaml: uncommitted: untracked" for name in names[:20]]
     assert not (example_repo / "rendered").exists()
+
+
+def test_commit_in_a_sha256_repository(tmp_path: Path, run: Runner) -> None:
+    """git's SHA-256 object format: HEAD is asked of git (GitPython took every HEAD there for an unborn
+    branch, and the compare-and-swap of the branch then failed); history GitPython reads is refused clearly."""
+    repo = copy_example(tmp_path / "gitops")
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "specs")
+    specs = git(repo, "rev-parse", "HEAD")
+    first = run(repo, "commit", "-q")
+    assert first.exit_code == 0, first.err
+    assert git(repo, "rev-parse", "HEAD^") == specs and len(git(repo, "rev-parse", "HEAD")) == 64
+    edit(repo / "releases/llama3-8b-chat.yaml", "maxModelLen: 8192", "maxModelLen: 4096")
+    git(repo, "commit", "-q", "-am", "shorter context")
+    second = run(repo, "commit", "-o", "json")
+    assert second.exit_code == 0, second.err
+    assert git(repo, "log", "-1", "--format=%s") == "render llama3-8b-chat (dev, staging, prod)"
+    assert git(repo, "status", "--porcelain") == ""
+    assert run(repo, "check", "-q").exit_code == 0
+    status = run(repo, "status")
+    assert status.exit_code == 3 and "names its objects with SHA-256" in status.err and "Traceback" not in status.err

@@ -180,12 +180,12 @@ def _run(
     if output == "json":
         # A rejected push drops the earlier attempts' rendered commits: only the last one is on the branch.
         last = results[-1]
-        head = commits.head_commit(repo)
+        head = commits.head_id(repo)
         console.emit(
             json.dumps(
                 {
                     "commit": last.sha,
-                    "head": head.hexsha if head is not None else None,
+                    "head": head,
                     "warning": last.warning or None,
                     "files": [{"status": f.status, "path": f.path} for f in last.files],
                     "message": last.message or None,

@@ -16,7 +16,7 @@ _HEADER = ("date", "command", "version", "image", "artifact", "replicas", "gpus"
 def run(root: Path, console: Console, release: str | None, environment: str | None, output: str) -> int:
     """Per release and environment, each change of what runs: when, by whom, in which commit, through which command."""
     repo = commits.open_repo(root)
-    if commits.head_commit(repo) is None:
+    if commits.head_id(repo) is None:
         raise RepositoryError(f"{root} has no commits yet: there is no history (run modelops commit)")
     gitx = plumbing.Git(Path(repo.working_tree_dir or root), Path(repo.git_dir))
     at = commits.prefix(repo, root)

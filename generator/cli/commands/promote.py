@@ -175,7 +175,7 @@ def _plan_rollback(root: Path, console: Console, release: str, environment: str,
         raise UsageError(f"{release} is not deployed to {environment}")
     current = Pins.of(rel.spec, environment)
     repo = commits.open_repo(root)
-    if commits.head_commit(repo) is None:
+    if commits.head_id(repo) is None:
         raise UsageError(f"the branch has no commits yet: {release} has no earlier pins to roll back to")
     at = commits.prefix(repo, root)
     entries = history.collect(commits.plumbing_of(repo), at, environment, release, list(inputs.environments))

@@ -21,7 +21,7 @@ def run(root: Path, console: Console, output: str) -> int:
         order = list(spec.load_environments(WorkTree(root)))
     except InputError:
         order = []  # status reads git; a broken environment file must not hide what is deployed
-    rows = status.collect(repo, "HEAD", order, commits.prefix(repo, root)) if commits.head_commit(repo) else []
+    rows = status.collect(repo, "HEAD", order, commits.prefix(repo, root)) if commits.head_id(repo) else []
     if output == "json":
         console.emit(json.dumps({"environments": _grouped(rows)}, indent=2))
         return EXIT_OK
