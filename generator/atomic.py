@@ -28,7 +28,7 @@ def failed(target: Path, exc: OSError) -> RepositoryError:
     return RepositoryError(f"could not write {target}: {exc.strerror or exc}{where}")
 
 
-def fsync(path: Path) -> None:
+def fsync(path: Path | str) -> None:
     """Make a file, or a directory's entries (after renames into it), durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -44,7 +44,7 @@ def _libc() -> object | None:
         return None
 
 
-def sync_written(written: list[Path], directory: Path) -> None:
+def sync_written(written: list[str], directory: Path) -> None:
     """Make many freshly written files durable at once.
 
     One syncfs(2) of the file system holding `directory` does in a fraction of a second what an

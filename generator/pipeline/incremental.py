@@ -24,6 +24,7 @@ the whole pipeline, whose messages and guards are the reference.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Environment, Release
 from generator.inputs.yamlio import Document
 from generator.pipeline import cache as render_cache
-from generator.pipeline import disk, records, seeding
+from generator.pipeline import disk, records, seeding, workers
 from generator.pipeline import index as unit_index
 from generator.pipeline.index import Facts, Index, Record, UnitResult
 from generator.pipeline.progress import Progress
@@ -86,9 +87,13 @@ class Outcome:
         for path in [p for p in stamps.fresh if p in scopes or "/".join(p.split("/")[:3]) in scopes]:
             stamps.forget(path)
         for path, data in (written or {}).items():
-            stamps.note(path, data)
+            stamps.note(path, data, self.files.get(path))  # the ids its records hold: not hashed again
         self.index.stamps, self.index.taken_ns = stamps.snapshot()
         unit_index.save(Path(self.index.root), self.index)
+
+
+def _spec(source: WorkTree, environments: dict[str, Environment], path: str) -> Release:
+    return spec.load_release(source, path, environments)
 
 
 def _hash(*parts: str) -> str:
@@ -291,18 +296,22 @@ class _Run:
         out: dict[str, tuple[str, tuple[str, ...]]] = {}
         specs: dict[str, unit_index.Spec] = {}
         paths = discovery.release_files(self.source).checked()
+        blobs: dict[str, str] = {}
         for done, path in enumerate(paths, 1):
             self._report(path, done, len(paths), "reading")
-            blob = self._input(path)
+            blobs[path] = self._input(path)
             known = self.index.specs.get(path)
-            if known is None or known.blob != blob or not same_environments:
-                release = spec.load_release(self.source, path, environments)
-                self.releases[release.name] = release
-                known = unit_index.Spec(blob, tuple(release.environments))
-            specs[path] = known
+            if known is not None and known.blob == blobs[path] and same_environments:
+                specs[path] = known
+        loading = [p for p in paths if p not in specs]  # new or changed: parsed in workers when there are many
+        parsed = workers.produce(functools.partial(_spec, self.source, environments), loading)
+        for path, release in zip(loading, parsed, strict=True):
+            self.releases[release.name] = release
+            specs[path] = unit_index.Spec(blobs[path], tuple(release.environments))
+        for path in paths:
             name = Path(path).stem
             self.spec_files[name] = path
-            out[name] = (blob, known.environments)
+            out[name] = (blobs[path], specs[path].environments)
         self.changed = self.changed or specs != self.index.specs or not same_environments
         self.index.specs = specs
         self.index.extra["environments"] = names
@@ -316,23 +325,15 @@ class _Run:
     def _render_releases(self, environments: dict[str, Environment], todo: list[Unit], policies: Policies) -> None:
         if not todo:
             return
-        from generator.inputs import resolve
         from generator.pipeline import units
-        from generator.validate import checks
 
-        items: list[Resolved] = []
-        for _, env_name, name, _ in todo:
-            assert name is not None
-            items.append(resolve.resolve(self._release(name, environments), environments[env_name]))
-        problems = [d for r in items for d in checks.check(r)]
-        if problems:
-            raise InputError(problems)
+        jobs = [(self._release(str(name), environments), environments[env]) for _, env, name, _ in todo]
         templates = self.renderer.loader.fingerprint()
         cache = render_cache.default()
-        built = units.build(self.renderer, items, cache, templates, policies)
+        built = units.build(self.renderer, jobs, cache, templates, policies)
         try:
-            for done, ((unit, _, name, key), item) in enumerate(zip(todo, items, strict=True), 1):
-                self._report(f"{item.env.name}/{item.name}", done, len(items), "rendering")
+            for done, (unit, env_name, name, key) in enumerate(todo, 1):
+                self._report(f"{env_name}/{name}", done, len(todo), "rendering")
                 files, result = next(built)
                 facts = result.facts
                 facts.kinds = self._same.setdefault(facts.kinds, facts.kinds)  # one object: the index stores it once

@@ -74,14 +74,16 @@ class Stamps:
         self.fresh[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, found)
         return found
 
-    def note(self, rel: str, data: bytes) -> None:
-        """Record a file this run has just written with `data` (hashed from memory, not read back)."""
+    def note(self, rel: str, data: bytes, blob: str | None = None) -> None:
+        """Record a file this run has just written with `data` (hashed from memory, not read back; `blob`:
+        its id, if already known)."""
         try:
             info = os.lstat(self._full(rel))
         except OSError:
             self.fresh.pop(rel, None)
             return
-        self.fresh[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, blob_id(data, self.sha256))
+        blob = blob or blob_id(data, self.sha256)
+        self.fresh[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, blob)
 
     def forget(self, rel: str) -> None:
         self.fresh.pop(rel, None)

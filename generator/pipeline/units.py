@@ -16,6 +16,7 @@ import functools
 from collections.abc import Generator, Mapping
 
 from generator import layout
+from generator.errors import InputError
 from generator.inputs.merge import Merged
 from generator.inputs.resolve import Resolved
 from generator.inputs.spec import Environment, Release
@@ -105,12 +106,23 @@ Built = tuple[dict[str, bytes], UnitResult]  # a unit's files, and what validati
 
 
 def _build(
-    renderer: Renderer, templates: str, policies: Policies, cache: RenderCache | None, job: tuple[Resolved, str]
+    renderer: Renderer,
+    templates: str,
+    policies: Policies,
+    cache: RenderCache | None,
+    job: tuple[Release, Environment],
 ) -> tuple[bool, Built]:
-    """Everything one unit needs, in a worker: rendered (unless the cache has it, else stored there),
-    filed, encoded and validated; returns whether the cache had it, and its Built.  Only bytes and
-    findings go back to the parent: the objects stay here."""
-    item, unit_key = job
+    """Everything one unit needs, in a worker: resolved and checked, rendered (unless the cache has it,
+    else stored there), filed, encoded and validated; returns whether the cache had it, and its Built.
+    Only bytes and findings go back to the parent: the objects stay here."""
+    from generator.inputs import resolve
+    from generator.validate import checks
+
+    item = resolve.resolve(*job)
+    problems = checks.check(item)
+    if problems:
+        raise InputError(problems)
+    unit_key = key(cache, templates, item) if cache is not None else ""
     produced = cache.lookup(unit_key) if cache is not None else None
     hit = produced is not None
     if produced is None:
@@ -134,10 +146,14 @@ def _build(
 
 
 def build(
-    renderer: Renderer, items: list[Resolved], cache: RenderCache | None, templates: str, policies: Policies
+    renderer: Renderer,
+    jobs: list[tuple[Release, Environment]],
+    cache: RenderCache | None,
+    templates: str,
+    policies: Policies,
 ) -> Generator[Built, None, None]:
-    """Each item's unit, built whole (in worker processes when there are many), in the order of `items`."""
-    jobs = [(item, key(cache, templates, item) if cache is not None else "") for item in items]
+    """Each release's unit in its environment, built whole (in worker processes when there are many: resolving
+    and checking too), in the order of `jobs`; an InputError for the first whose effective spec is wrong."""
     done = workers.produce(functools.partial(_build, renderer, templates, policies, cache), jobs)
     try:
         for hit, built in done:
