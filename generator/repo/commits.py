@@ -201,7 +201,7 @@ def _sync_index(gitx: plumbing.Git, commit: str, paths: list[str]) -> str:
     never lets the user's next `git commit` put the old rendered/ back.
     """
     try:
-        gitx.reset_index(commit, [p for path in paths for p in gitx.staged_changes(commit, path)])
+        gitx.reset_index(commit, [p for path in paths for p in gitx.staged_changes(commit, path)], paths)
     except RepositoryError as exc:
         return (
             f"the index still holds an older {paths[0]}/ ({exc.diagnostics[0].message}); "

@@ -15,12 +15,14 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import RepositoryError
 
 REGULAR = "100644"
+_PER_HASHER = 1000  # fewer files than this a process: starting another costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,19 @@ class Git:
         """Store the files at `paths` (relative to the work tree) as objects, checking each id."""
         if not paths:
             return
-        listing = "\n".join(paths).encode(errors="surrogateescape") + b"\n"
-        ids = self.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing).split()
+        # Compressing and writing loose objects is CPU-bound in git: thousands of files go to one
+        # hash-object per core (9,012 files: 1.3 s in one, 0.7 s in two).
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        parts = max(1, min(cores, 4, len(paths) // _PER_HASHER))
+        size = -(-len(paths) // parts)
+        chunks = [paths[start : start + size] for start in range(0, len(paths), size)]
+
+        def hashed(chunk: list[str]) -> list[str]:
+            listing = "\n".join(chunk).encode(errors="surrogateescape") + b"\n"
+            return self.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing).split()
+
+        with ThreadPoolExecutor(len(chunks)) as pool:
+            ids = [found for done in pool.map(hashed, chunks) for found in done]
         for path, found in zip(paths, ids, strict=True):
             if found != expected[path]:
                 raise RepositoryError(f"{path} changed on disk while it was being committed; run the command again")
@@ -136,16 +149,22 @@ class Git:
         out = self.run("diff-index", "--cached", "-z", "--name-only", "--no-renames", commit, "--", directory)
         return [path for path in out.split("\0") if path]
 
-    def reset_index(self, commit: str, paths: list[str]) -> None:
-        """The user's index takes `paths` as they are in `commit` (the rest of it is left alone)."""
-        if paths:
-            listing = "\0".join(paths).encode(errors="surrogateescape") + b"\0"
-            self.run(
-                "reset",
-                "-q",
-                commit,
-                "--pathspec-from-file=-",
-                "--pathspec-file-nul",
-                stdin=listing,
-                env={"GIT_LITERAL_PATHSPECS": "1"},
-            )
+    def reset_index(self, commit: str, paths: list[str], directories: list[str]) -> None:
+        """The user's index takes `paths` (below `directories`) as they are in `commit`; the rest of it is
+        left alone.
+
+        Entries set from the commit's tree (`update-index --index-info`, its ids and modes; a path the
+        commit lacks removed), then the index's stat data refreshed, so that git does not hash them all
+        again at the next status: `git reset COMMIT -- PATHS` did the same in 1.1 s for the 9,012 files
+        of a cold commit at 1,000 releases (its path matching grows with paths times entries), this in
+        0.2 s."""
+        if not paths:
+            return
+        tree: dict[str, tuple[str, str]] = {}
+        for directory in directories:
+            tree.update(self.tree_files(commit, directory))
+        zero = "0" * (64 if self.object_format() == "sha256" else 40)
+        lines = [f"{tree[p][0]} {tree[p][1]}\t{p}" if p in tree else f"0 {zero}\t{p}" for p in paths]
+        payload = "\0".join(lines).encode(errors="surrogateescape") + b"\0"
+        self.run("update-index", "-z", "--index-info", stdin=payload)
+        self.run("update-index", "-q", "--refresh")  # stat data only: a modified file stays modified, unstaged

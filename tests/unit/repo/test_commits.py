@@ -124,3 +124,21 @@ def test_uncommitted_inputs_lists_renames_deletions_and_staged_changes(example_r
         ("releases/toxicity-classifier.yaml", "deleted"),
         ("templates/release/extra.yaml.j2", "untracked"),
     ]
+
+
+def test_the_index_takes_the_commit_for_rendered_only(example_repo: Path) -> None:
+    """A rendered file staged by hand, and one staged that no render makes, give way to the commit; the
+    user's other staged work stays staged; git's stat data for rendered/ is fresh (nothing to hash again)."""
+    render_and_commit(example_repo)
+    manifest = example_repo / "rendered/dev/bge-embeddings/manifest.yaml"
+    manifest.write_text(manifest.read_text() + "# edited by hand\n")
+    write(example_repo / "rendered/dev/bge-embeddings/extra.yaml", "kind: ConfigMap\n")
+    write(example_repo / "notes.txt", "staged by the user\n")
+    git(example_repo, "add", "rendered", "notes.txt")
+    edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    assert render_and_commit(example_repo).sha is not None
+    # Before any git status, which would refresh the index itself.
+    entries = git(example_repo, "ls-files", "--debug", "--", "rendered/dev/bge-embeddings/manifest.yaml")
+    assert "mtime: 0:0" not in entries and "size: 0" not in entries  # stat data refreshed from the file
+    assert git(example_repo, "diff", "--cached", "--name-only") == "notes.txt"
+    assert git(example_repo, "status", "--porcelain", "--", "rendered") == ""
