@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,56 +40,21 @@ from generator.inputs.yamlio import Document
 from generator.pipeline import cache as render_cache
 from generator.pipeline import disk, records, seeding, workers
 from generator.pipeline import index as unit_index
-from generator.pipeline.index import Facts, Index, Record, UnitResult
+from generator.pipeline.index import Facts, Record, UnitResult
+from generator.pipeline.outcome import Outcome
 from generator.pipeline.progress import Progress
 from generator.pipeline.stamps import Stamps, blob_id
 from generator.render.objects import RenderedTree
-from generator.repo import writer
+from generator.repo import staging, writer
 from generator.schemas.messages import Finding
 from generator.validate import byunit
 from generator.validate.policy import builtins, loader
 from generator.validate.policy.model import MANIFEST, Policies
-from generator.validate.report import Report
 
 if TYPE_CHECKING:  # rendering pulls in Jinja and the schemas; a run with nothing to render needs neither
     from generator.render.jinja import Renderer
 
 Unit = disk.Unit
-
-
-@dataclass
-class Outcome:
-    """A run over the whole repository, of which only `rendered` units were rendered again."""
-
-    environments: dict[str, Environment]
-    report: Report
-    tree: RenderedTree  # no objects: its scopes name the units to write and those to remove
-    desired: dict[str, bytes]  # the files of the units to write
-    files: dict[str, str]  # every file the repository renders: path -> blob id
-    facts: list[Facts]  # every unit, in the order of their directories
-    rendered: int  # units rendered by this run
-    out_of_date: list[str]  # unit directories whose files on disk differ from what they render to
-    disk: disk.Disk
-    index: Index
-    stamps: Stamps
-    changed: bool = True  # the index has new or fewer records than it was loaded with
-
-    def versions(self) -> dict[tuple[str, str], str]:
-        return {(f.environment, f.release): f.version for f in self.facts if f.release is not None}
-
-    def save(self, written: dict[str, bytes] | None = None) -> None:
-        """Keep the index, with the stamps of the files this run wrote (a run that changed nothing
-        and read no file writes nothing: its index would be the same)."""
-        stamps = self.stamps
-        if not (written or self.changed or stamps.read or stamps.fresh.keys() != stamps.known.keys()):
-            return
-        scopes = set(self.tree.scopes)  # unit directories rendered/<env>/<name>, or a stray file there
-        for path in [p for p in stamps.fresh if p in scopes or "/".join(p.split("/")[:3]) in scopes]:
-            stamps.forget(path)
-        for path, data in (written or {}).items():
-            stamps.note(path, data, self.files.get(path))  # the ids its records hold: not hashed again
-        self.index.stamps, self.index.taken_ns = stamps.snapshot()
-        unit_index.save(Path(self.index.root), self.index)
 
 
 def _spec(source: WorkTree, environments: dict[str, Environment], path: str) -> Release:
@@ -131,7 +96,8 @@ class _Run:
             seeding.seed_stamps(self.git, self.stamps)
         self.disk = disk.Disk()
         self.tree = RenderedTree(complete=False)
-        self.files: dict[str, bytes] = {}  # of the units built by this run
+        self.files: dict[str, bytes] = {}  # of the units built by this run, when it does not write
+        self.staging = staging.Staging(root) if write else None  # ... and when it does, those to write
         self.releases: dict[str, Release] = {}  # specs read by this run
         self.spec_files: dict[str, str] = {}  # release -> its spec's path
         self._renderer: Renderer | None = None
@@ -239,7 +205,11 @@ class _Run:
         out_of_date = [u[0] for u in every if not self.disk.matches(u[0], self.index.units[u[0]])]
         self.tree.scopes = sorted({*out_of_date, *self.disk.stale}) if self.write else []
         kept = set(self.tree.scopes)
-        desired = {p: d for p, d in sorted(self.files.items()) if p.rpartition("/")[0] in kept}
+        desired: Mapping[str, bytes] = (
+            self.staging.files(kept)
+            if self.staging is not None
+            else {p: d for p, d in sorted(self.files.items()) if p.rpartition("/")[0] in kept}
+        )
         return Outcome(
             environments,
             report,
@@ -395,5 +365,8 @@ class _Run:
         data = records.written(self.root, unit, record, self.render_keys[unit], self.policies_key, of, vouched, sha256)
         record.files[where] = blob_id(data, sha256)
         self.index.units[unit] = record
-        self.files.update(files)
-        self.files[where] = data
+        if self.staging is None:
+            self.files.update(files)
+            self.files[where] = data
+        elif not self.disk.matches(unit, record):
+            self.staging.put(unit, {**files, where: data})

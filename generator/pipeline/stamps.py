@@ -74,15 +74,14 @@ class Stamps:
         self.fresh[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, found)
         return found
 
-    def note(self, rel: str, data: bytes, blob: str | None = None) -> None:
-        """Record a file this run has just written with `data` (hashed from memory, not read back; `blob`:
-        its id, if already known)."""
+    def note(self, rel: str, blob: str) -> None:
+        """Record a file this run has just written, whose blob id is `blob` (from the bytes it wrote: the
+        file is not read back)."""
         try:
             info = os.lstat(self._full(rel))
         except OSError:
             self.fresh.pop(rel, None)
             return
-        blob = blob or blob_id(data, self.sha256)
         self.fresh[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, blob)
 
     def forget(self, rel: str) -> None:

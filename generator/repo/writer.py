@@ -20,19 +20,21 @@ import re
 import shutil
 import stat
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from generator import atomic
-from generator.errors import InputError, RepositoryError
+from generator.errors import InputError
 from generator.layout import RELEASES_DIR, RENDERED_DIR, is_release_dir
 from generator.render.objects import RenderedTree
-from generator.repo import lock
+from generator.repo import lock, staging
+from generator.repo.staging import RUN_PREFIX as _RUN_PREFIX
+from generator.repo.staging import STAGING as _STAGING
+from generator.repo.staging import StagedFiles
 
-_RUN_PREFIX = "run-"
 _TRASH_PREFIX = "trash-"
-_STAGING = "staging"
 _OLD = "old"
 _LEGACY = re.compile(r"^\.modelops-(?P<kind>staging|old|trash)-[0-9a-f]{8,}(?:-(?P<name>[^/]+))?$")
 
@@ -120,7 +122,7 @@ def strays(root: Path) -> list[str]:
     )
 
 
-def emptied_environments(root: Path, tree: RenderedTree, desired: dict[str, bytes]) -> dict[str, int]:
+def emptied_environments(root: Path, tree: RenderedTree, desired: Mapping[str, bytes]) -> dict[str, int]:
     """Environments of `tree` whose every release would go: environment -> releases in rendered/ now."""
     parts = [p.split("/") for p in desired]
     kept = {part[1] for part in parts if len(part) >= 4 and is_release_dir(part[2])}
@@ -147,15 +149,16 @@ def refuse_emptying(emptied: dict[str, int], what: str) -> None:
         )
 
 
-def plan(root: Path, tree: RenderedTree, desired: dict[str, bytes] | None = None) -> Changes:
-    """What writing `tree` would add, change and remove; `desired` is `tree.files()` if already at hand."""
+def plan(root: Path, tree: RenderedTree, desired: Mapping[str, bytes] | None = None) -> Changes:
+    """What writing `tree` would add, change and remove; `desired` is `tree.files()` if already at hand
+    (a desired file's bytes are looked at only where rendered/ has that file)."""
     desired = tree.files() if desired is None else desired
     current = existing_files(root, _all_scopes(root, tree))
     changes = Changes(strays=strays(root))
-    for path, data in desired.items():
+    for path in desired:
         if path not in current:
             changes.added.append(path)
-        elif current[path] != data:
+        elif current[path] != desired[path]:
             changes.changed.append(path)
         else:
             changes.unchanged += 1
@@ -190,6 +193,8 @@ def clean_leftovers(root: Path) -> None:
     work = lock.workdir(root)
     if work.is_dir() and not work.is_symlink():
         for run in sorted(work.glob(f"{_RUN_PREFIX}*")):
+            if run in staging.LIVE:  # this process's own, still to be written
+                continue
             if (run / _OLD).is_dir():
                 _restore_or_remove(run / _OLD, rendered)
             with contextlib.suppress(OSError):  # what cannot be deleted costs disk space, never a run
@@ -221,6 +226,7 @@ def _discard(run: Path) -> None:
     failure to delete (a read-only directory among the backups) costs only disk space: it is the
     tool's own directory, and the next run tries again.
     """
+    staging.LIVE.discard(run)
     trash = run.parent / f"{_TRASH_PREFIX}{run.name}"
     try:
         os.rename(run, trash)
@@ -229,23 +235,22 @@ def _discard(run: Path) -> None:
         pass
 
 
-def _write_file(target: str, data: bytes) -> None:
-    with open(target, "wb") as handle:
-        handle.write(data)
-
-
-def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Path) -> None:
-    """Build the new directories in `staging`: unchanged files hard-linked, the rest written, then synced.
+def _stage(
+    root: Path, files: Mapping[str, bytes], paths: list[str], unchanged: set[str], staging_dir: Path, staged: bool
+) -> None:
+    """Build the new directories of `paths` in `staging_dir`: unchanged files hard-linked, the rest written
+    (unless `files` were staged there already), then synced.
 
     Linking keeps a changed release from rewriting (and syncing) its unchanged files.
     """
     written: list[str] = []
     made: set[str] = set()  # a unit's files share a directory: one mkdir each, not one per file
     # Strings rather than Paths: at 10,000 releases this loop runs 90,000 times.
-    for path, data in files.items():
-        if not path.startswith(RENDERED_DIR + "/") or "/../" in f"/{path}/":
-            raise AssertionError(f"refusing to write outside {RENDERED_DIR}/: {path}")
-        target = f"{staging}/{path[len(RENDERED_DIR) + 1 :]}"
+    for path in paths:
+        target = staging.target(staging_dir, path)
+        if staged:
+            written.append(target)
+            continue
         directory = target.rpartition("/")[0]
         if directory not in made:
             os.makedirs(directory, exist_ok=True)
@@ -256,9 +261,9 @@ def _stage(root: Path, files: dict[str, bytes], unchanged: set[str], staging: Pa
                 continue
             except OSError:
                 pass  # a file system without hard links: write it like the others
-        _write_file(target, data)
+        staging.write_file(target, files[path])
         written.append(target)
-    atomic.sync_written(written, staging)
+    atomic.sync_written(written, staging_dir)
 
 
 def _prefixes(path: str) -> list[str]:
@@ -288,17 +293,19 @@ def _roll_back(swapped: list[tuple[Path, Path, Path]]) -> None:
 
 
 def write(
-    root: Path, tree: RenderedTree, allow_empty: bool = False, desired: dict[str, bytes] | None = None
+    root: Path, tree: RenderedTree, allow_empty: bool = False, desired: Mapping[str, bytes] | None = None
 ) -> Changes:
     """Make rendered/ match `tree` exactly (within its scopes); returns what changed.
 
-    `desired` is `tree.files()` if the caller has already encoded it.
+    `desired` is `tree.files()` if the caller has already encoded it, or the files an incremental run
+    staged (generator.repo.staging): their run directory is then the one swapped from.
 
     Hold the repository's lock (generator.repo.lock.held) around it: one writer at a time.  A write
     that would remove every release of an environment is refused unless `allow_empty`: that is
     what a missing or misspelt releases/ would do, and Argo CD would prune every workload.
     """
     root = root.resolve()
+    ahead = desired.staging if isinstance(desired, StagedFiles) else None
     clean_leftovers(root)
     _refuse_links(root, RENDERED_DIR)
     desired = tree.files() if desired is None else desired  # encoded once, for the plan and the staging
@@ -306,23 +313,27 @@ def write(
         refuse_emptying(emptied_environments(root, tree, desired), "writing would remove all {count} releases in")
     changes = plan(root, tree, desired)
     if changes.empty:
+        if ahead is not None:
+            ahead.discard()
         return changes
     rendered = root / RENDERED_DIR
     created = not rendered.exists()
-    run = lock.workdir(root) / f"{_RUN_PREFIX}{uuid.uuid4().hex[:12]}"
-    staging, backups = run / _STAGING, run / _OLD
+    if ahead is not None:
+        ahead.taken = True  # from here on this run's failure removes the run directory, staging and all
+    run = ahead.run if ahead is not None else lock.workdir(root) / f"{_RUN_PREFIX}{uuid.uuid4().hex[:12]}"
+    staging_dir, backups = run / _STAGING, run / _OLD
     swapped: list[tuple[Path, Path, Path]] = []
     made: list[Path] = []  # environment directories this run created
     rewritten = {*changes.added, *changes.changed}
     units = _outermost({_unit(p) for p in (*rewritten, *changes.removed)})
     chosen = set(units)
-    staged = {p: d for p, d in desired.items() if any(prefix in chosen for prefix in _prefixes(p))}
+    paths = [p for p in desired if any(prefix in chosen for prefix in _prefixes(p))]
     try:
         rendered.mkdir(exist_ok=True)
         backups.mkdir(parents=True)
-        _stage(root, staged, {p for p in staged if p not in rewritten}, staging)
+        _stage(root, desired, paths, {p for p in paths if p not in rewritten}, staging_dir, ahead is not None)
         for unit in units:
-            new, live = staging / Path(unit).relative_to(RENDERED_DIR), root / unit
+            new, live = staging_dir / Path(unit).relative_to(RENDERED_DIR), root / unit
             if not live.parent.exists():
                 live.parent.mkdir()
                 made.append(live.parent)
@@ -335,6 +346,7 @@ def write(
     except BaseException as exc:  # also Ctrl-C: leave the old tree, not a mix of old and new releases
         _roll_back(swapped)
         shutil.rmtree(run, ignore_errors=True)
+        staging.LIVE.discard(run)
         for directory in reversed(made):
             with contextlib.suppress(OSError):
                 directory.rmdir()
@@ -342,10 +354,7 @@ def write(
             rendered.rmdir()
         if not isinstance(exc, OSError):
             raise
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise RepositoryError(
-            f"could not write {RENDERED_DIR}/: {exc.strerror or exc}{where}; it is unchanged"
-        ) from None
+        raise staging.written_nothing(exc) from None
     for parent in sorted({live.parent for _, live, _ in swapped}):  # the renames are durable before any delete
         atomic.fsync(parent)
     _discard(run)
@@ -353,7 +362,7 @@ def write(
     return changes
 
 
-def _remove_emptied(rendered: Path, desired: dict[str, bytes]) -> None:
+def _remove_emptied(rendered: Path, desired: Mapping[str, bytes]) -> None:
     """Environment directories whose every release went (a stale environment) go too."""
     keep = {p.split("/")[1] for p in desired}
     for entry in rendered.iterdir():

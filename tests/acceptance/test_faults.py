@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.repo import commits, writer
+from generator.repo import commits, staging, writer
 from tests import crash_points
 from tests.conftest import PROJECT, Runner, edit, files_under, git, modelops_subprocess, write
 
@@ -71,21 +71,21 @@ def test_disk_full_half_way_leaves_the_tree_and_git_as_they_were(
     # Only dev changed, so only dev's files are written; the rest stay as they are.
     half = len(list((fleet / "rendered/dev").rglob("*.yaml"))) // 2
     calls = {"n": 0}
-    real_write = writer._write_file
+    real_write = staging.write_file
 
-    def write_file(target: Path, data: bytes) -> None:
+    def write_file(target: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == half:
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(target, data)
 
-    monkeypatch.setattr(writer, "_write_file", write_file)
+    monkeypatch.setattr(staging, "write_file", write_file)
     result = run(fleet, "commit", "-m", "move dev")
     assert result.exit_code == 3
     assert "could not write rendered/: No space left on device; it is unchanged" in result.err
     assert snapshot(fleet) == before
     # Put back only what this test patched: undo() would also drop the isolation fixture's HOME and git identity.
-    monkeypatch.setattr(writer, "_write_file", real_write)
+    monkeypatch.setattr(staging, "write_file", real_write)
     assert run(fleet, "commit", "-m", "move dev").exit_code == 0
 
 

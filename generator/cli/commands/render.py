@@ -11,7 +11,7 @@ from generator.inputs.spec import Environment
 from generator.pipeline import incremental, records
 from generator.render import argocd
 from generator.render.objects import RenderedTree
-from generator.repo import lock, writer
+from generator.repo import lock, staging, writer
 from generator.validate.report import Report
 
 
@@ -52,7 +52,7 @@ def records_after_whole(
         return None
     kept = [s for s in outcome.tree.scopes if not selected or s.split("/")[1] in selected]
     outcome.tree.scopes = kept
-    desired = {p: d for p, d in outcome.desired.items() if p.rpartition("/")[0] in kept}
+    desired = staging.only(outcome.desired, set(kept))
     more = writer.write(root, outcome.tree, True, desired)
     outcome.save(desired)
     changes.added = sorted({*changes.added, *more.added})

@@ -17,7 +17,7 @@ from generator.inputs.sources import WorkTree
 from generator.pipeline import compose, incremental, records
 from generator.pipeline import index as unit_index
 from generator.pipeline.stamps import blob_id
-from generator.repo import writer
+from generator.repo import staging, writer
 from tests.conftest import TODAY, add_fleet, drop_shared_secrets, edit, files_under, git, write
 
 UNITS = 18  # the example's release deployments: 6 releases, each in dev, staging and prod
@@ -265,3 +265,28 @@ def test_findings_on_applications_placed_in_a_spec_follow_its_lines(rendered: Pa
     spec.write_text("# a line more\n" + spec.read_text(encoding="utf-8"), encoding="utf-8")
     outcome = _run(rendered, write_files=False)  # compares with the whole pipeline's report
     assert any(d.rule == "MO-TEST-APP" for d in outcome.report.diagnostics())
+
+
+def test_a_writing_run_stages_its_units_instead_of_holding_them(example_repo: Path) -> None:
+    """A run that will write keeps no rendered bytes: each unit that differs from rendered/ is written
+    into the run's staging directory as it comes out, rendered/ untouched, and the writer swaps that in."""
+    outcome = incremental.evaluate(example_repo, write=True, today=TODAY)
+    assert outcome is not None and isinstance(outcome.desired, staging.StagedFiles)
+    runs = list((example_repo / ".git/modelops").glob("run-*"))
+    assert len(runs) == 1 and not (example_repo / "rendered").exists()
+    staged = sorted(p.relative_to(runs[0] / "staging").as_posix() for p in runs[0].rglob("*") if p.is_file())
+    assert [f"rendered/{p}" for p in staged] == sorted(outcome.desired) and len(staged) == 66
+    writer.write(example_repo, outcome.tree, True, outcome.desired)
+    outcome.save(outcome.desired)
+    assert not list((example_repo / ".git/modelops").glob("run-*"))
+    assert len(files_under(example_repo / "rendered")) == 66
+    assert outcome.desired["rendered/dev/_argocd/manifest.yaml"].startswith(b"---\n")  # read from rendered/ now
+    edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    again = incremental.evaluate(example_repo, write=True, today=TODAY)
+    assert again is not None and again.rendered == 3
+    assert sorted({p.rpartition("/")[0] for p in again.desired}) == [
+        f"rendered/{env}/bge-embeddings" for env in ("dev", "prod", "staging")
+    ]
+    assert isinstance(again.desired, staging.StagedFiles)
+    again.desired.staging.discard()  # not written: what a run whose report failed does at exit
+    assert not list((example_repo / ".git/modelops").glob("run-*"))

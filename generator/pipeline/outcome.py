@@ -1,0 +1,51 @@
+"""What an incremental run found (generator.pipeline.incremental), and keeping its index afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.inputs.spec import Environment
+from generator.pipeline import disk
+from generator.pipeline import index as unit_index
+from generator.pipeline.index import Facts, Index
+from generator.pipeline.stamps import Stamps, blob_id
+from generator.render.objects import RenderedTree
+from generator.validate.report import Report
+
+
+@dataclass
+class Outcome:
+    """A run over the whole repository, of which only `rendered` units were rendered again."""
+
+    environments: dict[str, Environment]
+    report: Report
+    tree: RenderedTree  # no objects: its scopes name the units to write and those to remove
+    desired: Mapping[str, bytes]  # the files of the units to write (staged ahead when the run writes)
+    files: dict[str, str]  # every file the repository renders: path -> blob id
+    facts: list[Facts]  # every unit, in the order of their directories
+    rendered: int  # units rendered by this run
+    out_of_date: list[str]  # unit directories whose files on disk differ from what they render to
+    disk: disk.Disk
+    index: Index
+    stamps: Stamps
+    changed: bool = True  # the index has new or fewer records than it was loaded with
+
+    def versions(self) -> dict[tuple[str, str], str]:
+        return {(f.environment, f.release): f.version for f in self.facts if f.release is not None}
+
+    def save(self, written: Mapping[str, bytes] | None = None) -> None:
+        """Keep the index, with the stamps of the files this run wrote (a run that changed nothing
+        and read no file writes nothing: its index would be the same)."""
+        stamps = self.stamps
+        if not (written or self.changed or stamps.read or stamps.fresh.keys() != stamps.known.keys()):
+            return
+        scopes = set(self.tree.scopes)  # unit directories rendered/<env>/<name>, or a stray file there
+        for path in [p for p in stamps.fresh if p in scopes or "/".join(p.split("/")[:3]) in scopes]:
+            stamps.forget(path)
+        for path in written or {}:
+            known = self.files.get(path)  # the id its record holds: neither read back nor hashed again
+            stamps.note(path, known or blob_id((written or {})[path], stamps.sha256))
+        self.index.stamps, self.index.taken_ns = stamps.snapshot()
+        unit_index.save(Path(self.index.root), self.index)
