@@ -5,7 +5,8 @@ templates and the unit's view: generator.render.view) matches an entry; otherwis
 rendered (in worker processes when there are many) and stored, so every command that
 renders (render, validate, check, diff, commit), with or without --env, reads and fills the
 cache the same way.  `produce` gives the whole pipeline each unit's objects; `build` gives an
-incremental run each unit built whole in the worker (filed, encoded, validated: bytes and
+incremental run each unit built whole in the worker (resolved, checked, rendered or taken
+from the cache, its cache entry written there, filed, encoded, validated: bytes and
 findings), `environment_unit` an environment's _argocd from its units' facts alone, and
 `shared_unit` its _shared from the environment file alone.
 """

@@ -10,6 +10,7 @@ unchanged files are never hashed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -167,4 +168,7 @@ class Git:
         lines = [f"{tree[p][0]} {tree[p][1]}\t{p}" if p in tree else f"0 {zero}\t{p}" for p in paths]
         payload = "\0".join(lines).encode(errors="surrogateescape") + b"\0"
         self.run("update-index", "-z", "--index-info", stdin=payload)
-        self.run("update-index", "-q", "--refresh")  # stat data only: a modified file stays modified, unstaged
+        # Stat data only (a modified file stays modified, unstaged), and only a saving: a failure here,
+        # or an unmerged path elsewhere in the index, leaves rendered/ synced all the same.
+        with contextlib.suppress(RepositoryError):
+            self.run("update-index", "-q", "--unmerged", "--refresh")

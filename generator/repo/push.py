@@ -67,8 +67,7 @@ def push(repo: git.Repo, dest: Target) -> None:
 
 
 def _is_rendered_commit(repo: git.Repo, sha: str, at: str) -> bool:
-    commit = repo.commit(sha)
-    message = "\n" + str(commit.message)
+    message = "\n" + str(repo.git.show("-s", "--format=%B", sha))  # git's answer: GitPython reads SHA-1 only
     # A hand commit the commit-msg hook stamped is the user's work: replayed, never dropped.
     if f"\n{RENDERED_BY}: modelops" not in message or f"\n{COMMAND_TRAILER}: {MANUAL}" in message:
         return False

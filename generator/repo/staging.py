@@ -8,6 +8,8 @@ the write.  `StagedFiles` reads a file back only when something asks for its byt
 comparing a changed file with the one on disk).  Staging writes nothing below rendered/: until
 the writer swaps the directories in, rendered/ is untouched, and a run that is not written (its
 report failed, or it was left for the whole pipeline) removes its staging when the process ends.
+A unit that cannot be staged (a full disk, a read-only directory) is held in memory from then on,
+so the run still reports what validation finds first; the writer then meets the error itself.
 """
 
 from __future__ import annotations
@@ -56,34 +58,47 @@ class Staging:
         self.root = root.resolve()
         self.run = lock.workdir(self.root) / f"{RUN_PREFIX}{uuid.uuid4().hex[:12]}"
         self.units: dict[str, set[str]] = {}  # unit directory -> its staged paths
+        # Units that could not be staged (a full disk, a read-only directory) are held here instead,
+        # so the run still reports its findings first; the writer then meets the error itself.
+        self.held: dict[str, dict[str, bytes]] = {}
         self.taken = False
         self._made: set[str] = set()
         self._pid = os.getpid()
 
     def put(self, unit: str, files: Mapping[str, bytes]) -> None:
         """Stage `unit`'s files (all of them: a unit staged again loses the files it no longer has)."""
-        if not self.units:
+        if not self.units and not self.held:
             LIVE.add(self.run)
             atexit.register(self._at_exit)  # forked render workers end with os._exit and never run it
         staging = self.run / STAGING
-        try:
-            for gone in self.units.get(unit, set()) - set(files):
+        if not self.held:
+            try:
+                for gone in self.units.get(unit, set()) - set(files):
+                    os.unlink(target(staging, gone))
+                for path, data in files.items():
+                    where = target(staging, path)
+                    directory = where.rpartition("/")[0]
+                    if directory not in self._made:
+                        os.makedirs(directory, exist_ok=True)
+                        self._made.add(directory)
+                    write_file(where, data)
+                self.units[unit] = set(files)
+                return
+            except OSError:
+                pass  # held from here on; nothing below rendered/ has been touched
+        for gone in self.units.pop(unit, set()):
+            with contextlib.suppress(OSError):
                 os.unlink(target(staging, gone))
-            for path, data in files.items():
-                where = target(staging, path)
-                directory = where.rpartition("/")[0]
-                if directory not in self._made:
-                    os.makedirs(directory, exist_ok=True)
-                    self._made.add(directory)
-                write_file(where, data)
-        except OSError as exc:  # a full disk, say: nothing below rendered/ has been touched yet
-            self.discard()
-            raise written_nothing(exc) from None
-        self.units[unit] = set(files)
+        self.held[unit] = dict(files)
 
     def files(self, keep: set[str]) -> StagedFiles:
-        """The staged files of the units in `keep`."""
-        return StagedFiles(self, sorted(p for unit in keep for p in self.units.get(unit, ())))
+        """The staged (or held) files of the units in `keep`."""
+        paths = [p for unit in keep for p in (*self.units.get(unit, ()), *self.held.get(unit, {}))]
+        return StagedFiles(self, sorted(paths))
+
+    def on_disk(self) -> set[str]:
+        """The paths staged in the run directory (not held)."""
+        return {p for paths in self.units.values() for p in paths}
 
     def discard(self) -> None:
         LIVE.discard(self.run)
@@ -107,6 +122,9 @@ class StagedFiles(Mapping[str, bytes]):
     def __getitem__(self, path: str) -> bytes:
         if path not in self._known:
             raise KeyError(path)
+        held = self.staging.held.get(path.rpartition("/")[0], {})
+        if path in held:
+            return held[path]
         for where in (target(self.staging.run / STAGING, path), f"{self.staging.root}/{path}"):
             with contextlib.suppress(FileNotFoundError), open(where, "rb") as handle:
                 return handle.read()

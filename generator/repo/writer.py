@@ -236,10 +236,10 @@ def _discard(run: Path) -> None:
 
 
 def _stage(
-    root: Path, files: Mapping[str, bytes], paths: list[str], unchanged: set[str], staging_dir: Path, staged: bool
+    root: Path, files: Mapping[str, bytes], paths: list[str], unchanged: set[str], staging_dir: Path, staged: set[str]
 ) -> None:
     """Build the new directories of `paths` in `staging_dir`: unchanged files hard-linked, the rest written
-    (unless `files` were staged there already), then synced.
+    (unless they are `staged` there already), then synced.
 
     Linking keeps a changed release from rewriting (and syncing) its unchanged files.
     """
@@ -248,7 +248,7 @@ def _stage(
     # Strings rather than Paths: at 10,000 releases this loop runs 90,000 times.
     for path in paths:
         target = staging.target(staging_dir, path)
-        if staged:
+        if path in staged:
             written.append(target)
             continue
         directory = target.rpartition("/")[0]
@@ -331,7 +331,8 @@ def write(
     try:
         rendered.mkdir(exist_ok=True)
         backups.mkdir(parents=True)
-        _stage(root, desired, paths, {p for p in paths if p not in rewritten}, staging_dir, ahead is not None)
+        on_disk = ahead.on_disk() if ahead is not None else set()
+        _stage(root, desired, paths, {p for p in paths if p not in rewritten}, staging_dir, on_disk)
         for unit in units:
             new, live = staging_dir / Path(unit).relative_to(RENDERED_DIR), root / unit
             if not live.parent.exists():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, edit, git, modelops_subprocess, write
+from tests.conftest import Runner, copy_example, edit, git, modelops_subprocess, write
 
 
 @pytest.fixture
@@ -176,3 +176,27 @@ def test_a_rebuild_killed_half_way_is_put_back_by_the_next_run(published: Path, 
     assert git(b, "log", "--format=%s", "-3").splitlines()[1:] == ["b: second", "b: first"]
     assert git(b, "rev-parse", "HEAD~1") == original
     assert git(b, "for-each-ref", "refs/modelops") == ""
+
+
+def test_a_rejected_push_is_rebuilt_in_a_sha256_repository(tmp_path: Path, run: Runner) -> None:
+    """The rebuild reads which local commits are rendered ones through git itself (GitPython reads
+    SHA-1 repositories only)."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "--object-format=sha256", "-b", "main", str(remote))
+    a = copy_example(tmp_path / "a")
+    git(a, "init", "-q", "--object-format=sha256", "-b", "main")
+    git(a, "remote", "add", "origin", str(remote))
+    git(a, "add", "-A")
+    git(a, "commit", "-q", "-m", "specs")
+    assert run(a, "commit", "--push", "-q").exit_code == 0
+    b = clone(remote, tmp_path / "b")
+    spec_change(b, "bge-embeddings", "maxReplicas: 4", "maxReplicas: 5", "bge: scale to 5")
+    assert run(b, "commit", "--push", "-q").exit_code == 0
+    spec_change(a, "toxicity-classifier", "maxReplicas: 6", "maxReplicas: 8", "toxicity: scale to 8")
+    assert run(a, "commit", "-q").exit_code == 0  # an unpushed rendered commit, dropped by the rebuild
+    result = run(a, "commit", "--push", "-o", "json")
+    assert result.exit_code == 0, result.err
+    assert result.json()["pushed"] is True
+    subjects = git(remote, "log", "--format=%s", "main").splitlines()
+    assert subjects[:2] == ["render toxicity-classifier (dev, staging, prod)", "toxicity: scale to 8"]
+    assert subjects.count("render toxicity-classifier (dev, staging, prod)") == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_disk_full_half_way_leaves_the_tree_and_git_as_they_were(
 
     def write_file(target: str, data: bytes) -> None:
         calls["n"] += 1
-        if calls["n"] == half:
+        if calls["n"] >= half:  # full from here on: staging meets it, then the writer
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(target, data)
 
@@ -87,6 +88,27 @@ def test_disk_full_half_way_leaves_the_tree_and_git_as_they_were(
     # Put back only what this test patched: undo() would also drop the isolation fixture's HOME and git identity.
     monkeypatch.setattr(staging, "write_file", real_write)
     assert run(fleet, "commit", "-m", "move dev").exit_code == 0
+
+
+def test_disk_full_while_staging_still_reports_the_findings_first(
+    fleet: Path, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Units are staged as they render, before validation: a disk that is full then must not hide
+    what validation finds (it is what the user has to fix first), nor leave anything behind."""
+    spec = fleet / "releases/fleet-01.yaml"
+    spec.write_text(re.sub(r"serving:2\.19\.1@sha256:[0-9a-f]+", "serving:latest", spec.read_text()), encoding="utf-8")
+    git(fleet, "commit", "-qam", "unpinned image")
+    before = snapshot(fleet)
+
+    def write_file(target: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(staging, "write_file", write_file)
+    result = run(fleet, "commit", "-m", "move dev")
+    assert result.exit_code == 1, result.err
+    assert "is not pinned by digest" in result.err and "No space left on device" not in result.err
+    assert "nothing written or committed" in result.err
+    assert snapshot(fleet) == before
 
 
 def test_failure_between_environment_swaps_restores_every_environment(

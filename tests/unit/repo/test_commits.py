@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,20 @@ def test_the_index_takes_the_commit_for_rendered_only(example_repo: Path) -> Non
     assert "mtime: 0:0" not in entries and "size: 0" not in entries  # stat data refreshed from the file
     assert git(example_repo, "diff", "--cached", "--name-only") == "notes.txt"
     assert git(example_repo, "status", "--porcelain", "--", "rendered") == ""
+
+
+def test_an_unmerged_file_elsewhere_does_not_stop_the_index_sync(example_repo: Path) -> None:
+    """A `git stash pop` conflict in an unrelated file: rendered/ is synced, and no warning says otherwise."""
+    write(example_repo / "NOTES.md", "a\n")
+    git(example_repo, "add", "NOTES.md")
+    git(example_repo, "commit", "-q", "-m", "notes")
+    write(example_repo / "NOTES.md", "stashed\n")
+    git(example_repo, "stash", "-q")
+    write(example_repo / "NOTES.md", "committed\n")
+    git(example_repo, "commit", "-q", "-am", "other notes")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(example_repo, "stash", "pop")
+    assert git(example_repo, "ls-files", "-u", "--", "NOTES.md") != ""
+    result = render_and_commit(example_repo)
+    assert result.sha is not None and result.warning == ""
+    assert git(example_repo, "diff", "--cached", "--name-only", "HEAD", "--", "rendered") == ""
