@@ -21,6 +21,8 @@ _FIX = (
     "`pre-commit install --hook-type commit-msg`) adds them to the next hand commit of rendered/"
 )
 
+_LISTED = 50  # files named in the text report, as in a commit message
+
 
 def dispatch(root: Path, console: Console, output: str, revisions: str | None, message_file: Path | None) -> int:
     """`check`, `check --commits RANGE` or `check --commit-msg FILE`."""
@@ -60,9 +62,15 @@ def run(root: Path, console: Console, output: str) -> int:
     if not changes.empty:
         count = len(changes.added) + len(changes.changed) + len(changes.removed)
         console.fail(f"rendered/ is out of date: {count} files differ from what the specs render to")
-        for label, paths in (("missing", changes.added), ("changed", changes.changed), ("stale", changes.removed)):
-            for path in paths:
-                console.fail(f"  {label:8} {path}")
+        listed = [
+            f"  {label:8} {path}"
+            for label, paths in (("missing", changes.added), ("changed", changes.changed), ("stale", changes.removed))
+            for path in paths
+        ]
+        for line in listed[:_LISTED]:  # a modelops upgrade changes every record: -o json lists them all
+            console.fail(line)
+        if len(listed) > _LISTED:
+            console.fail(f"  ... and {len(listed) - _LISTED} more (-o json lists every one)")
         console.fail("run `modelops render` (or `modelops commit`) and commit the result")
     for diag in wrong:
         console.error(diag)
