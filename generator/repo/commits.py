@@ -170,7 +170,10 @@ def commit_blobs(
     message = message_for(changes)
     sha = gitx.commit_tree(tree, head, message)
     gitx.update_ref(f"refs/heads/{branch}", sha, head, _REFLOG)
-    return CommitResult(sha, changes, message, _sync_index(gitx, sha, synced))
+    # The commit's files below `synced` are `ids` and the inputs, all regular: the tree just written
+    # need not be listed again.
+    made = {path: (plumbing.REGULAR, blob) for path, blob in {**ids, **extra}.items()}
+    return CommitResult(sha, changes, message, _sync_index(gitx, sha, synced, made))
 
 
 def emptied_since_head(
@@ -193,7 +196,9 @@ def emptied_since_head(
     return {env: len(committed[env]) for env in environments if committed.get(env) and env not in kept}
 
 
-def _sync_index(gitx: plumbing.Git, commit: str, paths: list[str]) -> str:
+def _sync_index(
+    gitx: plumbing.Git, commit: str, paths: list[str], tree: Mapping[str, tuple[str, str]] | None = None
+) -> str:
     """Make the user's index agree with `commit` for `paths` (rendered/ and the inputs committed with it,
     only those), or say why it could not.
 
@@ -201,7 +206,7 @@ def _sync_index(gitx: plumbing.Git, commit: str, paths: list[str]) -> str:
     never lets the user's next `git commit` put the old rendered/ back.
     """
     try:
-        gitx.reset_index(commit, [p for path in paths for p in gitx.staged_changes(commit, path)], paths)
+        gitx.reset_index(commit, [p for path in paths for p in gitx.staged_changes(commit, path)], paths, tree)
     except RepositoryError as exc:
         return (
             f"the index still holds an older {paths[0]}/ ({exc.diagnostics[0].message}); "

@@ -11,6 +11,7 @@ unchanged files are never hashed again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import subprocess
@@ -54,8 +55,16 @@ class Git:
             raise RepositoryError(f"git {args[0]} failed: {detail or f'exit {done.returncode}'}")
         return done.stdout
 
-    def object_format(self) -> str:
+    @functools.cached_property
+    def _object_format(self) -> str:  # asked once: a commit needs it three times
         return self.run("rev-parse", "--show-object-format").strip() or "sha1"
+
+    def object_format(self) -> str:
+        return self._object_format
+
+    def _null_id(self) -> str:
+        """The all-zero object id, which `update-index --index-info` reads as "remove this path"."""
+        return "0" * (64 if self.object_format() == "sha256" else 40)
 
     def blob_ids(self, files: Mapping[str, bytes]) -> dict[str, str]:
         """The id git gives each file's content (computed here: nothing is written yet)."""
@@ -104,7 +113,7 @@ class Git:
         os.close(fd)
         os.unlink(index)  # git wants to create it; an empty file is not an index
         env = {"GIT_INDEX_FILE": index}
-        zero = "0" * (64 if self.object_format() == "sha256" else 40)
+        zero = self._null_id()
         try:
             if base is not None:
                 self.run("read-tree", base, env=env)
@@ -150,9 +159,11 @@ class Git:
         out = self.run("diff-index", "--cached", "-z", "--name-only", "--no-renames", commit, "--", directory)
         return [path for path in out.split("\0") if path]
 
-    def reset_index(self, commit: str, paths: list[str], directories: list[str]) -> None:
-        """The user's index takes `paths` (below `directories`) as they are in `commit`; the rest of it is
-        left alone.
+    def reset_index(
+        self, commit: str, paths: list[str], directories: list[str], tree: Mapping[str, tuple[str, str]] | None = None
+    ) -> None:
+        """The user's index takes `paths` (below `directories`) as they are in `commit`, whose files there
+        are `tree` (path -> (mode, id); listed from git when not given); the rest of the index is left alone.
 
         Entries set from the commit's tree (`update-index --index-info`, its ids and modes; a path the
         commit lacks removed), then the index's stat data refreshed, so that git does not hash them all
@@ -161,10 +172,11 @@ class Git:
         0.2 s."""
         if not paths:
             return
-        tree: dict[str, tuple[str, str]] = {}
-        for directory in directories:
-            tree.update(self.tree_files(commit, directory))
-        zero = "0" * (64 if self.object_format() == "sha256" else 40)
+        if tree is None:
+            tree = {}
+            for directory in directories:
+                tree.update(self.tree_files(commit, directory))
+        zero = self._null_id()
         lines = [f"{tree[p][0]} {tree[p][1]}\t{p}" if p in tree else f"0 {zero}\t{p}" for p in paths]
         payload = "\0".join(lines).encode(errors="surrogateescape") + b"\0"
         self.run("update-index", "-z", "--index-info", stdin=payload)

@@ -91,14 +91,13 @@ def _write(
     # An incremental run writes only its changed units; it has already left an environment that
     # would lose its last release to the whole pipeline, whose guard refuses that.
     changes = writer.write(root, tree, allow_empty or outcome is not None, desired)
-    if outcome is None:
-        records_after_whole(root, changes, selected)
     if outcome is not None:
         outcome.save(desired)
         files = len(outcome.files)
         releases = sum(1 for f in outcome.facts if f.release is not None)
         changes.unchanged = files - len(changes.added) - len(changes.changed)
     else:
+        records_after_whole(root, changes, selected)
         files = len(desired) + len([p for p in changes.added if p not in desired])
         releases = len({(o.environment, o.release) for o in tree.objects.values() if o.release})
     for stray in changes.strays:
