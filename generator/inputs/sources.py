@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.errors import InputError, RepositoryError
 from generator.inputs.files import NotRegular, read_regular, refusal
+from generator.inputs.listings import Listings
 from generator.inputs.yamlio import MAX_FILE_BYTES
 
 if TYPE_CHECKING:  # GitPython costs 40 ms to import; only diff, status and promote read commits
@@ -106,9 +107,10 @@ class WorkTree:
     input file is refused by name (see generator.inputs.files) rather than skipped.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, listings: Listings | None = None):
         self.root = root.resolve()
         self.label = "working tree"
+        self.listings = listings  # when given, every directory listed and path probed is recorded there
 
     def _path(self, rel: str) -> Path:
         full = self.root / _clean(rel)
@@ -122,11 +124,17 @@ class WorkTree:
 
     def entries(self, directory: str) -> builtins.list[Entry]:
         base = self._path(directory)
+        prefix = _clean(directory)
+        before = self.listings.stamp(prefix) if self.listings is not None else None
         if not base.is_dir():
+            if self.listings is not None:
+                self.listings.probe(prefix)
             return []
         out = []
-        prefix = _clean(directory)
-        for entry in sorted(os.scandir(base), key=lambda e: e.name):
+        listing = sorted(os.scandir(base), key=lambda e: e.name)
+        if self.listings is not None:
+            self.listings.saw(prefix, before, [e.name for e in listing])
+        for entry in listing:
             if entry.name.startswith("."):
                 continue
             rel = f"{prefix}/{entry.name}"
@@ -175,6 +183,8 @@ class WorkTree:
             raise InputError.at(f"cannot read: {exc.strerror}", path) from None
 
     def is_dir(self, path: str) -> bool:
+        if self.listings is not None:
+            self.listings.probe(_clean(path))
         return self._path(path).is_dir()
 
     def walk(self, directory: str) -> builtins.list[str]:
@@ -183,13 +193,30 @@ class WorkTree:
         base = self._path(directory)
         out: list[str] = []
         seen: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
-            real = os.path.realpath(dirpath)
+        pending = [str(base)]
+        while pending:
+            current = pending.pop()
+            real = os.path.realpath(current)
             if real in seen:
-                dirnames.clear()
                 continue
             seen.add(real)
-            out.extend(Path(dirpath, name).relative_to(self.root).as_posix() for name in filenames)
+            rel = Path(current).relative_to(self.root).as_posix()
+            before = self.listings.stamp(rel) if self.listings is not None else None
+            try:
+                listing = list(os.scandir(current))
+            except OSError:  # gone, or not a directory: nothing below it, as os.walk has it
+                continue
+            if self.listings is not None:
+                self.listings.saw(rel, before, [e.name for e in listing])
+            for entry in listing:
+                try:
+                    below = entry.is_dir()  # follows links
+                except OSError:
+                    below = False
+                if below:
+                    pending.append(entry.path)
+                else:
+                    out.append(f"{rel}/{entry.name}")
         return sorted(out)
 
 

@@ -3,7 +3,6 @@ sits in an environment's directory without being a unit."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +27,7 @@ class Disk:
     stale: list[str] = field(default_factory=list)  # what sits in an environment's directory and is no unit
 
     def look(self, root: Path, unit: str, stamps: Stamps) -> None:
-        try:
-            names = sorted(os.listdir(f"{root}/{unit}"))
-        except OSError:
-            names = []
+        names = sorted(stamps.listings.listdir(unit))
         paths = [f"{unit}/{name}" for name in names]
         self.entries[unit] = paths
         for rel in paths:
@@ -48,10 +44,7 @@ def survey(root: Path, environments: dict[str, Environment], plan: list[Unit], s
     rendered = root / layout.RENDERED_DIR
     if rendered.is_symlink():
         raise WholePipeline
-    try:
-        top = [e for e in os.listdir(rendered) if not e.startswith(".")]
-    except FileNotFoundError:
-        top = []
+    top = [e for e in stamps.listings.listdir(layout.RENDERED_DIR) if not e.startswith(".")]
     if set(top) - set(environments):
         raise WholePipeline  # a stale environment directory, or a stray file: the writer's full guards decide
     units = {u[0] for u in plan}
@@ -59,10 +52,7 @@ def survey(root: Path, environments: dict[str, Environment], plan: list[Unit], s
         directory = rendered / env_name
         if directory.is_symlink():
             raise WholePipeline
-        try:
-            present = sorted(os.listdir(directory))
-        except OSError:
-            present = []
+        present = sorted(stamps.listings.listdir(layout.environment_path(env_name)))
         stale = [
             n for n in present if n != layout.ARGOCD_DIR and f"{layout.environment_path(env_name)}/{n}" not in units
         ]

@@ -17,13 +17,20 @@ from generator.validate.policy.model import Policies
 
 
 def findings(
-    root: Path, environments: dict[str, Environment], base: str | None, today: datetime.date
+    root: Path,
+    environments: dict[str, Environment],
+    base: str | None,
+    today: datetime.date,
+    policies: Policies | None = None,
 ) -> list[Diagnostic]:
-    """Waivers applied; RepositoryError when `base` is not a revision of the repository."""
-    try:
-        policies = loader.load(WorkTree(root))
-    except PolicyError:
-        policies = Policies()  # the report names the policy errors; no waiver applies meanwhile
+    """Waivers applied; RepositoryError when `base` is not a revision of the repository.  `policies`: as
+    the run that made the report loaded them (its environment-wide waivers are all the placeholder
+    findings can meet); without, or with `base`, they are loaded here."""
+    if policies is None or base is not None:
+        try:
+            policies = loader.load(WorkTree(root))
+        except PolicyError:
+            policies = Policies()  # the report names the policy errors; no waiver applies meanwhile
     found = placeholders.findings(environments.values(), remotes.origin_url(root))
     out = engine.waive(policies, found, today)[0]
     if base is not None:

@@ -23,6 +23,7 @@ the whole pipeline, whose messages and guards are the reference.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -31,14 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import clock, layout
-from generator.errors import InputError, PolicyError, TemplateError
+from generator.errors import InputError, PolicyError, RepositoryError, TemplateError
 from generator.inputs import discovery, spec, yamlio
 from generator.inputs.resolve import Resolved
 from generator.inputs.sources import WorkTree
 from generator.inputs.spec import Environment, Release
 from generator.inputs.yamlio import Document
 from generator.pipeline import cache as render_cache
-from generator.pipeline import disk, records, seeding, workers
+from generator.pipeline import disk, records, seeding, settled, workers
 from generator.pipeline import index as unit_index
 from generator.pipeline.index import Facts, Record, UnitResult
 from generator.pipeline.outcome import Outcome
@@ -50,6 +51,7 @@ from generator.schemas.messages import Finding
 from generator.validate import byunit
 from generator.validate.policy import builtins, loader
 from generator.validate.policy.model import MANIFEST, Policies
+from generator.validate.report import Report
 
 if TYPE_CHECKING:  # rendering pulls in Jinja and the schemas; a run with nothing to render needs neither
     from generator.render.jinja import Renderer
@@ -66,31 +68,52 @@ def _hash(*parts: str) -> str:
 
 
 def evaluate(
-    root: Path, write: bool, progress: Progress | None = None, today: datetime.date | None = None, refresh: bool = False
+    root: Path,
+    write: bool,
+    progress: Progress | None = None,
+    today: datetime.date | None = None,
+    refresh: bool = False,
+    kept: bool = False,
 ) -> Outcome | None:
     """The whole repository's report, rendering only what changed; None when the whole pipeline must run.
 
     `write`: the caller will write rendered/, so units whose files on disk are not what they
     render to are rendered again too (their bytes are needed); otherwise they are only listed.
     `refresh`: render every unit and write every record as this run makes it (see records.written).
+    `kept`: the answer a settled run kept may be given, if nothing has changed since (generator.pipeline.settled).
     """
     root = root.resolve()
     if unit_index.path(root) is None:
         return None
+    day = today or clock.today()
+    if write:  # the caller holds the lock: a dead run's backups go back before anything is looked at
+        writer.clean_leftovers(root)
+    found = settled.answer(root, day, functools.partial(_ordinary_report, root, day)) if kept and not refresh else None
+    if found is not None:
+        with contextlib.suppress(InputError):  # unchanged, so read before: an error is not expected here
+            return Outcome.from_kept(found, spec.load_environments(WorkTree(root)), day)
     try:
-        return _Run(root, write, progress, refresh).run(today or clock.today())
+        return _Run(root, write, progress, refresh).run(day)
     except (disk.WholePipeline, InputError, PolicyError, TemplateError):
         return None
+
+
+def _ordinary_report(root: Path, today: datetime.date) -> Report:
+    """The report of an ordinary run, for a kept one that lacks what a reporter asks for."""
+    outcome = evaluate(root, write=False, today=today)
+    if outcome is None:
+        raise RepositoryError("the repository changed while it was being reported on: run the command again")
+    return outcome.report
 
 
 class _Run:
     def __init__(self, root: Path, write: bool, progress: Progress | None, refresh: bool = False):
         self.root, self.write, self.progress, self.refresh = root, write, progress, refresh
-        self.source = WorkTree(root)
         self.index = unit_index.load(root)
         if refresh:  # no record is reused: every unit renders, every record is written as it comes out
             self.index.units, self.index.specs = {}, {}
         self.stamps = Stamps(root, self.index.stamps, self.index.taken_ns, sha256=seeding.sha256_repository(root))
+        self.source = WorkTree(root, self.stamps.listings)
         self.git = seeding.git_at(root) if not self.index.units else None
         if self.git is not None and not self.index.stamps:
             seeding.seed_stamps(self.git, self.stamps)
@@ -125,8 +148,6 @@ class _Run:
     def run(self, today: datetime.date) -> Outcome:
         if not self.source.is_dir(layout.RELEASES_DIR):
             raise disk.WholePipeline  # the whole pipeline says why
-        if self.write:  # the caller holds the lock: a dead run's backups go back before the units are looked at
-            writer.clean_leftovers(self.root)
         environments = self.environments = spec.load_environments(self.source)
         trusted = seeding.trusted_revision(self.git) if self.git is not None and not self.refresh else None
         if self.git is not None and trusted is not None:  # no index yet: start from the committed records
@@ -223,6 +244,8 @@ class _Run:
             self.index,
             self.stamps,
             self.changed,
+            today,
+            policies=policies,
         )
 
     def _input(self, rel: str) -> str:  # an input that is no regular file (a link) needs the whole pipeline

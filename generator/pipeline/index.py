@@ -122,7 +122,7 @@ def path(root: Path) -> Path | None:
     return work / FILE
 
 
-class _PlainData(pickle.Unpickler):
+class PlainData(pickle.Unpickler):
     """Reads builtin data only: an index that names any class or function is refused, never run."""
 
     def find_class(self, module: str, name: str) -> Any:
@@ -175,7 +175,7 @@ def load(root: Path) -> Index:
         return empty
     try:
         with open(where, "rb") as handle:
-            data = _PlainData(handle).load()
+            data = PlainData(handle).load()
         if data["format"] != FORMAT or data["root"] != empty.root or data["code"] != empty.code:
             return empty
         return Index(

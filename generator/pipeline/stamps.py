@@ -16,9 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# A file changed this close to the moment its stamp was taken may not show it in its mtime.
-_RACY_NS = 2_000_000_000
-
+from generator.inputs.listings import Listings, racy
 
 # (size, mtime_ns, ctime_ns, inode, blob id): a plain tuple, so that the index of a large
 # repository loads as builtin data (a NamedTuple costs 6 us a stamp to rebuild).
@@ -43,6 +41,10 @@ class Stamps:
     # Stamps git has just vouched for (a fresh clone's index, see generator.pipeline.seeding): taken
     # now, so the two-second rule, which guards against writes after a stamp was taken, has nothing to add.
     verified: dict[str, Stamp] = field(default_factory=dict)
+    listings: Listings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.listings = Listings(str(self.root))
 
     def _full(self, rel: str) -> str:
         return f"{self.root}/{rel}"  # strings, not Paths: a run stats every file of the repository
@@ -57,7 +59,7 @@ class Stamps:
             return None
         now = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         old = self.known.get(rel)
-        if old is not None and old[:4] == now and info.st_mtime_ns < self.taken_ns - _RACY_NS:
+        if old is not None and old[:4] == now and not racy(info.st_mtime_ns, self.taken_ns):
             self.fresh[rel] = old
             return old[4]
         vouched = self.verified.get(rel)

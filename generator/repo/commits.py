@@ -133,7 +133,7 @@ def commit_rendered(
 
 def commit_blobs(
     repo: git.Repo,
-    blobs: dict[str, str],
+    blobs: Mapping[str, str],
     message_for: Callable[[list[FileChange]], str],
     at: str = "",
     inputs: Mapping[str, str] | None = None,

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import configparser
+import subprocess
 from pathlib import Path
-
-import git
 
 
 def origin_url(root: Path) -> str | None:
-    """The URL of remote "origin" of the work tree holding `root`; None outside git or without an origin.
+    """The URL of remote "origin" of the work tree holding `root`, as its config spells it; None outside
+    git or without an origin.
 
-    Read from the config file, not `git remote get-url`: one validate run spawns no git process for it."""
+    Asked of `git config` (one process, 3 ms: GitPython took 45 ms to import for it), which reads the
+    repository's, the user's and the system's files, includes too, as every git command does."""
     try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        done = subprocess.run(
+            ["git", "config", "--get", "remote.origin.url"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            errors="surrogateescape",
+            check=False,
+        )
+    except OSError:  # no git: then no origin either
         return None
-    try:
-        url = repo.config_reader().get_value('remote "origin"', "url", default="")
-    except (configparser.Error, OSError, ValueError):
-        return None
-    return str(url).strip() or None
+    return (done.stdout.strip() or None) if done.returncode == 0 else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator.catalog import TOOL_RULES, RuleInfo
@@ -48,24 +49,72 @@ class Report:
     order: list[str] = field(default_factory=list)
     # --strict: warnings fail the run, and reporters that count failures (JUnit) count them.
     strict: bool = False
+    # A report kept from an earlier run (generator.pipeline.settled) holds only the resources with
+    # findings: `unlisted` valid ones more, which `listing` makes for the reporters that list each one;
+    # and, until `deferred` gives them (with every finding and flagged resource), none of its infos.
+    unlisted: int = 0
+    listing: Callable[[], list[ResourceResult]] | None = None
+    deferred: Callable[[], tuple[list[Diagnostic], list[ResourceResult]]] | None = None
+    _held: int = field(default=0, repr=False, compare=False)
+    _sorted: dict[bool, tuple[tuple[int, ...], list[Diagnostic], list[Diagnostic]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def every_resource(self) -> list[ResourceResult]:
+        self._complete()
+        if self.unlisted and self.listing is not None:
+            self.resources, self.unlisted, self.listing = self.listing(), 0, None
+        return self.resources
+
+    @property
+    def total(self) -> int:
+        return len(self.resources) + self.unlisted
+
+    def _complete(self) -> None:
+        if self.deferred is not None:
+            added = self.findings[self._held :]  # what callers added since the report was kept
+            findings, resources = self.deferred()
+            self.deferred, self.findings = None, [*findings, *added]
+            self.unlisted += len(self.resources) - len(resources)
+            self.resources = resources
+
+    def defer(self, held: list[Diagnostic], give: Callable[[], tuple[list[Diagnostic], list[ResourceResult]]]) -> None:
+        """Hold `held` as the findings until the reporters need the infos, which `give` brings."""
+        self.findings, self._held, self.deferred = list(held), len(held), give
 
     def describe(self, policies: Policies) -> None:
         """Add the policy rules to the rule catalog reporters (SARIF, JUnit) describe."""
         for rule in policies.rules.values():
             self.rules[rule.id] = RuleInfo(rule.id, rule.title, rule.rationale, rule.severity)
 
-    def diagnostics(self) -> list[Diagnostic]:
-        return sorted(merge_environments(self.each()), key=sort_key)
+    def _both(self, infos: bool) -> tuple[list[Diagnostic], list[Diagnostic]]:
+        """(each, merged), worked out once while the findings stay as they are: reporters ask several times."""
+        if infos:
+            self._complete()
+        key = (len(self.findings), len(self.resources), sum(len(r.diagnostics) for r in self.resources))
+        known = self._sorted.get(infos)
+        if known is None or known[0] != key:
+            found = [*self.findings, *(d for r in self.resources for d in r.diagnostics)]
+            if not infos:
+                found = [d for d in found if d.severity is not Severity.INFO]
+            each = sorted(found, key=sort_key)
+            known = self._sorted[infos] = (key, each, sorted(merge_environments(each), key=sort_key))
+        return known[1], known[2]
+
+    def diagnostics(self, infos: bool = True) -> list[Diagnostic]:
+        """Every finding, those a spec line repeats in several environments merged; without the infos
+        (waived findings) when `infos` is false."""
+        return list(self._both(infos)[1])
 
     def each(self) -> list[Diagnostic]:
         """Every finding, one per environment (`diagnostics` merges those a spec line repeats)."""
-        return sorted([*self.findings, *(d for r in self.resources for d in r.diagnostics)], key=sort_key)
+        return list(self._both(True)[0])
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for d in self.diagnostics() if d.severity is severity)
+        return sum(1 for d in self._both(severity is Severity.INFO)[1] if d.severity is severity)
 
     def failed(self, strict: bool | None = None) -> bool:
-        worst = {d.severity for d in self.diagnostics()}
+        worst = {d.severity for d in self._both(False)[1]}
         strict = self.strict if strict is None else strict
         return Severity.ERROR in worst or (strict and Severity.WARNING in worst)
 
@@ -78,13 +127,13 @@ class Report:
         return sum(1 for r in self.resources if not r.valid)
 
     def summary(self) -> str:
-        total = len(self.resources)
+        total = self.total
         line = f"{total} resources, {total - self.invalid} valid, {self.invalid} invalid"
         errors, warnings = self.count(Severity.ERROR), self.count(Severity.WARNING)
         return f"{line}; {errors} errors, {warnings} warnings"
 
     def to_json(self) -> dict[str, object]:
-        total = len(self.resources)
+        total = self.total
         return {
             "summary": {
                 "resources": total,
@@ -94,7 +143,7 @@ class Report:
                 "warnings": self.count(Severity.WARNING),
                 "infos": self.count(Severity.INFO),
             },
-            "resources": [r.to_json() for r in self.resources],
+            "resources": [r.to_json() for r in self.every_resource()],
             "diagnostics": [d.to_json() for d in self.diagnostics()],
             "capacity": [row.to_json() for row in self.capacity],
             "notes": self.notes,

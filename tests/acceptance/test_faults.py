@@ -166,13 +166,14 @@ def _writer_workdir(repo: Path) -> Path | None:
 
 def leftovers(repo: Path) -> list[str]:
     """What an interrupted writer left: `.modelops-*` entries in rendered/ and its environment directories, and
-    anything but a lock or the unit index in the writer's own directory."""
+    anything but a lock, the unit index or the kept answer in the writer's own directory."""
     rendered = repo / "rendered"
     shared = [rendered, *sorted(d for d in rendered.glob("*") if d.is_dir())] if rendered.is_dir() else []
     found = [entry for place in shared for entry in place.iterdir() if entry.name.startswith(".modelops-")]
     own = _writer_workdir(repo)
     if own is not None and own.is_dir():
-        found += [entry for entry in own.iterdir() if "lock" not in entry.name and entry.name != "index.pickle"]
+        kept = ("index.pickle", "settled.pickle")
+        found += [entry for entry in own.iterdir() if "lock" not in entry.name and entry.name not in kept]
     return sorted(str(entry.relative_to(repo)) for entry in found)
 
 

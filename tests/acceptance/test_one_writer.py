@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from generator.pipeline import index as unit_index
+from generator.pipeline import settled
 from generator.repo import lock
 from tests.conftest import Runner, add_fleet, edit, files_under, git, manifest_objects, modelops_subprocess, write
 
@@ -73,7 +74,8 @@ def test_a_dead_runs_backup_in_the_workdir_is_put_back(example_repo: Path, run: 
     (example_repo / "rendered/prod/llama3-8b-chat").rename(backups / "prod%2Fllama3-8b-chat")
     assert run(example_repo, "render", "--env", "dev").exit_code == 0  # a run that does not render prod
     assert files_under(example_repo / "rendered/prod/llama3-8b-chat") == prod
-    assert [p.name for p in lock.workdir(example_repo).iterdir()] == [unit_index.FILE]  # the index stays
+    # The index and the kept answer stay.
+    assert sorted(p.name for p in lock.workdir(example_repo).iterdir()) == sorted([unit_index.FILE, settled.FILE])
 
 
 def test_what_modelops_did_not_render_under_rendered_fails_check_and_stops_commit(

@@ -39,7 +39,7 @@ def run(root: Path, console: Console, output: str) -> int:
     """Exit 1, listing the files, when rendered/ differs from what the specs render to today."""
     if output != "text":
         console.machine_output()
-    outcome = incremental.evaluate(root, write=False)
+    outcome = incremental.evaluate(root, write=False, kept=True)
     if outcome is not None:
         changes, environments = _changes(root, outcome), outcome.environments
         outcome.save()
@@ -82,9 +82,10 @@ def run(root: Path, console: Console, output: str) -> int:
 def _changes(root: Path, outcome: incremental.Outcome) -> writer.Changes:
     """What rendering would add, change and remove, from the stamps of the units that are out of date."""
     changes = writer.Changes(strays=writer.strays(root))
-    by_unit: dict[str, dict[str, str]] = {}
-    for path, blob in outcome.files.items():
-        by_unit.setdefault(path.rpartition("/")[0], {})[path] = blob
+    by_unit: dict[str, dict[str, str]] = {unit: {} for unit in outcome.out_of_date}
+    for path, blob in outcome.files.items() if by_unit else ():
+        if path.rpartition("/")[0] in by_unit:
+            by_unit[path.rpartition("/")[0]][path] = blob
     for unit in outcome.out_of_date:
         present = set(outcome.disk.entries.get(unit, []))
         wanted = by_unit.get(unit, {})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,7 +67,7 @@ class Plan:
 class Rendered:
     """What a render wrote: every rendered file's blob id, and the versions and order for the commit."""
 
-    files: dict[str, str]
+    files: Mapping[str, str]
     versions: dict[tuple[str, str], str]
     order: list[str]
 

@@ -27,7 +27,9 @@ def run(
     """Render every release for every environment into rendered/, after validating in memory."""
     with lock.held(root, "modelops render", wait, console.say):
         outcome = (
-            None if environments else incremental.evaluate(root, write=True, progress=console.progress, refresh=refresh)
+            None
+            if environments
+            else incremental.evaluate(root, write=True, progress=console.progress, refresh=refresh, kept=True)
         )
         if outcome is not None:
             return _write(root, console, output, outcome.environments, outcome.report, outcome.tree, outcome)

@@ -62,9 +62,10 @@ def run(
 ) -> int:
     """Spec schema, Kubernetes schemas, GPU capacity and policies (and with `base`, the promotion order of
     what changed since that revision); exit 1 on any error."""
-    outcome = None if environments else incremental.evaluate(root, write=False, progress=console.progress)
+    outcome = None if environments else incremental.evaluate(root, write=False, progress=console.progress, kept=True)
+    policies = None
     if outcome is not None:
-        report, checked = outcome.report, outcome.environments
+        report, checked, policies = outcome.report, outcome.environments, outcome.policies
         outcome.save()
     else:
         from generator.pipeline import compose  # the whole pipeline: only when the incremental run cannot do
@@ -74,7 +75,7 @@ def run(
     if checked:  # input errors: the report has them, and nothing to compare yet
         from generator.pipeline import honesty
 
-        report.findings.extend(honesty.findings(root, checked, base, clock.today()))
+        report.findings.extend(honesty.findings(root, checked, base, clock.today(), policies))
     report.strict = strict
     report.order = list(checked)
     formats.get(output)(report, console)

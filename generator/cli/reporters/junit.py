@@ -34,7 +34,7 @@ def document(rep: Report) -> ET.Element:
     root = ET.Element("testsuites", {"name": "modelops"})
     suites: dict[str, ET.Element] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for resource in rep.resources:
+    for resource in rep.every_resource():
         # A manifest checked outside the repository (validate PATH...) has no environment: one suite per file.
         group = resource.environment or resource.path
         suite = _suite(root, suites, group)
@@ -56,7 +56,7 @@ def document(rep: Report) -> ET.Element:
     by_file: dict[str, list[Diagnostic]] = defaultdict(list)
     for diag in rep.findings:
         by_file[diag.location.file if diag.location else "modelops"].append(diag)
-    if by_file or not rep.resources:
+    if by_file or not rep.every_resource():
         suite = _suite(root, suites, "inputs")
         for file, found in sorted(by_file.items()):
             tests, failures = _case(rep, suite, "inputs", file, file if file != "modelops" else None, found)

@@ -35,7 +35,7 @@ def _description(text: str) -> str:
 
 def lines(rep: Report) -> list[str]:
     points: list[tuple[bool, str, list[Diagnostic], str | None]] = []
-    for resource in rep.resources:
+    for resource in rep.every_resource():
         ok = not any(rep.failing(d.severity) for d in resource.diagnostics)
         points.append((ok, f"{resource.path} {resource.kind}/{resource.name}", resource.diagnostics, None))
     for skipped in getattr(rep, "skipped", []):  # only validate PATH... skips objects

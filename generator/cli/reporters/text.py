@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from generator.cli.console import Console
-from generator.errors import Severity
 from generator.validate.report import Report
 
 
@@ -19,9 +18,7 @@ def capacity_table(report: Report) -> list[str]:
 
 def diagnostics(rep: Report, console: Console) -> None:
     """One line per finding, without the summary."""
-    for diag in rep.diagnostics():
-        if diag.severity is Severity.INFO and console.quiet:  # waived findings are context, not news
-            continue
+    for diag in rep.diagnostics(infos=not console.quiet):  # waived findings are context, not news
         console.emit(console.diagnostic_line(diag))
 
 
