@@ -25,7 +25,7 @@ from generator.cli.options import (
     report_error,
     wait_option,
 )
-from generator.errors import EXIT_USAGE, ModelOpsError, UsageError
+from generator.errors import EXIT_REPOSITORY, EXIT_USAGE, ModelOpsError, UsageError, printable
 
 EXIT_INTERNAL = 70
 
@@ -355,6 +355,10 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         console.fail("interrupted")
         return 130
+    except PermissionError as exc:  # the repository as the user set it up, not a bug: say which path
+        where = printable(os.fsdecode(exc.filename)) if exc.filename is not None else "a file of the repository"
+        console.fail(f"modelops: {where}: permission denied (modelops reads every input and rendered file)")
+        return EXIT_REPOSITORY
     except Exception as exc:  # a bug in modelops, not bad input
         if os.environ.get("MODELOPS_DEBUG"):
             import traceback  # only here: a bug's report, not every run's start-up

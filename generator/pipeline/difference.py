@@ -12,6 +12,7 @@ this returns None and the command renders both trees whole, as it always did.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 import git
@@ -41,7 +42,7 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
     except RepositoryError:
         return None
     rev = base_source.commit.hexsha
-    head_blobs = {p: s[4] for p, s in outcome.stamps.fresh.items()}
+    head_blobs = outcome.blobs()
     for directory in _SHARED:
         then = gitx.tree_files(rev, at + directory)
         if any(mode != plumbing.REGULAR for mode, _ in then.values()):
@@ -52,19 +53,19 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
     then_specs = {
         p.removeprefix(at): b
         for p, (_, b) in gitx.tree_files(rev, at + layout.RELEASES_DIR).items()
-        if Path(p).suffix in (".yaml", ".yml") and not Path(p).name.startswith(".")
+        if p.endswith((".yaml", ".yml")) and not posixpath.basename(p).startswith(".")
     }
-    now_specs = {p: s.blob for p, s in outcome.index.specs.items()}
+    now_specs = outcome.spec_blobs()
     changed = sorted(p for p in {*then_specs, *now_specs} if then_specs.get(p) != now_specs.get(p))
     try:
         base_tree, base_facts = _render(base_source, [p for p in changed if p in then_specs])
         head_tree, head_facts = _render(WorkTree(root), [p for p in changed if p in now_specs])
     except (InputError, TemplateError):
         return None
-    names = {Path(p).stem for p in changed}
+    names = {_stem(p) for p in changed}
     # The environment files are the same on both sides, so _shared is too; its kinds count for _argocd.
     unchanged = [f for f in outcome.facts if (f.release is not None or f.shared) and f.release not in names]
-    files = {Path(p).stem: p for p in {*then_specs, *now_specs}}
+    files = {_stem(p): p for p in {*then_specs, *now_specs}}
     renderers: dict[str, Renderer] = {}  # one per side, made only when an environment's Applications differ
     for env in outcome.environments.values():
         then_members = _members(env, [*unchanged, *base_facts])
@@ -84,6 +85,11 @@ def trees(repo: git.Repo, root: Path, base: str, outcome: Outcome) -> tuple[Rend
         tree.objects = dict(sorted(tree.objects.items()))
         tree.place()
     return base_tree, head_tree
+
+
+def _stem(path: str) -> str:
+    """Path(path).stem, without a Path for each of 20,000 specs."""
+    return posixpath.splitext(posixpath.basename(path))[0]
 
 
 def _members(env: Environment, facts: list[Facts]) -> list[Facts]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import os
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 from generator.inputs.listings import PathStamp, path_stamp, racy
@@ -47,13 +47,13 @@ def pack(
 
 
 class Blobs(Mapping[str, str]):
-    """path -> blob id of the files below a directory: counted without being built (a run on an unchanged
-    repository only says how many files it holds), built when looked into."""
+    """path -> blob id of the files below a directory (every file without one): counted without being
+    built (a run on an unchanged repository only says how many files it holds), built when looked into."""
 
-    def __init__(self, packed: dict[str, Any], directory: str):
+    def __init__(self, packed: dict[str, Any], directory: str | None = None):
         paths = packed["paths"]  # sorted: the files below `directory` are one run of them
-        self._start = bisect.bisect_left(paths, f"{directory}/")
-        self._stop = bisect.bisect_left(paths, f"{directory}0", self._start)  # "0" follows "/"
+        self._start = 0 if directory is None else bisect.bisect_left(paths, f"{directory}/")
+        self._stop = len(paths) if directory is None else bisect.bisect_left(paths, f"{directory}0", self._start)
         self._packed = packed
         self._built: dict[str, str] | None = None
 
@@ -71,6 +71,9 @@ class Blobs(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all())
+
+    def items(self) -> ItemsView[str, str]:  # the dict's own: Mapping's looks up every key again
+        return self._all().items()
 
 
 def _numbers(data: bytes, code: str) -> array[int]:

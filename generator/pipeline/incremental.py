@@ -148,6 +148,11 @@ class _Run:
     def run(self, today: datetime.date) -> Outcome:
         if not self.source.is_dir(layout.RELEASES_DIR):
             raise disk.WholePipeline  # the whole pipeline says why
+        # Each input stamped before it is read: an edit made meanwhile then shows in its stamp next time,
+        # where a stamp taken after reading would vouch for bytes this run never saw.
+        for path in self.source.list(layout.ENVIRONMENTS_DIR):
+            self._input(path)
+        stamped = [(p, self._input(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
         environments = self.environments = spec.load_environments(self.source)
         trusted = seeding.trusted_revision(self.git) if self.git is not None and not self.refresh else None
         if self.git is not None and trusted is not None:  # no index yet: start from the committed records
@@ -158,7 +163,6 @@ class _Run:
         documents = self.index.extra.get("documents", {})
         self.index.extra["documents"] = {p: d for p, d in documents.items() if p in kept}
         waivers = {w.location.file for w in policies.waivers if w.location is not None}
-        stamped = [(p, self._input(p)) for p in self.source.list(layout.POLICIES_DIR)]  # diff --base reads all
         rules = {p for p, _ in stamped if p not in waivers}
         # What the output depends on (the records' key, the same on every machine), and the policy
         # rules, which decide the findings only: the index's key for a unit joins both.

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import layout
 from generator.inputs.spec import Environment
 from generator.pipeline import disk, settled
 from generator.pipeline import index as unit_index
@@ -36,6 +37,7 @@ class Outcome:
     today: datetime.date | None = None  # the day its waivers were applied as of
     kept: bool = False  # the answer a settled run kept (generator.pipeline.settled): nothing to save
     policies: Policies | None = None  # as loaded for the report (a kept answer: its environment-wide waivers)
+    read: Mapping[str, str] | None = None  # a kept answer's files read (an ordinary run's are its stamps)
 
     @classmethod
     def from_kept(cls, found: settled.Kept, environments: dict[str, Environment], today: datetime.date) -> Outcome:
@@ -43,7 +45,17 @@ class Outcome:
         root = str(found.stamps.root)
         empty = disk.Disk()
         return cls(environments, found.report, RenderedTree(complete=False), {}, found.files, found.facts, 0, [],
-                   empty, Index(root), found.stamps, False, today, True, found.policies)  # fmt: skip
+                   empty, Index(root), found.stamps, False, today, True, found.policies, found.read)  # fmt: skip
+
+    def blobs(self) -> Mapping[str, str]:
+        """path -> blob id of every file the run read: the inputs and the rendered files."""
+        return self.read if self.read is not None else {p: s[4] for p, s in self.stamps.fresh.items()}
+
+    def spec_blobs(self) -> dict[str, str]:
+        """path -> blob id of every release spec."""
+        if self.read is not None:
+            return {p: b for p, b in self.read.items() if p.startswith(f"{layout.RELEASES_DIR}/")}
+        return {p: s.blob for p, s in self.index.specs.items()}
 
     def versions(self) -> dict[tuple[str, str], str]:
         return {(f.environment, f.release): f.version for f in self.facts if f.release is not None}

@@ -184,7 +184,9 @@ def emptied_since_head(
     The writer's own guard looks at rendered/ on disk; a commit must look at HEAD, which is what
     Argo CD prunes from (rendered/ may have been deleted by hand to force a clean render).
     """
-    head = head_id(repo)
+    kept = {p.split("/")[1] for p in files if len(p.split("/")) >= 4 and is_release_dir(p.split("/")[2])}
+    bare = [env for env in environments if env not in kept]
+    head = head_id(repo) if bare else None  # HEAD's tree (90,012 files at 10,000 releases) only when needed
     if head is None:
         return {}
     committed: dict[str, set[str]] = {}
@@ -192,8 +194,7 @@ def emptied_since_head(
         parts = path.removeprefix(at).split("/")
         if len(parts) >= 4 and is_release_dir(parts[2]):
             committed.setdefault(parts[1], set()).add(parts[2])
-    kept = {p.split("/")[1] for p in files if len(p.split("/")) >= 4 and is_release_dir(p.split("/")[2])}
-    return {env: len(committed[env]) for env in environments if committed.get(env) and env not in kept}
+    return {env: len(committed[env]) for env in bare if committed.get(env)}
 
 
 def _sync_index(

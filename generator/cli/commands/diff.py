@@ -26,7 +26,7 @@ def run(
     if output != "text":
         console.machine_output()
     repo = commits.open_repo(root)
-    outcome = incremental.evaluate(root, write=False)
+    outcome = incremental.evaluate(root, write=False, kept=True)
     pair = difference.trees(repo, root, base, outcome) if outcome is not None else None
     if outcome is not None:
         outcome.save()

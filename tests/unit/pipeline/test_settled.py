@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from generator.inputs.listings import path_stamp
-from generator.pipeline import footprint, incremental, settled
+from generator.pipeline import difference, footprint, incremental, settled
 from generator.pipeline import index as unit_index
 from generator.pipeline.stamps import blob_id
-from tests.conftest import TODAY, Runner, edit, write
+from generator.repo import commits, diff
+from tests.conftest import TODAY, Runner, edit, git, write
 from tests.unit.pipeline.test_incremental import _full, _run
 
 KEPT = ".git/modelops/settled.pickle"
@@ -185,3 +186,62 @@ def test_every_reporter_prints_the_same_from_a_kept_answer(run: Runner, example_
     assert (example_repo / KEPT).exists()  # kept again by the ordinary run
     check = run(example_repo, "check")
     assert check.exit_code == 0 and "up to date" in check.err + check.out
+
+
+def test_diff_base_from_a_kept_answer_is_the_ordinary_diff(example_repo: Path, run: Runner) -> None:
+    assert run(example_repo, "commit", "-q").exit_code == 0
+    edit(example_repo / "releases/bge-embeddings.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    git(example_repo, "commit", "-qam", "more replicas")
+    assert run(example_repo, "commit", "-q").exit_code == 0  # settled: its answer kept
+    handle = commits.open_repo(example_repo)
+    kept = incremental.evaluate(example_repo, write=False, today=TODAY, kept=True)
+    ordinary = incremental.evaluate(example_repo, write=False, today=TODAY)
+    assert kept is not None and kept.kept and ordinary is not None and not ordinary.kept
+    assert kept.spec_blobs() == ordinary.spec_blobs()
+    found = []
+    for outcome in (kept, ordinary):
+        pair = difference.trees(handle, example_repo, "HEAD~2", outcome)
+        assert pair is not None  # the units that can differ, not two whole renders
+        found.append(diff.to_json(diff.compare(pair[0], pair[1], "HEAD~2", order=list(outcome.environments))))
+    assert found[0] == found[1] and found[0]["differences"]
+
+
+def test_a_policy_file_edited_while_it_is_read_keeps_no_wrong_answer(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waivers = rendered / "policies/waivers.yaml"
+    real = incremental.loader.load
+
+    def edited_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)  # read as it was; then an editor saves a waiver that has expired
+        edit(waivers, 'expires: "2027-', 'expires: "2026-')
+        return found
+
+    with monkeypatch.context() as patched:
+        patched.setattr(incremental.loader, "load", edited_meanwhile)
+        (rendered / KEPT).unlink()
+        incremental.evaluate(rendered, write=False, today=TODAY, kept=True).save()  # type: ignore[union-attr]
+    again = _ask(rendered)
+    assert not again.kept  # the file was stamped before it was read: the edit shows
+    assert again.report.to_json() == _full(rendered)[0]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data["seen"].update(paths=5),
+        lambda data: data["seen"].update(stats=b"abc"),
+        lambda data: data.update(facts=[(1,)]),
+        lambda data: data.update(held=[()]),
+        lambda data: data.update(rules=None),
+        lambda data: data.clear() or data.update(format=settled.FORMAT),
+    ],
+    ids=["paths", "stats", "facts", "held", "rules", "empty"],
+)
+def test_a_kept_answer_of_another_shape_gets_an_ordinary_run(rendered: Path, damage: Any) -> None:
+    data = pickle.loads((rendered / KEPT).read_bytes())
+    damage(data)
+    (rendered / KEPT).write_bytes(pickle.dumps(data))
+    again = _ask(rendered)
+    assert not again.kept
+    assert again.report.to_json() == _full(rendered)[0]
