@@ -82,13 +82,14 @@ def remove(entry: Path) -> None:
         entry.unlink()
 
 
-def _temporary(directory: Path, data: bytes, mode: int) -> str:
+def _temporary(directory: Path, data: bytes, mode: int, durable: bool = True) -> str:
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)  # mkstemp's 0600 would hide a shared file from other users and tools
     except BaseException:
         os.unlink(tmp)
@@ -96,15 +97,16 @@ def _temporary(directory: Path, data: bytes, mode: int) -> str:
     return tmp
 
 
-def replace_file(path: Path, data: bytes, mode: int | None = None) -> None:
+def replace_file(path: Path, data: bytes, mode: int | None = None, durable: bool = True) -> None:
     """`path` holds exactly `data`; `mode` defaults to the replaced file's (0644 for a new file).
+    `durable`: synced before it replaces the old file (a cache that checks what it reads can skip it).
 
     Raises RepositoryError naming the file; the previous content is then still in place.
     """
     try:
         if mode is None:
             mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        tmp = _temporary(path.parent, data, mode)
+        tmp = _temporary(path.parent, data, mode, durable)
         try:
             os.replace(tmp, path)
         except BaseException:

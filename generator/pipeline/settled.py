@@ -79,7 +79,8 @@ def keep(outcome: Outcome, wrote: bool) -> None:
 def _write(where: Path, data: dict[str, Any], infos: bytes) -> None:
     """The answer, then its infos: a run that prints none reads only the first pickle of the file."""
     with contextlib.suppress(OSError, RepositoryError):
-        atomic.replace_file(where, pickle.dumps(data, protocol=5) + infos, mode=0o600)
+        # Not synced, like the index: a torn answer fails to load, and the run is an ordinary one.
+        atomic.replace_file(where, pickle.dumps(data, protocol=5) + infos, mode=0o600, durable=False)
 
 
 def _answer(outcome: Outcome, wrote: bool) -> tuple[dict[str, Any], Any] | None:
